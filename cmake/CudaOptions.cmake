@@ -1,0 +1,21 @@
+# CUDA is optional: ON only where nvcc is found (RNN4J_WITH_CUDA=AUTO), or forced ON/OFF.
+# Hopper SASS plus PTX for newer GPUs; the CUDA runtime is linked statically so that the library
+# loads on machines without a driver and reports "no usable GPU" instead of failing to link.
+set(RNN4J_WITH_CUDA "AUTO" CACHE STRING "Build the CUDA library: AUTO (if nvcc is found), ON or OFF")
+set(RNN4J_CUDA_ENABLED OFF)
+if(NOT RNN4J_WITH_CUDA STREQUAL "OFF")
+  include(CheckLanguage)
+  check_language(CUDA)
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES "90-real;90-virtual")
+    endif()
+    enable_language(CUDA)
+    set(CMAKE_CUDA_RUNTIME_LIBRARY Static)
+    set(RNN4J_CUDA_ENABLED ON)
+  elseif(RNN4J_WITH_CUDA STREQUAL "ON")
+    message(FATAL_ERROR "RNN4J_WITH_CUDA=ON but no CUDA compiler (nvcc) was found")
+  else()
+    message(STATUS "rnn4j: no nvcc found, the CUDA library is not built")
+  endif()
+endif()

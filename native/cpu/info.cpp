@@ -1,0 +1,64 @@
+// Library information, threads and the per-thread error message.
+#include <cstdarg>
+#include <cstdio>
+
+#include <cblas.h>
+
+#include "status.hpp"
+
+namespace rnn4j {
+
+namespace {
+thread_local char last_error[1024] = "";
+}
+
+int32_t fail(int32_t status, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    std::vsnprintf(last_error, sizeof last_error, format, args);
+    va_end(args);
+    return status;
+}
+
+void clear_error() { last_error[0] = '\0'; }
+
+}  // namespace rnn4j
+
+#define RNN4J_STR2(x) #x
+#define RNN4J_STR(x) RNN4J_STR2(x)
+
+RNN4J_API const char *rnn4j_version(void) {
+    return RNN4J_STR(RNN4J_VERSION_MAJOR) "." RNN4J_STR(RNN4J_VERSION_MINOR) "." RNN4J_STR(RNN4J_VERSION_PATCH);
+}
+
+RNN4J_API const char *rnn4j_build_info(void) {
+#ifdef RNN4J_BUILD_INFO
+    return RNN4J_BUILD_INFO ", kernels dispatched at run time (avx512f / avx2+fma / generic)";
+#else
+    return "unknown build";
+#endif
+}
+
+RNN4J_API const char *rnn4j_blas_config(void) {
+    const char *config = openblas_get_config();
+    return config ? config : "OpenBLAS (no configuration string)";
+}
+
+RNN4J_API int32_t rnn4j_capabilities(void) {
+    int32_t caps = RNN4J_CAP_CPU_KERNELS;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) caps |= RNN4J_CAP_AVX2;
+    if (__builtin_cpu_supports("avx512f")) caps |= RNN4J_CAP_AVX512;
+    return caps;
+}
+
+RNN4J_API const char *rnn4j_last_error(void) { return rnn4j::last_error; }
+
+RNN4J_API int32_t rnn4j_get_num_threads(void) { return openblas_get_num_threads(); }
+
+RNN4J_API int32_t rnn4j_set_num_threads(int32_t threads) {
+    if (threads < 1 || threads > 1024)
+        return rnn4j::fail(RNN4J_ERR_ARGUMENT, "rnn4j_set_num_threads: threads must be in 1..1024, got %d", threads);
+    openblas_set_num_threads(threads);
+    return RNN4J_OK;
+}

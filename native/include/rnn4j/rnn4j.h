@@ -1,0 +1,199 @@
+/*
+ * rnn4j: the C API of the native RNN kernels (CPU over OpenBLAS; CUDA has its own header).
+ *
+ * One stable, extern "C" interface: plain pointers, sizes and a status code. The Java binding
+ * (JavaCPP) calls it, and so can anything else (a C++ test, Python ctypes).
+ *
+ * ---------------------------------------------------------------------------------------------
+ * Legend (used for every shape below; the rightmost dimension changes fastest, all row-major,
+ * all contiguous, all fp32):
+ *   T      sequence length (time steps)              N   batch size
+ *   I      input size of layer 0                     H   hidden size
+ *   P      projection size (LSTM only; 0 = none)     Ho  output size of a cell: P if P > 0, else H
+ *   L      number of layers                          D   directions: 2 if bidirectional, else 1
+ *   G      gates per cell: 1 (RNN_TANH, RNN_RELU), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n)
+ *   I_k    input size of layer k: I for k = 0, D*Ho for k >= 1
+ *
+ * Semantics are exactly PyTorch's (torch.nn.RNN / LSTM / GRU), see DESIGN.md §1:
+ *   RNN:  h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)
+ *   LSTM: a = x W_ih^T + b_ih + h W_hh^T + b_hh, gates i, f, g, o in that order;
+ *         c' = f*c + i*g;  h' = o*tanh(c')  (with P > 0: h' = (o*tanh(c')) W_hr^T)
+ *   GRU:  gates r, z, n; n = tanh(x W_in^T + b_in + r*(h W_hn^T + b_hn)); h' = (1-z)*n + z*h
+ *
+ * Tensors:
+ *   x   [T, N, I]  (or [N, T, I] when desc->batch_first)   input
+ *   y   [T, N, D*Ho] (or [N, T, D*Ho])                      output; forward half first, then reverse
+ *   h0, hN  [L*D, N, Ho]   c0, cN  [L*D, N, H] (LSTM only)  row k*D + d is layer k, direction d
+ *   lengths [N] int32, each in 1..T, any order, or NULL (all sequences have length T).
+ *     y[t >= len_b, b] = 0, the forward hN is the state after step len_b - 1, the reverse
+ *     direction starts at t = len_b - 1, dx[t >= len_b, b] = 0. No work is spent on padding.
+ *
+ * Parameters: one flat buffer in PyTorch's order (rnn4j_param_count gives its length in floats):
+ *   for each layer k, for each direction d (forward, then reverse):
+ *     weight_ih [G*H, I_k], weight_hh [G*H, Ho], bias_ih [G*H] and bias_hh [G*H] (only if
+ *     desc->bias), weight_hr [P, H] (only if P > 0).
+ * The gradient buffer has the same layout. Parameter gradients ACCUMULATE (+=), so several
+ * batches or truncated-BPTT chunks add up; dx, dh0, dc0 are OVERWRITTEN.
+ *
+ * Workspace: an opaque, caller-owned block of rnn4j_workspace_size() bytes, 64-byte aligned
+ * (any alignment works; 64 is faster). A training forward records there everything BPTT needs
+ * (the shape, the lengths, saved activations); rnn4j_backward_data and rnn4j_backward_weights
+ * read it, and backward_data adds the gate gradients that backward_weights consumes. A workspace
+ * is used by one call at a time; separate workspaces may be used concurrently from many threads.
+ *
+ * Aliasing: outputs never alias inputs or each other, except hN may equal h0 and cN may equal c0
+ * (streaming: the state is read before it is overwritten). Optional pointers may be NULL:
+ * h0, c0 (zeros), lengths, hN, cN (not written), dy, dhN, dcN (zeros), dx, dh0, dc0 (not written).
+ *
+ * Errors: every function returns RNN4J_OK or an error status and never exits, aborts or lets a
+ * C++ exception escape. rnn4j_last_error() gives a message naming the argument and the numbers,
+ * kept per thread. On an argument error nothing has been written.
+ * ---------------------------------------------------------------------------------------------
+ */
+#ifndef RNN4J_RNN4J_H
+#define RNN4J_RNN4J_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RNN4J_VERSION_MAJOR 0
+#define RNN4J_VERSION_MINOR 1
+#define RNN4J_VERSION_PATCH 0
+
+/* Status codes. */
+typedef enum rnn4j_status {
+    RNN4J_OK = 0,
+    RNN4J_ERR_ARGUMENT = 1,   /* a size, pointer, length or descriptor field is invalid */
+    RNN4J_ERR_STATE = 2,      /* e.g. backward on a workspace without a matching training forward */
+    RNN4J_ERR_ALLOC = 3,      /* out of memory (the kernels themselves never allocate) */
+    RNN4J_ERR_INTERNAL = 4,   /* a bug: please report with the message */
+    RNN4J_ERR_UNSUPPORTED = 5 /* the library was built without this feature */
+} rnn4j_status;
+
+/* Cell types; values match dev.rnn4j.CellType.ordinal(). */
+typedef enum rnn4j_cell {
+    RNN4J_RNN_TANH = 0,
+    RNN4J_RNN_RELU = 1,
+    RNN4J_LSTM = 2,
+    RNN4J_GRU = 3
+} rnn4j_cell;
+
+/* Describes a (possibly stacked, possibly bidirectional) RNN. Plain data; not retained. */
+typedef struct rnn4j_desc {
+    int32_t cell;          /* rnn4j_cell */
+    int32_t input_size;    /* I >= 1 */
+    int32_t hidden_size;   /* H >= 1 */
+    int32_t proj_size;     /* P: 0 = none; 1 <= P < H, LSTM only */
+    int32_t num_layers;    /* L >= 1 */
+    int32_t bidirectional; /* 0 or 1 */
+    int32_t bias;          /* 0 or 1: whether bias_ih and bias_hh exist */
+    int32_t batch_first;   /* 0: x and y are [T, N, .]; 1: they are [N, T, .] */
+} rnn4j_desc;
+
+/* ---- Library information ----------------------------------------------------------------- */
+
+/* "MAJOR.MINOR.PATCH". Static storage; never NULL. */
+const char *rnn4j_version(void);
+
+/* Compiler, flags, build type and vector extensions compiled in. Static storage; never NULL. */
+const char *rnn4j_build_info(void);
+
+/* OpenBLAS's own configuration string (version, DYNAMIC_ARCH, core). Never NULL. */
+const char *rnn4j_blas_config(void);
+
+/* Capability bits of this build and this CPU (RNN4J_CAP_*). */
+#define RNN4J_CAP_CPU_KERNELS 1 /* forward / backward kernels present */
+#define RNN4J_CAP_AVX2 2        /* the CPU supports AVX2 and FMA */
+#define RNN4J_CAP_AVX512 4      /* the CPU supports AVX-512F */
+int32_t rnn4j_capabilities(void);
+
+/* Message of the last error on this thread; "" if none. Valid until the next call on the thread. */
+const char *rnn4j_last_error(void);
+
+/* ---- Threads ------------------------------------------------------------------------------ */
+
+/* Number of threads the kernels use (OpenBLAS's and rnn4j's own). */
+int32_t rnn4j_get_num_threads(void);
+
+/* Sets the number of threads, 1..1024 (OpenBLAS caps it at its MAX_THREADS). Process-wide.
+ * Results are bitwise reproducible for a fixed thread count. */
+int32_t rnn4j_set_num_threads(int32_t threads);
+
+/* ---- Sizes -------------------------------------------------------------------------------- */
+
+/* Checks a descriptor. RNN4J_OK or RNN4J_ERR_ARGUMENT with the offending field in the message. */
+int32_t rnn4j_check_desc(const rnn4j_desc *desc);
+
+/* [out] *count = number of floats in the parameter (and gradient) buffer. */
+int32_t rnn4j_param_count(const rnn4j_desc *desc, int64_t *count);
+
+/* [out] *bytes = workspace size for a call with sequence length T and batch N.
+ * training = 0: enough for rnn4j_forward in inference mode and for rnn4j_forward_step.
+ * training = 1: enough for a training forward followed by backward_data and backward_weights. */
+int32_t rnn4j_workspace_size(const rnn4j_desc *desc, int32_t T, int32_t N, int32_t training,
+                             int64_t *bytes);
+
+/* ---- Forward ------------------------------------------------------------------------------ */
+
+/*
+ * Forward pass over a whole sequence batch.
+ *   desc       [in]  the network.
+ *   T, N       [in]  sequence length >= 1 and batch size >= 1.
+ *   lengths    [in]  [N] int32 in 1..T, or NULL (all T). Read only; copied into the workspace.
+ *   training   [in]  0 = inference; 1 = also record what backward needs in the workspace.
+ *   params     [in]  [param_count] parameters.
+ *   x          [in]  [T, N, I] (batch_first: [N, T, I]).
+ *   h0         [in]  [L*D, N, Ho] or NULL (zeros).
+ *   c0         [in]  [L*D, N, H] or NULL (zeros); LSTM only, otherwise ignored.
+ *   y          [out] [T, N, D*Ho] (batch_first: [N, T, D*Ho]); padding written as 0. Not NULL.
+ *   hN         [out] [L*D, N, Ho] or NULL. May alias h0.
+ *   cN         [out] [L*D, N, H] or NULL; LSTM only. May alias c0.
+ *   workspace  [in/out] rnn4j_workspace_size(desc, T, N, training) bytes.
+ *   workspace_bytes [in] its size, checked.
+ */
+int32_t rnn4j_forward(const rnn4j_desc *desc, int32_t T, int32_t N, const int32_t *lengths,
+                      int32_t training, const float *params, const float *x, const float *h0,
+                      const float *c0, float *y, float *hN, float *cN, void *workspace,
+                      int64_t workspace_bytes);
+
+/* ---- Backward (BPTT) ---------------------------------------------------------------------- */
+
+/*
+ * Backward data: gradients with respect to x, h0 and c0, from the upstream gradients. Must follow a
+ * training rnn4j_forward on the same workspace (RNN4J_ERR_STATE otherwise); T, N and lengths are
+ * those recorded by it. Computes the vector-Jacobian product of
+ * sum(y*dy) + sum(hN*dhN) + sum(cN*dcN). Leaves the gate gradients in the workspace for
+ * rnn4j_backward_weights. May be called again (same result).
+ *   params  [in]  [param_count], the same parameters as the forward.
+ *   dy      [in]  [T, N, D*Ho] (batch_first: [N, T, D*Ho]) or NULL (zeros). Padding ignored.
+ *   dhN     [in]  [L*D, N, Ho] or NULL (zeros).
+ *   dcN     [in]  [L*D, N, H] or NULL (zeros); LSTM only.
+ *   dx      [out] [T, N, I] (batch_first: [N, T, I]) or NULL; overwritten, padding written as 0.
+ *   dh0     [out] [L*D, N, Ho] or NULL; overwritten.
+ *   dc0     [out] [L*D, N, H] or NULL; overwritten; LSTM only.
+ */
+int32_t rnn4j_backward_data(const rnn4j_desc *desc, const float *params, const float *dy,
+                            const float *dhN, const float *dcN, float *dx, float *dh0, float *dc0,
+                            void *workspace, int64_t workspace_bytes);
+
+/*
+ * Backward weights: ACCUMULATES (+=) the gradient of every parameter into grads. Must follow
+ * rnn4j_backward_data on the same workspace (RNN4J_ERR_STATE otherwise). Calling it twice adds twice.
+ *   grads   [in/out] [param_count], same layout as params.
+ */
+int32_t rnn4j_backward_weights(const rnn4j_desc *desc, float *grads, void *workspace,
+                               int64_t workspace_bytes);
+
+/* backward_data followed by backward_weights. */
+int32_t rnn4j_backward(const rnn4j_desc *desc, const float *params, const float *dy,
+                       const float *dhN, const float *dcN, float *dx, float *dh0, float *dc0,
+                       float *grads, void *workspace, int64_t workspace_bytes);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RNN4J_RNN4J_H */
