@@ -1,7 +1,13 @@
 package dev.rnn4j.cpu;
 
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Const;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 import org.bytedeco.openblas.presets.openblas_nolapack;
@@ -10,6 +16,11 @@ import org.bytedeco.openblas.presets.openblas_nolapack;
  * The JavaCPP binding of the C API in {@code native/include/rnn4j/rnn4j.h} (library
  * {@code librnn4j.so}, JNI glue {@code libjniRnn4jCpu.so}). Raw: no argument is checked here.
  * Use {@link dev.rnn4j.Rnn}, which validates everything before calling in.
+ *
+ * <p>The descriptor {@code rnn4j_desc} is eight consecutive int32 fields, passed here as an
+ * {@link IntPointer} of 8 ints in the struct's field order (cell, input_size, hidden_size,
+ * proj_size, num_layers, bidirectional, bias, batch_first). Tensors are {@link FloatBuffer}s
+ * (direct, native order: used in place) or {@link FloatPointer}s.
  */
 @Properties(inherit = openblas_nolapack.class, value = @Platform(include = "rnn4j/rnn4j.h", link = "rnn4j"))
 public final class Rnn4jCpu {
@@ -21,6 +32,9 @@ public final class Rnn4jCpu {
 
     /** Status code: success. */
     public static final int RNN4J_OK = 0;
+
+    /** Number of int32 fields of {@code rnn4j_desc}. */
+    public static final int DESC_FIELDS = 8;
 
     /** See {@code rnn4j_version}. */
     public static native @Cast("const char*") String rnn4j_version();
@@ -42,4 +56,35 @@ public final class Rnn4jCpu {
 
     /** See {@code rnn4j_set_num_threads}. */
     public static native int rnn4j_set_num_threads(int threads);
+
+    /** See {@code rnn4j_check_desc}. */
+    public static native int rnn4j_check_desc(@Cast("const rnn4j_desc*") IntPointer desc);
+
+    /** See {@code rnn4j_param_count}. */
+    public static native int rnn4j_param_count(@Cast("const rnn4j_desc*") IntPointer desc,
+            @Cast("int64_t*") LongPointer count);
+
+    /** See {@code rnn4j_workspace_size}. */
+    public static native int rnn4j_workspace_size(@Cast("const rnn4j_desc*") IntPointer desc, int T, int N,
+            int training, @Cast("int64_t*") LongPointer bytes);
+
+    /** See {@code rnn4j_forward}. */
+    public static native int rnn4j_forward(@Cast("const rnn4j_desc*") IntPointer desc, int T, int N,
+            @Cast("const int32_t*") IntPointer lengths, int training, @Const FloatPointer params, @Const FloatBuffer x,
+            @Const FloatBuffer h0, @Const FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN,
+            Pointer workspace, long workspaceBytes);
+
+    /** See {@code rnn4j_backward_data}. */
+    public static native int rnn4j_backward_data(@Cast("const rnn4j_desc*") IntPointer desc,
+            @Const FloatPointer params, @Const FloatBuffer dy, @Const FloatBuffer dhN, @Const FloatBuffer dcN,
+            FloatBuffer dx, FloatBuffer dh0, FloatBuffer dc0, Pointer workspace, long workspaceBytes);
+
+    /** See {@code rnn4j_backward_weights}. */
+    public static native int rnn4j_backward_weights(@Cast("const rnn4j_desc*") IntPointer desc, FloatPointer grads,
+            Pointer workspace, long workspaceBytes);
+
+    /** See {@code rnn4j_backward}. */
+    public static native int rnn4j_backward(@Cast("const rnn4j_desc*") IntPointer desc, @Const FloatPointer params,
+            @Const FloatBuffer dy, @Const FloatBuffer dhN, @Const FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
+            FloatBuffer dc0, FloatPointer grads, Pointer workspace, long workspaceBytes);
 }

@@ -1,0 +1,151 @@
+package dev.rnn4j;
+
+import dev.rnn4j.spi.RnnKernel;
+import java.lang.System.Logger.Level;
+import java.util.Locale;
+
+/**
+ * Where an {@link Rnn} computes.
+ *
+ * <ul>
+ *   <li>{@link #JAVA}: the pure-Java reference ({@code dev.rnn4j.reference}); always available,
+ *       slow, computed in double precision. It is the oracle every native backend is tested against.
+ *   <li>{@link #CPU}: fused C++ kernels over OpenBLAS, loaded through JavaCPP from the jar.
+ *   <li>{@link #CUDA}: CUDA kernels on an NVIDIA GPU.
+ * </ul>
+ *
+ * {@link #best()} picks CUDA if usable, else CPU, else JAVA, unless the system property
+ * {@value #PROPERTY} names one ({@code java}, {@code cpu} or {@code cuda}).
+ */
+public enum Backend {
+    /** Pure Java reference. */
+    JAVA,
+    /** Native CPU kernels (C++ over OpenBLAS). */
+    CPU,
+    /** Native CUDA kernels. */
+    CUDA;
+
+    /** The system property that forces {@link #best()}'s choice: {@code java}, {@code cpu} or {@code cuda}. */
+    public static final String PROPERTY = "rnn4j.backend";
+
+    private static final System.Logger LOG = System.getLogger("dev.rnn4j");
+    private static volatile Backend chosen;
+
+    /** Whether this backend can be used in this process. Probes (and loads natives) once. */
+    public boolean isAvailable() {
+        return unavailableReason() == null;
+    }
+
+    /**
+     * Why this backend cannot be used (for example the native library failed to load, with the
+     * cause), or null if it can.
+     */
+    public String unavailableReason() {
+        switch (this) {
+            case JAVA:
+                return null;
+            case CPU:
+                return Probes.CPU_REASON;
+            default:
+                return Probes.CUDA_REASON;
+        }
+    }
+
+    /**
+     * One line describing this backend: what it runs on, or why it is not available.
+     */
+    public String describe() {
+        String reason = unavailableReason();
+        if (reason != null) return name() + ": not available: " + reason;
+        switch (this) {
+            case JAVA:
+                return "JAVA: available: pure-Java reference, double precision, single thread";
+            case CPU:
+                return "CPU: available: " + dev.rnn4j.cpu.CpuKernel.describe();
+            default:
+                return "CUDA: available";
+        }
+    }
+
+    /**
+     * Sets the number of threads this backend's kernels use, process-wide (OpenBLAS's and rnn4j's
+     * own for CPU). Results are bitwise reproducible for a fixed thread count. JAVA is
+     * single-threaded and ignores it.
+     *
+     * @throws IllegalArgumentException if {@code threads} is not in 1..1024
+     * @throws IllegalStateException if this backend is not available
+     */
+    public void setThreads(int threads) {
+        if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be in 1..1024, got " + threads);
+        requireAvailable();
+        if (this == CPU) dev.rnn4j.cpu.CpuKernel.setThreads(threads);
+    }
+
+    /** The number of threads this backend's kernels use (1 for JAVA). */
+    public int threads() {
+        requireAvailable();
+        return this == CPU ? dev.rnn4j.cpu.CpuKernel.threads() : 1;
+    }
+
+    /**
+     * The fastest available backend: CUDA if a GPU is usable, else CPU, else JAVA, or the one named
+     * by the system property {@value #PROPERTY}. Logs one line (at INFO) saying which and why, the
+     * first time.
+     *
+     * @throws IllegalStateException if the property names an unknown or unavailable backend
+     */
+    public static Backend best() {
+        Backend b = chosen;
+        if (b != null) return b;
+        synchronized (Backend.class) {
+            if (chosen != null) return chosen;
+            String forced = System.getProperty(PROPERTY);
+            String why;
+            if (forced != null && !forced.isBlank()) {
+                try {
+                    b = Backend.valueOf(forced.trim().toUpperCase(Locale.ROOT));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("system property " + PROPERTY + "='" + forced
+                            + "' is not a backend; use java, cpu or cuda");
+                }
+                b.requireAvailable();
+                why = "forced by -D" + PROPERTY + "=" + forced;
+            } else if (CUDA.isAvailable()) {
+                b = CUDA;
+                why = "a GPU is usable";
+            } else if (CPU.isAvailable()) {
+                b = CPU;
+                why = "CUDA: " + CUDA.unavailableReason();
+            } else {
+                b = JAVA;
+                why = "CPU: " + CPU.unavailableReason() + "; CUDA: " + CUDA.unavailableReason();
+            }
+            LOG.log(Level.INFO, "rnn4j backend " + b + " (" + why + ")");
+            chosen = b;
+            return b;
+        }
+    }
+
+    void requireAvailable() {
+        String reason = unavailableReason();
+        if (reason != null) throw new IllegalStateException("backend " + this + " is not available: " + reason);
+    }
+
+    RnnKernel newKernel(RnnSpec spec) {
+        requireAvailable();
+        switch (this) {
+            case JAVA:
+                return new dev.rnn4j.reference.JavaKernel(spec);
+            case CPU:
+                return new dev.rnn4j.cpu.CpuKernel(spec);
+            default:
+                throw new IllegalStateException("backend CUDA is not available in this build");
+        }
+    }
+
+    /** Loads each native backend once, on first use, and remembers why it failed. */
+    private static final class Probes {
+        static final String CPU_REASON = dev.rnn4j.cpu.CpuKernel.unavailableReason();
+        static final String CUDA_REASON = "this build of rnn4j has no CUDA backend yet";
+    }
+}

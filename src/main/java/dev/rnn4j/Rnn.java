@@ -1,0 +1,575 @@
+package dev.rnn4j;
+
+import dev.rnn4j.spi.RnnKernel;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A recurrent network (one {@link RnnSpec}) on one {@link Backend}: its parameters, their
+ * gradients, and the forward and backward passes. Semantics, parameter names and gate orders are
+ * exactly PyTorch's ({@code torch.nn.RNN}, {@code LSTM}, {@code GRU}).
+ *
+ * <pre>{@code
+ * RnnSpec spec = RnnSpec.builder(CellType.LSTM, 32, 64).build();
+ * try (Rnn lstm = Rnn.create(spec)) {                       // Backend.best()
+ *     ForwardResult out = lstm.forward(Mode.TRAINING, Batch.of(T, N), x, null, null);
+ *     BackwardResult g = lstm.backward(dy, null, null);     // gradients accumulate in lstm
+ *     float[] dWih = lstm.gradient("weight_ih_l0");
+ * }
+ * }</pre>
+ *
+ * <h2>Shapes</h2>
+ * {@code T} steps, {@code N} batch, {@code I} input size, {@code H} hidden size, {@code Ho} =
+ * {@link RnnSpec#outputSize()}, {@code L} layers, {@code D} directions. {@code x} is
+ * {@code [T, N, I]} ({@code [N, T, I]} if batch-first), {@code y} {@code [T, N, D*Ho]} (forward
+ * half first), {@code h0, hN} {@code [L*D, N, Ho]}, {@code c0, cN} {@code [L*D, N, H]} (LSTM only;
+ * ignored and null otherwise). Everything is row-major fp32.
+ *
+ * <h2>Two ways to pass data</h2>
+ * The {@code float[]} methods allocate their results and are the simplest. The
+ * {@link FloatBuffer} methods write into buffers the caller owns and allocate nothing: with direct
+ * buffers in native byte order (for example JavaCPP's {@code FloatPointer.asBuffer()}) the native
+ * backends read and write them in place, with no copy; heap buffers (arrays) are copied across JNI.
+ * Buffers are used from their position, which is not changed; their remaining capacity must hold
+ * the tensor.
+ *
+ * <h2>Checks and errors</h2>
+ * Every method validates all its arguments before any work and throws
+ * {@link IllegalArgumentException} (wrong sizes, lengths), {@link NullPointerException} (a required
+ * argument is null) or {@link IllegalStateException} (closed, backward without a training forward,
+ * used by two threads at once) with a message naming the argument and the numbers. Nothing is
+ * written when it throws and the object stays usable. Non-finite values propagate (as in PyTorch)
+ * unless {@link #setFiniteCheck(boolean)} asks for a check.
+ *
+ * <h2>Threads</h2>
+ * An {@code Rnn} is used by one thread at a time; a second thread entering while it is busy gets an
+ * {@link IllegalStateException} (it fails fast instead of corrupting state). Separate instances run
+ * concurrently.
+ */
+public final class Rnn implements AutoCloseable {
+    private final RnnSpec spec;
+    private final Backend backend;
+    private final RnnKernel kernel;
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private volatile boolean closed;
+    private boolean finiteCheck;
+    /** The batch of the last training forward, whose activations the kernel holds; null if none. */
+    private Batch trainingBatch;
+
+    private Rnn(RnnSpec spec, Backend backend) {
+        this.spec = spec;
+        this.backend = backend;
+        this.kernel = backend.newKernel(spec);
+        initialize(0);
+    }
+
+    /**
+     * A new network on {@link Backend#best()}, with parameters initialised by {@link #initialize(long)}
+     * with seed 0 and gradients zero.
+     *
+     * @throws NullPointerException if {@code spec} is null
+     */
+    public static Rnn create(RnnSpec spec) {
+        return create(spec, Backend.best());
+    }
+
+    /**
+     * A new network on the given backend, with parameters initialised by {@link #initialize(long)}
+     * with seed 0 and gradients zero.
+     *
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the backend is not available (the message says why)
+     */
+    public static Rnn create(RnnSpec spec, Backend backend) {
+        Objects.requireNonNull(spec, "spec must not be null");
+        Objects.requireNonNull(backend, "backend must not be null");
+        return new Rnn(spec, backend);
+    }
+
+    /** The spec this network was made from. */
+    public RnnSpec spec() {
+        return spec;
+    }
+
+    /** The backend it computes on. */
+    public Backend backend() {
+        return backend;
+    }
+
+    // ---- Parameters --------------------------------------------------------------------------
+
+    /**
+     * Sets every parameter to PyTorch's default, uniform in {@code (-1/sqrt(H), 1/sqrt(H))}, from a
+     * seeded generator: the same seed gives the same parameters on every backend.
+     */
+    public void initialize(long seed) {
+        enter();
+        try {
+            float bound = (float) (1.0 / Math.sqrt(spec.hiddenSize()));
+            SplittableRandom random = new SplittableRandom(seed);
+            FloatBuffer p = kernel.parameters();
+            for (int i = 0; i < spec.parameterCount(); i++) {
+                p.put(i, (float) ((random.nextDouble() * 2 - 1) * bound));
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * A copy of the named parameter, row-major.
+     *
+     * @param name a PyTorch name such as {@code weight_ih_l0} or {@code bias_hh_l1_reverse}
+     * @throws IllegalArgumentException if there is no such parameter (the message lists them)
+     */
+    public float[] parameter(String name) {
+        return read(kernel.parameters(), entry(name));
+    }
+
+    /**
+     * Overwrites the named parameter with {@code values} (row-major, PyTorch's shape).
+     *
+     * @throws IllegalArgumentException if there is no such parameter or the length is wrong
+     */
+    public void setParameter(String name, float[] values) {
+        ParameterLayout.Entry e = entry(name);
+        Objects.requireNonNull(values, "values must not be null");
+        if (values.length != e.size()) {
+            throw new IllegalArgumentException("values for " + e.name() + " must have " + e.rows() + "*" + e.cols()
+                    + " = " + e.size() + " floats, got " + values.length);
+        }
+        enter();
+        try {
+            kernel.parameters().put(e.offset(), values);
+        } finally {
+            exit();
+        }
+    }
+
+    /** A copy of the accumulated gradient of the named parameter. */
+    public float[] gradient(String name) {
+        return read(kernel.gradients(), entry(name));
+    }
+
+    /** A copy of the whole flat parameter buffer, in PyTorch's order ({@link RnnSpec#parameterLayout()}). */
+    public float[] parameters() {
+        return copy(kernel.parameters());
+    }
+
+    /**
+     * Overwrites the whole flat parameter buffer.
+     *
+     * @throws IllegalArgumentException if {@code values.length != spec().parameterCount()}
+     */
+    public void setParameters(float[] values) {
+        Objects.requireNonNull(values, "values must not be null");
+        if (values.length != spec.parameterCount()) {
+            throw new IllegalArgumentException("values must have parameterCount = " + spec.parameterCount()
+                    + " floats, got " + values.length);
+        }
+        enter();
+        try {
+            kernel.parameters().put(0, values);
+        } finally {
+            exit();
+        }
+    }
+
+    /** A copy of the whole flat gradient buffer (same layout as {@link #parameters()}). */
+    public float[] gradients() {
+        return copy(kernel.gradients());
+    }
+
+    /**
+     * The live parameter buffer, without a copy (a new view; position 0, limit
+     * {@code parameterCount}). Writes change the model. Direct for native backends. Valid until
+     * {@link #close()}.
+     */
+    public FloatBuffer parameterBuffer() {
+        ensureOpen();
+        return kernel.parameters().duplicate();
+    }
+
+    /** The live gradient buffer, without a copy; see {@link #parameterBuffer()}. */
+    public FloatBuffer gradientBuffer() {
+        ensureOpen();
+        return kernel.gradients().duplicate();
+    }
+
+    /** Sets every accumulated gradient to zero. */
+    public void zeroGradients() {
+        enter();
+        try {
+            FloatBuffer g = kernel.gradients();
+            for (int i = 0; i < spec.parameterCount(); i++) g.put(i, 0f);
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * When on, every forward checks {@code x}, {@code h0}, {@code c0} and the parameters, and every
+     * backward checks {@code dy}, {@code dhN}, {@code dcN}, for NaN and infinity, and throws an
+     * {@link IllegalArgumentException} naming the tensor and the index before computing. Off by
+     * default: non-finite values then propagate, as in PyTorch.
+     */
+    public void setFiniteCheck(boolean on) {
+        ensureOpen();
+        this.finiteCheck = on;
+    }
+
+    // ---- Forward -----------------------------------------------------------------------------
+
+    /**
+     * Inference over a batch of whole sequences from zero initial states.
+     *
+     * @param x input {@code [T, N, I]} ({@code [N, T, I]} if batch-first); not modified
+     */
+    public ForwardResult forward(float[] x, Batch batch) {
+        return forward(Mode.INFERENCE, batch, x, null, null);
+    }
+
+    /**
+     * Forward pass; returns new arrays.
+     *
+     * @param mode {@link Mode#TRAINING} to allow a following {@link #backward}
+     * @param batch steps, batch size and optional lengths
+     * @param x input {@code [T, N, I]} ({@code [N, T, I]} if batch-first); not modified
+     * @param h0 initial hidden state {@code [L*D, N, Ho]}, or null for zeros; not modified
+     * @param c0 initial cell state {@code [L*D, N, H]} (LSTM), or null for zeros; not modified
+     */
+    public ForwardResult forward(Mode mode, Batch batch, float[] x, float[] h0, float[] c0) {
+        Objects.requireNonNull(batch, "batch must not be null");
+        Shapes s = new Shapes(spec, batch);
+        checkArray("x", x, s.x, s.xShape(), true);
+        checkArray("h0", h0, s.h, s.hShape(), false);
+        checkArray("c0", c0, s.c, s.cShape(), false);
+        float[] y = new float[s.y];
+        float[] hN = new float[s.h];
+        float[] cN = spec.cell().hasCellState() ? new float[s.c] : null;
+        forward(mode, batch, wrap(x), wrap(h0), wrap(c0), FloatBuffer.wrap(y), FloatBuffer.wrap(hN), wrap(cN));
+        return new ForwardResult(y, hN, cN);
+    }
+
+    /**
+     * Forward pass into caller-owned buffers; allocates nothing. Direct buffers are used in place by
+     * the native backends. {@code hN} may be the same buffer as {@code h0}, and {@code cN} as
+     * {@code c0} (the state is read before it is overwritten); no other output may overlap an input.
+     *
+     * @param x input {@code [T, N, I]} ({@code [N, T, I]} if batch-first), required
+     * @param h0 {@code [L*D, N, Ho]} or null (zeros)
+     * @param c0 {@code [L*D, N, H]} or null (zeros); LSTM only, must be null otherwise
+     * @param y output {@code [T, N, D*Ho]} ({@code [N, T, D*Ho]} if batch-first), required
+     * @param hN final hidden state {@code [L*D, N, Ho]}, or null if not wanted
+     * @param cN final cell state {@code [L*D, N, H]}, or null; LSTM only
+     */
+    public void forward(Mode mode, Batch batch, FloatBuffer x, FloatBuffer h0, FloatBuffer c0, FloatBuffer y,
+            FloatBuffer hN, FloatBuffer cN) {
+        Objects.requireNonNull(mode, "mode must not be null");
+        Objects.requireNonNull(batch, "batch must not be null");
+        Shapes s = new Shapes(spec, batch);
+        checkInput("x", x, s.x, s.xShape(), true);
+        checkInput("h0", h0, s.h, s.hShape(), false);
+        checkCellState("c0", c0);
+        checkInput("c0", c0, s.c, s.cShape(), false);
+        checkOutput("y", y, s.y, s.yShape(), true, x, h0, c0);
+        checkOutput("hN", hN, s.h, s.hShape(), false, x, c0, y);
+        checkCellState("cN", cN);
+        checkOutput("cN", cN, s.c, s.cShape(), false, x, h0, y, hN);
+        enter();
+        try {
+            if (finiteCheck) {
+                requireFinite("x", x, s.x);
+                requireFinite("h0", h0, s.h);
+                requireFinite("c0", c0, s.c);
+                requireFinite("parameters", kernel.parameters(), spec.parameterCount());
+            }
+            trainingBatch = null; // the kernel's recorded activations are about to be replaced
+            kernel.forward(batch.steps(), batch.size(), batch.lengthsUnsafe(), mode == Mode.TRAINING, x, h0, c0, y,
+                    hN, cN);
+            if (mode == Mode.TRAINING) trainingBatch = batch;
+        } finally {
+            exit();
+        }
+    }
+
+    // ---- Backward ----------------------------------------------------------------------------
+
+    /**
+     * Backpropagation through time for the last {@link Mode#TRAINING} forward: returns {@code dx},
+     * {@code dh0}, {@code dc0} and accumulates (+=) the gradient of every parameter. The gradients
+     * are those of {@code sum(y*dy) + sum(hN*dhN) + sum(cN*dcN)}. May be called again (the parameter
+     * gradients then add up again).
+     *
+     * @param dy {@code [T, N, D*Ho]} (batch-first {@code [N, T, D*Ho]}) or null for zeros; padded steps ignored
+     * @param dhN {@code [L*D, N, Ho]} or null for zeros
+     * @param dcN {@code [L*D, N, H]} or null for zeros; LSTM only
+     * @throws IllegalStateException if the last forward was not a training forward
+     */
+    public BackwardResult backward(float[] dy, float[] dhN, float[] dcN) {
+        Shapes s = new Shapes(spec, requireTrainingBatch());
+        checkArray("dy", dy, s.y, s.yShape(), false);
+        checkArray("dhN", dhN, s.h, s.hShape(), false);
+        checkArray("dcN", dcN, s.c, s.cShape(), false);
+        float[] dx = new float[s.x];
+        float[] dh0 = new float[s.h];
+        float[] dc0 = spec.cell().hasCellState() ? new float[s.c] : null;
+        backward(wrap(dy), wrap(dhN), wrap(dcN), FloatBuffer.wrap(dx), FloatBuffer.wrap(dh0), wrap(dc0));
+        return new BackwardResult(dx, dh0, dc0);
+    }
+
+    /**
+     * Backward into caller-owned buffers; allocates nothing. See {@link #backward(float[], float[], float[])}.
+     *
+     * @param dx {@code [T, N, I]} (batch-first {@code [N, T, I]}) or null if not wanted; overwritten
+     * @param dh0 {@code [L*D, N, Ho]} or null; overwritten
+     * @param dc0 {@code [L*D, N, H]} or null; overwritten; LSTM only
+     */
+    public void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
+            FloatBuffer dc0) {
+        Shapes s = new Shapes(spec, requireTrainingBatch());
+        checkInput("dy", dy, s.y, s.yShape(), false);
+        checkInput("dhN", dhN, s.h, s.hShape(), false);
+        checkCellState("dcN", dcN);
+        checkInput("dcN", dcN, s.c, s.cShape(), false);
+        checkOutput("dx", dx, s.x, s.xShape(), false, dy, dhN, dcN);
+        checkOutput("dh0", dh0, s.h, s.hShape(), false, dy, dhN, dcN, dx);
+        checkCellState("dc0", dc0);
+        checkOutput("dc0", dc0, s.c, s.cShape(), false, dy, dhN, dcN, dx, dh0);
+        enter();
+        try {
+            if (trainingBatch == null) throw noTrainingForward();
+            if (finiteCheck) {
+                requireFinite("dy", dy, s.y);
+                requireFinite("dhN", dhN, s.h);
+                requireFinite("dcN", dcN, s.c);
+            }
+            kernel.backward(dy, dhN, dcN, dx, dh0, dc0);
+        } finally {
+            exit();
+        }
+    }
+
+    // ---- Streaming ---------------------------------------------------------------------------
+
+    /**
+     * A stream of {@code batchSize} sequences for online inference: each {@link RnnStream#step}
+     * call processes the next steps and carries the state, giving the same outputs as one forward
+     * over the whole sequences. Unidirectional specs only.
+     *
+     * @throws IllegalStateException if the spec is bidirectional (the reverse direction needs the whole sequence)
+     */
+    public RnnStream stream(int batchSize) {
+        ensureOpen();
+        if (spec.bidirectional()) {
+            throw new IllegalStateException("streaming needs a unidirectional spec: the reverse direction of "
+                    + spec + " needs the whole sequence");
+        }
+        Checks.positive("batchSize", batchSize);
+        return new RnnStream(this, batchSize);
+    }
+
+    // ---- Lifecycle ---------------------------------------------------------------------------
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Frees the native memory (parameters, gradients, workspaces). Idempotent. */
+    @Override
+    public void close() {
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("close() called while another thread is using this Rnn");
+        }
+        try {
+            if (!closed) {
+                closed = true;
+                kernel.close();
+            }
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Rnn(" + spec + " on " + backend + (closed ? ", closed" : "") + ")";
+    }
+
+    // ---- Internals ---------------------------------------------------------------------------
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("this Rnn is closed: " + spec);
+    }
+
+    private void enter() {
+        ensureOpen();
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("this Rnn is being used by another thread; an Rnn is for one thread"
+                    + " at a time (create one per thread)");
+        }
+        if (closed) {
+            busy.set(false);
+            throw new IllegalStateException("this Rnn is closed: " + spec);
+        }
+    }
+
+    private void exit() {
+        busy.set(false);
+    }
+
+    private Batch requireTrainingBatch() {
+        ensureOpen();
+        if (trainingBatch == null) throw noTrainingForward();
+        return trainingBatch;
+    }
+
+    private static IllegalStateException noTrainingForward() {
+        return new IllegalStateException("backward needs a forward in Mode.TRAINING first (none was recorded,"
+                + " or a later forward in Mode.INFERENCE replaced it)");
+    }
+
+    private ParameterLayout.Entry entry(String name) {
+        Objects.requireNonNull(name, "name must not be null");
+        ensureOpen();
+        return spec.parameterLayout().entry(name);
+    }
+
+    private float[] read(FloatBuffer buffer, ParameterLayout.Entry e) {
+        enter();
+        try {
+            float[] out = new float[e.size()];
+            buffer.get(e.offset(), out);
+            return out;
+        } finally {
+            exit();
+        }
+    }
+
+    private float[] copy(FloatBuffer buffer) {
+        enter();
+        try {
+            float[] out = new float[spec.parameterCount()];
+            buffer.get(0, out);
+            return out;
+        } finally {
+            exit();
+        }
+    }
+
+    private void checkCellState(String name, FloatBuffer b) {
+        if (b != null && !spec.cell().hasCellState()) {
+            throw new IllegalArgumentException(name + " must be null: " + spec.cell() + " has no cell state");
+        }
+    }
+
+    private static FloatBuffer wrap(float[] a) {
+        return a == null ? null : FloatBuffer.wrap(a);
+    }
+
+    /** Arrays must match their shape exactly: a wrong length is a bug, not spare room. */
+    private void checkArray(String name, float[] a, int floats, String shape, boolean required) {
+        if (a == null) {
+            if (required) throw new NullPointerException(name + " must not be null");
+            return;
+        }
+        if ((name.equals("c0") || name.equals("dcN")) && !spec.cell().hasCellState()) {
+            throw new IllegalArgumentException(name + " must be null: " + spec.cell() + " has no cell state");
+        }
+        if (a.length != floats) {
+            throw new IllegalArgumentException(name + " must have " + shape + " = " + floats + " floats, got " + a.length);
+        }
+    }
+
+    private static void checkBuffer(String name, FloatBuffer b, int floats, String shape, boolean required) {
+        if (b == null) {
+            if (required) throw new NullPointerException(name + " must not be null");
+            return;
+        }
+        if (!b.hasArray() && !b.isDirect()) {
+            throw new IllegalArgumentException(name + " is a read-only heap buffer; pass an array, a writable heap"
+                    + " buffer or a direct buffer");
+        } else if (b.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException(name + " is a direct buffer in " + b.order() + " byte order; native"
+                    + " code needs " + ByteOrder.nativeOrder() + " (ByteBuffer.order(ByteOrder.nativeOrder()))");
+        }
+        if (b.remaining() < floats) {
+            throw new IllegalArgumentException(name + " must hold " + shape + " = " + floats + " floats, but has "
+                    + b.remaining() + " remaining");
+        }
+    }
+
+    private static void checkInput(String name, FloatBuffer b, int floats, String shape, boolean required) {
+        checkBuffer(name, b, floats, shape, required);
+    }
+
+    private static void checkOutput(String name, FloatBuffer b, int floats, String shape, boolean required,
+            FloatBuffer... inputs) {
+        checkBuffer(name, b, floats, shape, required);
+        if (b == null) return;
+        if (b.isReadOnly()) throw new IllegalArgumentException(name + " is read-only, but it is an output");
+        for (FloatBuffer in : inputs) {
+            if (in != null && sameMemory(b, in)) {
+                throw new IllegalArgumentException(name + " must not share memory with an input");
+            }
+        }
+    }
+
+    private static boolean sameMemory(FloatBuffer a, FloatBuffer b) {
+        if (a == b) return true;
+        return a.hasArray() && b.hasArray() && a.array() == b.array();
+    }
+
+    private static void requireFinite(String name, FloatBuffer b, int floats) {
+        if (b == null) return;
+        int p = b.position();
+        for (int i = 0; i < floats; i++) {
+            float v = b.get(p + i);
+            if (!Float.isFinite(v)) {
+                throw new IllegalArgumentException(name + "[" + i + "] is " + v + " (finite check is on)");
+            }
+        }
+    }
+
+    /** Element counts and shape strings of every tensor of one call, overflow-checked. */
+    static final class Shapes {
+        final RnnSpec spec;
+        final Batch batch;
+        final int x, y, h, c;
+
+        Shapes(RnnSpec spec, Batch batch) {
+            this.spec = spec;
+            this.batch = batch;
+            int t = batch.steps(), n = batch.size();
+            x = Checks.product("x", t, n, spec.inputSize());
+            y = Checks.product("y", t, n, spec.outputFeatures());
+            h = Checks.product("h", spec.stateRows(), n, spec.outputSize());
+            c = spec.cell().hasCellState() ? Checks.product("c", spec.stateRows(), n, spec.hiddenSize()) : 0;
+        }
+
+        String xShape() {
+            return seq(spec.inputSize());
+        }
+
+        String yShape() {
+            return seq(spec.outputFeatures());
+        }
+
+        String hShape() {
+            return Checks.shape(spec.stateRows(), batch.size(), spec.outputSize());
+        }
+
+        String cShape() {
+            return Checks.shape(spec.stateRows(), batch.size(), spec.hiddenSize());
+        }
+
+        private String seq(int features) {
+            return spec.batchFirst() ? "[N, T, " + features + "] " + Checks.shape(batch.size(), batch.steps(), features)
+                    : "[T, N, " + features + "] " + Checks.shape(batch.steps(), batch.size(), features);
+        }
+    }
+}

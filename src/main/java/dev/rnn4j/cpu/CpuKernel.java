@@ -1,0 +1,224 @@
+package dev.rnn4j.cpu;
+
+import dev.rnn4j.RnnSpec;
+import dev.rnn4j.spi.RnnKernel;
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.IntPointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * The CPU backend: {@link Rnn4jCpu} (the C API) behind the {@link RnnKernel} interface.
+ *
+ * <p>Owns native memory only: the parameters, the gradients, the workspace (grown on demand, then
+ * reused: steady-state calls allocate nothing), and staging copies for heap (array-backed) tensors.
+ * Direct buffers are passed to the kernels in place; heap buffers are copied into native staging
+ * memory and back, which also makes the allowed aliasing ({@code hN} is {@code h0}) safe.
+ */
+public final class CpuKernel implements RnnKernel {
+    private static final String UNAVAILABLE = probe();
+
+    private final RnnSpec spec;
+    private final IntPointer desc = new IntPointer(Rnn4jCpu.DESC_FIELDS);
+    private final FloatPointer params;
+    private final FloatPointer grads;
+    private final FloatBuffer paramsView;
+    private final FloatBuffer gradsView;
+    private final LongPointer size = new LongPointer(1);
+    private final Staging[] staging = new Staging[Slot.values().length];
+    private IntPointer lengths = new IntPointer(1);
+    private BytePointer workspace = new BytePointer(0L);
+    private long workspaceBytes;
+    private boolean closed;
+
+    private enum Slot { X, H0, C0, Y, HN, CN, DY, DHN, DCN, DX, DH0, DC0 }
+
+    /**
+     * Allocates the parameters and gradients (zeros) of {@code spec}.
+     *
+     * @throws IllegalStateException if the native library is not available
+     */
+    public CpuKernel(RnnSpec spec) {
+        if (UNAVAILABLE != null) throw new IllegalStateException("backend CPU is not available: " + UNAVAILABLE);
+        this.spec = spec;
+        desc.put(0, spec.cell().ordinal(), spec.inputSize(), spec.hiddenSize(), spec.projectionSize(), spec.layers(),
+                spec.bidirectional() ? 1 : 0, spec.bias() ? 1 : 0, spec.batchFirst() ? 1 : 0);
+        check(Rnn4jCpu.rnn4j_param_count(desc, size), "rnn4j_param_count");
+        if (size.get() != spec.parameterCount()) {
+            throw new IllegalStateException("native parameter count " + size.get() + " differs from Java's "
+                    + spec.parameterCount() + " for " + spec + ": the jar's native library does not match its classes");
+        }
+        int count = Math.max(1, spec.parameterCount());
+        params = new FloatPointer(count).zero();
+        grads = new FloatPointer(count).zero();
+        paramsView = params.limit(spec.parameterCount()).asBuffer();
+        gradsView = grads.limit(spec.parameterCount()).asBuffer();
+        for (Slot s : Slot.values()) staging[s.ordinal()] = new Staging();
+    }
+
+    /** Why the CPU backend cannot be used, or null if it can. */
+    public static String unavailableReason() {
+        return UNAVAILABLE;
+    }
+
+    /** Version, build, BLAS configuration and threads of the loaded native library. */
+    public static String describe() {
+        return "librnn4j " + Rnn4jCpu.rnn4j_version() + " (" + Rnn4jCpu.rnn4j_build_info() + "); "
+                + Rnn4jCpu.rnn4j_blas_config().trim() + "; threads " + Rnn4jCpu.rnn4j_get_num_threads();
+    }
+
+    /** Sets the process-wide thread count of the native kernels. */
+    public static void setThreads(int threads) {
+        check(Rnn4jCpu.rnn4j_set_num_threads(threads), "rnn4j_set_num_threads");
+    }
+
+    /** The process-wide thread count of the native kernels. */
+    public static int threads() {
+        return Rnn4jCpu.rnn4j_get_num_threads();
+    }
+
+    private static String probe() {
+        if ("false".equalsIgnoreCase(System.getProperty("rnn4j.native"))) {
+            return "native backends are disabled by -Drnn4j.native=false";
+        }
+        try {
+            Loader.load(Rnn4jCpu.class);
+            if ((Rnn4jCpu.rnn4j_capabilities() & 1) == 0) {
+                return "the native library " + Rnn4jCpu.rnn4j_version() + " has no CPU kernels";
+            }
+            return null;
+        } catch (Throwable t) {
+            StringBuilder why = new StringBuilder("the native library did not load on ")
+                    .append(Loader.getPlatform()).append(": ").append(t);
+            for (Throwable c = t.getCause(); c != null; c = c.getCause()) why.append("; caused by ").append(c);
+            return why.toString();
+        }
+    }
+
+    @Override
+    public FloatBuffer parameters() {
+        return paramsView;
+    }
+
+    @Override
+    public FloatBuffer gradients() {
+        return gradsView;
+    }
+
+    @Override
+    public void forward(int steps, int batch, int[] lengthsOrNull, boolean training, FloatBuffer x, FloatBuffer h0,
+            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN) {
+        ensureWorkspace(steps, batch, training);
+        IntPointer len = null;
+        if (lengthsOrNull != null) {
+            if (lengths.capacity() < batch) {
+                lengths.close();
+                lengths = new IntPointer(batch);
+            }
+            lengths.put(lengthsOrNull, 0, batch);
+            len = lengths;
+        }
+        FloatBuffer nx = in(Slot.X, x);
+        FloatBuffer nh0 = in(Slot.H0, h0);
+        FloatBuffer nc0 = in(Slot.C0, c0);
+        FloatBuffer ny = out(Slot.Y, y);
+        FloatBuffer nhN = hN == h0 && h0 != null ? nh0 : out(Slot.HN, hN);
+        FloatBuffer ncN = cN == c0 && c0 != null ? nc0 : out(Slot.CN, cN);
+        check(Rnn4jCpu.rnn4j_forward(desc, steps, batch, len, training ? 1 : 0, params, nx, nh0, nc0, ny, nhN, ncN,
+                workspace, workspaceBytes), "rnn4j_forward");
+        back(ny, y);
+        back(nhN, hN);
+        back(ncN, cN);
+    }
+
+    @Override
+    public void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
+            FloatBuffer dc0) {
+        FloatBuffer ndy = in(Slot.DY, dy);
+        FloatBuffer ndhN = in(Slot.DHN, dhN);
+        FloatBuffer ndcN = in(Slot.DCN, dcN);
+        FloatBuffer ndx = out(Slot.DX, dx);
+        FloatBuffer ndh0 = out(Slot.DH0, dh0);
+        FloatBuffer ndc0 = out(Slot.DC0, dc0);
+        check(Rnn4jCpu.rnn4j_backward(desc, params, ndy, ndhN, ndcN, ndx, ndh0, ndc0, grads, workspace,
+                workspaceBytes), "rnn4j_backward");
+        back(ndx, dx);
+        back(ndh0, dh0);
+        back(ndc0, dc0);
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        for (Staging s : staging) s.close();
+        workspace.close();
+        lengths.close();
+        params.close();
+        grads.close();
+        desc.close();
+        size.close();
+    }
+
+    private void ensureWorkspace(int steps, int batch, boolean training) {
+        check(Rnn4jCpu.rnn4j_workspace_size(desc, steps, batch, training ? 1 : 0, size), "rnn4j_workspace_size");
+        long needed = size.get();
+        if (needed > workspaceBytes) {
+            // Grow with headroom so that slowly growing batches do not reallocate every call.
+            long bytes = Math.max(needed, workspaceBytes + workspaceBytes / 2);
+            BytePointer fresh = new BytePointer(bytes);
+            if (fresh.isNull()) throw new OutOfMemoryError("cannot allocate a workspace of " + bytes + " bytes");
+            workspace.close();
+            workspace = fresh;
+            workspaceBytes = bytes;
+        }
+    }
+
+    /** An input: a direct buffer as it is, a heap buffer copied into native staging memory. */
+    private FloatBuffer in(Slot slot, FloatBuffer b) {
+        if (b == null || b.isDirect()) return b;
+        FloatBuffer s = staging[slot.ordinal()].view(b.remaining());
+        s.put(0, b, b.position(), b.remaining());
+        return s;
+    }
+
+    /** An output: a direct buffer as it is, a heap buffer written to staging and copied back by {@link #back}. */
+    private FloatBuffer out(Slot slot, FloatBuffer b) {
+        if (b == null || b.isDirect()) return b;
+        return staging[slot.ordinal()].view(b.remaining());
+    }
+
+    private static void back(FloatBuffer staged, FloatBuffer target) {
+        if (target == null || staged == target) return;
+        target.put(target.position(), staged, 0, target.remaining());
+    }
+
+    private static void check(int status, String function) {
+        if (status != Rnn4jCpu.RNN4J_OK) {
+            throw new IllegalStateException(function + " failed with status " + status + ": "
+                    + Rnn4jCpu.rnn4j_last_error());
+        }
+    }
+
+    /** Grow-only native memory for one tensor slot. */
+    private static final class Staging {
+        private FloatPointer memory = new FloatPointer(0L);
+        private FloatBuffer whole;
+
+        FloatBuffer view(int floats) {
+            if (memory.capacity() < floats) {
+                memory.close();
+                memory = new FloatPointer(floats);
+                whole = memory.asBuffer();
+            }
+            return whole;
+        }
+
+        void close() {
+            memory.close();
+        }
+    }
+}

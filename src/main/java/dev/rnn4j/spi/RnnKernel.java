@@ -1,0 +1,40 @@
+package dev.rnn4j.spi;
+
+import java.nio.FloatBuffer;
+
+/**
+ * What a backend implements: the computation behind one {@link dev.rnn4j.Rnn}. Not for
+ * application code; {@code Rnn} validates every argument (shapes, capacities, lengths, state)
+ * before calling in, so implementations may trust them.
+ *
+ * <p>Buffers are read and written from their {@code position()}, which is not changed. Optional
+ * buffers may be null: {@code h0}, {@code c0}, {@code dy}, {@code dhN}, {@code dcN} mean zeros;
+ * {@code hN}, {@code cN}, {@code dx}, {@code dh0}, {@code dc0} mean "not wanted". {@code hN} may be
+ * the same buffer as {@code h0} and {@code cN} as {@code c0} (streaming).
+ */
+public interface RnnKernel extends AutoCloseable {
+
+    /** The flat parameter buffer (PyTorch order), live: writes change the model. Position 0. */
+    FloatBuffer parameters();
+
+    /** The flat gradient buffer, same layout as {@link #parameters()}, live. Position 0. */
+    FloatBuffer gradients();
+
+    /**
+     * Forward pass. In training mode, records what {@link #backward} needs.
+     *
+     * @param lengths {@code N} lengths in {@code 1..steps}, or null for all {@code steps}
+     */
+    void forward(int steps, int batch, int[] lengths, boolean training, FloatBuffer x, FloatBuffer h0,
+            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN);
+
+    /**
+     * Backward pass after a training forward: overwrites {@code dx, dh0, dc0} and accumulates
+     * (+=) every parameter gradient into {@link #gradients()}.
+     */
+    void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0, FloatBuffer dc0);
+
+    /** Frees everything this kernel owns; idempotent. */
+    @Override
+    void close();
+}
