@@ -1,0 +1,55 @@
+// The pointwise level: ONE fused pass per time step (forward: biases, activations, cell update,
+// saved activations; backward: the gate-gradient block from dh, dc and the saved activations).
+// Each pass covers the n live rows of one step; all pointers are to row 0 of that step.
+#pragma once
+
+namespace rnn4j {
+namespace pointwise {
+
+struct FwdStep {
+    int n = 0, H = 0, Ho = 0;
+    bool relu = false;
+    float *pre = nullptr;          // [n, G*H] x W_ih^T (+ h W_hh^T unless GRU); training: gates out
+    const float *rec = nullptr;    // GRU: [n, 3H] h W_hh^T (no bias)
+    const float *b_ih = nullptr;   // [G*H] or null
+    const float *b_hh = nullptr;   // [G*H] or null
+    float *S = nullptr;            // [n, Ho] state: h_prev in (GRU), new h out (unless projection)
+    float *C = nullptr;            // [n, H] LSTM cell state, in and out
+    float *y = nullptr;            // output rows (stride ldy), new h written (unless projection)
+    int ldy = 0;
+    float *m = nullptr;            // LSTM with projection: m = o*tanh(c) out [n, H]
+    float *tc = nullptr;           // training LSTM: tanh(c) out [n, H]
+    float *ghn = nullptr;          // training GRU: h W_hn^T + b_hn out [n, H]
+    bool save = false;             // training: overwrite pre with the post-activation gates
+};
+
+void fwd_rnn(const FwdStep &s);
+void fwd_lstm(const FwdStep &s);
+void fwd_gru(const FwdStep &s);
+
+struct BwdStep {
+    int n = 0, H = 0, Ho = 0;
+    bool relu = false;
+    const float *dy = nullptr;     // upstream rows (stride ldy) or null (zeros)
+    int ldy = 0;
+    float *dS = nullptr;           // [n, Ho] carried dh in; GRU: replaced by dh*z
+    float *dC = nullptr;           // LSTM [n, H] carried dc in, dc_prev out
+    const float *dm = nullptr;     // LSTM with projection: dm = dh W_hr [n, H] (dy, dS unused)
+    const float *gates = nullptr;  // [n, G*H] saved post-activation gates
+    const float *cprev = nullptr;  // LSTM [n, H]
+    const float *tc = nullptr;     // LSTM [n, H]
+    const float *hprev = nullptr;  // GRU [n, H]
+    const float *ghn = nullptr;    // GRU [n, H]
+    float *dgi = nullptr;          // [n, G*H] pre-activation gradients (x side)
+    float *dgh = nullptr;          // GRU: [n, 3H] h-side gradients (n block times r)
+};
+
+void bwd_rnn(const BwdStep &s);
+void bwd_lstm(const BwdStep &s);
+void bwd_gru(const BwdStep &s);
+
+// out[j, :] = (dy ? dy[j, :] : 0) + dS[j, :] for n rows of width w (LSTM projection: dh).
+void add_rows(int n, int w, const float *dy, int ldy, const float *dS, float *out);
+
+}  // namespace pointwise
+}  // namespace rnn4j
