@@ -44,8 +44,8 @@ public final class CpuKernel implements RnnKernel {
     public CpuKernel(RnnSpec spec) {
         if (UNAVAILABLE != null) throw new IllegalStateException("backend CPU is not available: " + UNAVAILABLE);
         this.spec = spec;
-        desc.put(0, spec.cell().ordinal(), spec.inputSize(), spec.hiddenSize(), spec.projectionSize(), spec.layers(),
-                spec.bidirectional() ? 1 : 0, spec.bias() ? 1 : 0, spec.batchFirst() ? 1 : 0);
+        desc.put(new int[] {spec.cell().ordinal(), spec.inputSize(), spec.hiddenSize(), spec.projectionSize(), spec.layers(),
+                spec.bidirectional() ? 1 : 0, spec.bias() ? 1 : 0, spec.batchFirst() ? 1 : 0});
         check(Rnn4jCpu.rnn4j_param_count(desc, size), "rnn4j_param_count");
         if (size.get() != spec.parameterCount()) {
             throw new IllegalStateException("native parameter count " + size.get() + " differs from Java's "
