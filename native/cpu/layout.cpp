@@ -29,8 +29,12 @@ struct Alloc {
     int64_t cur = 0;
     int64_t take(int64_t elems, int64_t elem_bytes) {
         int64_t bytes;
-        if (__builtin_mul_overflow(elems, elem_bytes, &bytes) || bytes > (INT64_MAX >> 2))
-            throw ArgumentError("workspace size overflows int64");
+        if (__builtin_mul_overflow(elems, elem_bytes, &bytes) || bytes > (INT64_MAX >> 2)) {
+            char buf[256];
+            std::snprintf(buf, sizeof buf, "workspace size overflows int64 (a buffer of %lld elements of %lld bytes)",
+                          (long long)elems, (long long)elem_bytes);
+            throw ArgumentError(buf);
+        }
         int64_t at = cur;
         bytes = (bytes + 63) & ~int64_t(63);
         if (__builtin_add_overflow(cur, bytes, &cur)) throw ArgumentError("workspace size overflows int64");
