@@ -415,7 +415,7 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_backward_data(const rnn4j_desc *desc, const fl
         need(workspace, "workspace");
         const cudaStream_t s = resolve(stream);
         CudaLayout l;
-        HostPlan plan;
+        HostPlan &plan = backward_plan();
         const CudaWsHeader h = read_header(desc, d, aligned_base(workspace), workspace_bytes, WS_TRAIN_FWD,
                                            "run rnn4j_cuda_forward with training = 1 first", s, l, plan);
         cuda_backward_data(d, h, plan, params, dy, dhN, dcN, dx, dh0, dc0, aligned_base(workspace), l, flags, s);
@@ -432,7 +432,7 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_backward_weights(const rnn4j_desc *desc, float
         need(workspace, "workspace");
         const cudaStream_t s = resolve(stream);
         CudaLayout l;
-        HostPlan plan;
+        HostPlan &plan = backward_plan();
         const CudaWsHeader h = read_header(desc, d, aligned_base(workspace), workspace_bytes, WS_BWD_DATA,
                                            "run rnn4j_cuda_forward with training = 1, then rnn4j_cuda_backward_data",
                                            s, l, plan);
@@ -453,7 +453,7 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_backward(const rnn4j_desc *desc, const float *
         need(workspace, "workspace");
         const cudaStream_t s = resolve(stream);
         CudaLayout l;
-        HostPlan plan;
+        HostPlan &plan = backward_plan();
         const CudaWsHeader h = read_header(desc, d, aligned_base(workspace), workspace_bytes, WS_TRAIN_FWD,
                                            "run rnn4j_cuda_forward with training = 1 first", s, l, plan);
         char *base = aligned_base(workspace);

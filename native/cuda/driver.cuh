@@ -49,6 +49,9 @@ void cuda_forward(const Dims &d, const rnn4j_desc &desc, int T, int N, const int
                   const float *params, const float *x, const float *h0, const float *c0, float *y, float *hN,
                   float *cN, char *base, const CudaLayout &l, int flags, cudaStream_t s);
 
+// The calling thread's plan buffer (forward fills it; the backward calls read the plan back into it).
+HostPlan &backward_plan();
+
 // Reads the header and the plan back (synchronous on s); throws StateError when the recorded
 // state is below min_state.
 CudaWsHeader read_header(const rnn4j_desc *desc, const Dims &d, char *base, int64_t bytes, int min_state,

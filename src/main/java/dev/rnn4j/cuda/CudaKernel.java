@@ -73,12 +73,26 @@ public final class CudaKernel implements RnnKernel {
         paramsView = hostParams.limit(spec.parameterCount()).asBuffer();
         gradsView = hostGrads.limit(spec.parameterCount()).asBuffer();
         for (Tensor t : Tensor.values()) slots[t.ordinal()] = new Slot();
+        long st = 0;
+        DeviceBuffer p = null, g = null;
         try (LongPointer s = new LongPointer(1)) {
             CudaSupport.check(Rnn4jCuda.rnn4j_cuda_stream_create(s), "rnn4j_cuda_stream_create");
-            stream = s.get();
+            st = s.get();
+            p = DeviceBuffer.ofFloats(count);
+            g = DeviceBuffer.ofFloats(count);
+        } catch (RuntimeException | Error e) {  // free what was made, then report
+            if (p != null) p.close();
+            if (st != 0) Rnn4jCuda.rnn4j_cuda_stream_destroy(st);
+            hostParams.close();
+            hostGrads.close();
+            desc.close();
+            size.close();
+            lengths.close();
+            throw e;
         }
-        params = DeviceBuffer.ofFloats(count);
-        grads = DeviceBuffer.ofFloats(count);
+        stream = st;
+        params = p;
+        grads = g;
     }
 
     /** Why the CUDA backend cannot be used, or null if it can. */

@@ -40,7 +40,7 @@ public final class CudaSupport {
                     "rnn4j_cuda_device_info");
             check(Rnn4jCuda.rnn4j_cuda_versions(drv, rt), "rnn4j_cuda_versions");
             return "librnn4j_cuda " + Rnn4jCuda.rnn4j_cuda_version() + " (" + Rnn4jCuda.rnn4j_cuda_build_info()
-                    + "); device 0: " + name.getString() + ", compute capability " + major.get() + "." + minor.get()
+                    + "); device 0: " + cString(name) + ", compute capability " + major.get() + "." + minor.get()
                     + ", " + sms.get() + " SMs, " + (total.get() >> 20) + " MiB; driver " + version(drv.get())
                     + ", runtime " + version(rt.get());
         }
@@ -57,6 +57,13 @@ public final class CudaSupport {
             if (status == 3) throw new OutOfMemoryError(function + " failed (out of memory): " + message);
             throw new IllegalStateException(function + " failed with status " + status + ": " + message);
         }
+    }
+
+    /** The NUL-terminated string in a fixed-size buffer (getString() would keep the trailing NULs). */
+    private static String cString(BytePointer p) {
+        String s = p.getString();
+        int end = s.indexOf('\0');
+        return end >= 0 ? s.substring(0, end) : s;
     }
 
     private static String version(int v) {
@@ -86,7 +93,7 @@ public final class CudaSupport {
                 return "no usable GPU: the CUDA probe failed: " + Rnn4jCuda.rnn4j_cuda_last_error();
             }
             if (reason.get() != Rnn4jCuda.RNN4J_CUDA_USABLE || count.get() < 1) {
-                String m = message.getString();
+                String m = cString(message);
                 return m.isEmpty() ? "no usable GPU (probe result " + reason.get() + ")" : m;
             }
             return null;

@@ -29,6 +29,7 @@ class CudaProbeTest {
             return;
         }
         assertFalse(reason.isBlank(), "the reason must say something");
+        assertFalse(reason.indexOf('\0') >= 0, "the reason must be a clean string (no NULs)");
         String r = reason.toLowerCase(Locale.ROOT);
         assertTrue(r.contains("driver") || r.contains("gpu") || r.contains("not built") || r.contains("disabled"),
                 "the reason must name the driver, the GPU, the missing build, or the switch: " + reason);
