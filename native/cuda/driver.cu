@@ -447,6 +447,8 @@ void cuda_backward_data(const Dims &d, const CudaWsHeader &h, const HostPlan &pl
 
             gather_state(N, Ho, dperm, dhN ? dhN + ldk * N * Ho : nullptr, dS, st);
             if (d.lstm()) gather_state(N, H, dperm, dcN ? dcN + ldk * N * H : nullptr, dC, st);
+            int np = 0;        // live rows of the previously processed step (fused path)
+            int64_t op = 0;    // its packed row offset
             for (int step = 0; step < Teff; ++step) {
                 const int t = dir == 0 ? Teff - 1 - step : step;
                 const int n = plan.nt[t];
@@ -470,7 +472,14 @@ void cuda_backward_data(const Dims &d, const CudaWsHeader &h, const HostPlan &pl
                     b.dgh = dgh + o * GH;
                 }
                 b.dgi = dgi + o * GH;
-                if (d.P) {  // dh of the projected output (kept for dW_hr); dm = dh W_hr
+                if (!d.P) {
+                    // One fused kernel: dh_t = dG_{t'} W_hh (+ dh*z) and the gate gradients of step t.
+                    bwd_fused_step(d.cell, n, np, b, np ? dgh + op * GH : nullptr, p.w_hh, st);
+                    np = n;
+                    op = o;
+                    continue;
+                }
+                {  // dh of the projected output (kept for dW_hr); dm = dh W_hr
                     add_rows(n, Ho, b.dy, DHo, dS, dhs + o * Ho, st);
                     gemm_nn(n, H, Ho, dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H, false, st);
                     b.dm = dM;
@@ -479,6 +488,8 @@ void cuda_backward_data(const Dims &d, const CudaWsHeader &h, const HostPlan &pl
                 // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS). FP32: the recurrence.
                 gemm_nn(n, Ho, GH, dgh + o * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
             }
+            // Fused path: the carried gradient of the last processed step is dh of the initial state.
+            if (!d.P && np) gemm_nn(np, Ho, GH, dgh + op * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
             if (dh0) scatter_state(N, Ho, dperm, dlens, false, 0, dS, dS, dh0 + ldk * N * Ho, st);
             if (dc0 && d.lstm()) scatter_state(N, H, dperm, dlens, false, 0, dC, dC, dc0 + ldk * N * H, st);
         }

@@ -271,6 +271,100 @@ __global__ void bwd_kernel(int n, BwdIO io) {
     }
 }
 
+// ---- Fused backward step --------------------------------------------------------------------
+// The gate-gradient math of one (row r, unit u) given the total dh (upstream + carried).
+template <int G>
+__device__ __forceinline__ void bwd_cell(const BwdIO &io, int64_t j, int u, float dh) {
+    const int H = io.H;
+    if constexpr (G == 1) {
+        io.dgi[j * H + u] = rnn_bwd(dh, io.gates[j * H + u], io.relu);
+    } else if constexpr (G == 4) {
+        const float *g = io.gates + j * 4 * H;
+        float *dC = io.dC + j * H + u;
+        const LstmBwd r = lstm_bwd(dh, *dC, g[u], g[H + u], g[2 * H + u], g[3 * H + u], io.cprev[j * H + u],
+                                   io.tc[j * H + u]);
+        float *dg = io.dgi + j * 4 * H;
+        dg[u] = r.dai;
+        dg[H + u] = r.daf;
+        dg[2 * H + u] = r.dag;
+        dg[3 * H + u] = r.dao;
+        *dC = r.dcp;
+    } else {
+        const float *g = io.gates + j * 3 * H;
+        const GruBwd r = gru_bwd(dh, g[u], g[H + u], g[2 * H + u], io.ghn[j * H + u], io.hprev[j * H + u]);
+        float *dgi = io.dgi + j * 3 * H, *dgh = io.dgh + j * 3 * H;
+        dgi[u] = dgh[u] = r.dar;
+        dgi[H + u] = dgh[H + u] = r.daz;
+        dgi[2 * H + u] = r.dan;
+        dgh[2 * H + u] = r.dhn;
+        io.dS[j * H + u] = r.dhp;
+    }
+}
+
+// Block: BU units x BR rows, 256 threads as in fused_step_kernel; K = G*H (the gate gradients).
+// Shared tiles: A = dgh_prev rows [BR][BK] (+1 padding), B = W_hh [BK][BU] (rows of W are
+// contiguous in u: coalesced loads, conflict-free reads).
+template <int G, int BU, int BR, int BK>
+__global__ void __launch_bounds__(256) bwd_fused_kernel(int n, int np, BwdIO io, const float *__restrict__ dgh_prev,
+                                                        const float *__restrict__ W) {
+    constexpr int RG = 256 / BU, PR = BR / RG;
+    __shared__ float As[BR][BK + 1];
+    __shared__ float Bs[BK][BU];
+    const int tid = threadIdx.x, ul = tid % BU, rg = tid / BU;
+    const int u0 = blockIdx.x * BU, r0 = blockIdx.y * BR;
+    const int H = io.H, GH = G * io.H;
+    float acc[PR];
+#pragma unroll
+    for (int p = 0; p < PR; ++p) acc[p] = 0.0f;
+    if (r0 < np) {  // block-uniform: rows of this block that were live at the previous step
+        for (int k0 = 0; k0 < GH; k0 += BK) {
+            for (int e = tid; e < BR * BK; e += 256) {
+                const int kk = e % BK, r = r0 + e / BK;
+                As[e / BK][kk] = (r < np && k0 + kk < GH) ? dgh_prev[(int64_t)r * GH + k0 + kk] : 0.0f;
+            }
+            for (int e = tid; e < BK * BU; e += 256) {
+                const int uu = e % BU, kk = e / BU, u = u0 + uu;
+                Bs[kk][uu] = (u < H && k0 + kk < GH) ? W[(int64_t)(k0 + kk) * H + u] : 0.0f;
+            }
+            __syncthreads();
+#pragma unroll 8
+            for (int kk = 0; kk < BK; ++kk) {
+                const float w = Bs[kk][ul];
+#pragma unroll
+                for (int p = 0; p < PR; ++p) acc[p] = fmaf(As[rg + p * RG][kk], w, acc[p]);
+            }
+            __syncthreads();
+        }
+    }
+    const int u = u0 + ul;
+    if (u >= H) return;
+#pragma unroll
+    for (int p = 0; p < PR; ++p) {
+        const int r = r0 + rg + p * RG;
+        const int64_t i = (int64_t)r * H + u;
+        if (r < n) {
+            // carried = dG_{t'} W_hh (+ dh*z of step t' for GRU, kept in dS), or dhN for a new row.
+            const float carried = r < np ? acc[p] + (G == 3 ? io.dS[i] : 0.0f) : io.dS[i];
+            bwd_cell<G>(io, r, u, (io.dy ? io.dy[(int64_t)r * io.ldy + u] : 0.0f) + carried);
+        } else if (r < np) {
+            io.dS[i] = acc[p] + (G == 3 ? io.dS[i] : 0.0f);  // the row's sequence ended: dh of its h0
+        }
+    }
+}
+
+template <int G>
+void launch_bwd_fused(int n, int np, const BwdIO &io, const float *dgh_prev, const float *W, cudaStream_t s) {
+    const int rows = n > np ? n : np;
+    const int big = ((io.H + 31) / 32) * ((rows + 31) / 32);
+    if (big >= device_attrs().sms) {
+        dim3 grid((io.H + 31) / 32, (rows + 31) / 32);
+        bwd_fused_kernel<G, 32, 32, 32><<<grid, 256, 0, s>>>(n, np, io, dgh_prev, W);
+    } else {
+        dim3 grid((io.H + 7) / 8, (rows + 31) / 32);
+        bwd_fused_kernel<G, 8, 32, 32><<<grid, 256, 0, s>>>(n, np, io, dgh_prev, W);
+    }
+}
+
 // ---- Small helpers --------------------------------------------------------------------------
 __global__ void add_rows_kernel(int n, int w, const float *dy, int ldy, const float *dS, float *out) {
     const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
@@ -368,6 +462,17 @@ void bwd_step(int cell, int n, const BwdIO &io, cudaStream_t s) {
         default: bwd_kernel<1><<<blocks, 256, 0, s>>>(n, io); break;
     }
     RNN4J_CUDA_CHECK_LAUNCH("bwd_step");
+}
+
+void bwd_fused_step(int cell, int n, int np, const BwdIO &io, const float *dgh_prev, const float *W,
+                    cudaStream_t s) {
+    if (n <= 0 && np <= 0) return;
+    switch (cell) {
+        case RNN4J_LSTM: launch_bwd_fused<4>(n, np, io, dgh_prev, W, s); break;
+        case RNN4J_GRU: launch_bwd_fused<3>(n, np, io, dgh_prev, W, s); break;
+        default: launch_bwd_fused<1>(n, np, io, dgh_prev, W, s); break;
+    }
+    RNN4J_CUDA_CHECK_LAUNCH("bwd_fused_step");
 }
 
 void add_rows(int n, int w, const float *dy, int ldy, const float *dS, float *out, cudaStream_t s) {

@@ -61,6 +61,16 @@ struct BwdIO {
 };
 void bwd_step(int cell, int n, const BwdIO &io, cudaStream_t s);
 
+// Fused backward step (no projection): the carried gradient dh_t = dG_{t'} W_hh (t' = the step
+// processed before, np = its live rows; plus dh*z for GRU) computed as a tiled product for a
+// slice of units and fed straight into the gate-gradient math in registers; one launch per step
+// instead of a pointwise kernel plus a GEMM. Rows r < n are live at this step; rows n <= r < np
+// died (reverse direction): their final carried gradient is stored in dS. Rows n' <= r < n are
+// new (forward direction): their carried gradient is dS as gathered from dhN.
+//   dgh_prev [np, G*H] the h-side gate gradients of step t' (null when np = 0); W = W_hh [G*H, H].
+void bwd_fused_step(int cell, int n, int np, const BwdIO &io, const float *dgh_prev, const float *W,
+                    cudaStream_t s);
+
 // out[j, :] = (dy ? dy[j, :] : 0) + dS[j, :], n rows of width w.
 void add_rows(int n, int w, const float *dy, int ldy, const float *dS, float *out, cudaStream_t s);
 // dst[j, :] = src[j, :] for n rows of width w with strides.
