@@ -35,7 +35,7 @@ __global__ void __launch_bounds__(256) sgemm_kernel(int M, int N, int K, float a
     __shared__ float Bs[BK][BN + 4];
     const int tid = threadIdx.x;
     const int tx = tid % (BN / TN), ty = tid / (BN / TN);
-    const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;
+    const int m0 = blockIdx.x * BM, n0 = blockIdx.y * BN;  // M (the long T*N side) on x
     float acc[TM][TN];
 #pragma unroll
     for (int i = 0; i < TM; ++i)
@@ -102,7 +102,7 @@ __global__ void __launch_bounds__(128) tf32_gemm_kernel(int M, int N, int K, flo
     float *Bs = smem + TBM * LDA_S;
     const int tid = threadIdx.x, warp = tid / 32;
     const int wm = warp / 2, wn = warp % 2;
-    const int m0 = blockIdx.y * TBM, n0 = blockIdx.x * TBN;
+    const int m0 = blockIdx.x * TBM, n0 = blockIdx.y * TBN;
 
     wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[2][2];
 #pragma unroll
@@ -168,16 +168,16 @@ template <bool TA, bool TB>
 void launch(int M, int N, int K, float alpha, const float *A, int lda, const float *B, int ldb, float beta, float *C,
             int ldc, bool tf32, cudaStream_t s) {
     if (tf32) {
-        dim3 grid((N + TBN - 1) / TBN, (M + TBM - 1) / TBM);
+        dim3 grid((M + TBM - 1) / TBM, (N + TBN - 1) / TBN);
         tf32_gemm_kernel<TA, TB><<<grid, 128, 0, s>>>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     const int64_t big_tiles = (int64_t)((M + 127) / 128) * ((N + 127) / 128);
     if (big_tiles >= device_attrs().sms) {
-        dim3 grid((N + 127) / 128, (M + 127) / 128);
+        dim3 grid((M + 127) / 128, (N + 127) / 128);
         sgemm_kernel<128, 128, 8, 8, 8, TA, TB><<<grid, 256, 0, s>>>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     } else {
-        dim3 grid((N + 63) / 64, (M + 63) / 64);
+        dim3 grid((M + 63) / 64, (N + 63) / 64);
         sgemm_kernel<64, 64, 16, 4, 4, TA, TB><<<grid, 256, 0, s>>>(M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     }
 }
