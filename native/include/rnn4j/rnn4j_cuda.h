@@ -24,11 +24,13 @@
  *   * All device pointers must be 4-byte aligned (floats); the workspace base is aligned to 256
  *     bytes internally, so any alignment works.
  *
- * Kernels (see native/cuda/): own tiled SGEMM and TF32 tensor-core GEMM (no cuBLAS); per step ONE
- * fused kernel computing h W_hh^T for a slice of hidden units across all gates and applying the
- * cell math in registers; for small batches a persistent cooperative kernel keeping W_hh in shared
- * memory across all steps (grid-wide sync per step), falling back to the per-step kernel when the
- * grid does not fit; BPTT with the weight-gradient GEMMs merged over all T*N rows.
+ * Kernels (see native/cuda/README.md): own tiled SGEMM and TF32 tensor-core GEMM (no cuBLAS); per
+ * step ONE fused kernel computing h W_hh^T for a slice of hidden units across all gates and
+ * applying the cell math in registers; for small batches (N <= 4 by default) a persistent
+ * cooperative kernel keeping W_hh in shared memory across all steps (grid-wide sync per step),
+ * falling back to the per-step kernel when the grid does not fit; BPTT with one fused kernel per
+ * step (dh = dG W_hh fed into the gate-gradient math) and the weight-gradient GEMMs merged over
+ * all T*N rows. Results are bitwise reproducible run to run (no atomics).
  *
  * Errors: every function returns RNN4J_OK or an error status (the codes of rnn4j.h, plus
  * RNN4J_ERR_CUDA) and never exits, aborts or lets a C++ exception escape.
@@ -54,7 +56,7 @@ extern "C" {
 /* Flags of the compute calls (bitwise or). */
 #define RNN4J_CUDA_TF32 1            /* TF32 tensor cores for the large GEMMs (not the recurrence) */
 #define RNN4J_CUDA_NO_PERSISTENT 2   /* never use the persistent small-batch kernel */
-#define RNN4J_CUDA_FORCE_PERSISTENT 4 /* use it whenever it fits, whatever the batch (tests) */
+#define RNN4J_CUDA_FORCE_PERSISTENT 4 /* use it for every batch it supports (N <= 8), not only N <= 4 */
 
 /* Probe results (the `reason` out-argument of rnn4j_cuda_device_count). */
 #define RNN4J_CUDA_USABLE 0           /* at least one device */
