@@ -138,10 +138,10 @@ void launch_fused(int n, const StepIO &io, cudaStream_t s) {
 // ---- Persistent kernel ----------------------------------------------------------------------
 // One cooperative launch runs ALL time steps of a layer (both directions: blocks [0, bpd) are the
 // forward direction, [bpd, 2*bpd) the reverse). Block b owns UB hidden units: the G*UB rows of
-// W_hh for them are loaded into shared memory ONCE and stay there. Per step: stage h (n <= 8
+// W_hh for them are loaded into shared memory ONCE and stay there. Per step: stage h (n <= 16
 // rows) in shared memory, warps compute the G*UB x n dot products (lanes split K, shuffles
 // reduce), the cell epilogue writes the new h into the other ping-pong buffer, grid.sync().
-constexpr int PMAXN = 8;
+constexpr int PMAXN = 16;  // batch rows the persistent kernel supports
 constexpr int PTHREADS = 256;
 
 template <int G>
@@ -181,10 +181,11 @@ __global__ void __launch_bounds__(PTHREADS) persistent_kernel(PersistentArgs a, 
             }
 #pragma unroll
             for (int j = 0; j < PMAXN; ++j) {
+                if (j >= n) break;  // n is uniform across the block: no divergence around the shuffles
                 float v = part[j];
 #pragma unroll
                 for (int d = 16; d > 0; d /= 2) v += __shfl_xor_sync(0xffffffffu, v, d);
-                if (lane == 0 && j < n) accs[j * GU + row] = v;
+                if (lane == 0) accs[j * GU + row] = v;
             }
         }
         __syncthreads();
@@ -229,8 +230,12 @@ bool launch_persistent(const PersistentArgs &a, cudaStream_t s) {
         const cudaError_t e = cudaLaunchCooperativeKernel(fn, dim3(blocks), dim3(PTHREADS), params, smem, s);
         if (e == cudaSuccess) return true;
         (void)cudaGetLastError();
-        if (e != cudaErrorCooperativeLaunchTooLarge) throw_cuda(e, "cudaLaunchCooperativeKernel", __FILE__, __LINE__);
-        return false;
+        // The grid or its resources do not fit after all (e.g. another context holds SMs, MPS):
+        // not an error, the per-step kernel takes over. Anything else is reported.
+        if (e == cudaErrorCooperativeLaunchTooLarge || e == cudaErrorLaunchOutOfResources ||
+            e == cudaErrorNotSupported || e == cudaErrorInvalidConfiguration)
+            return false;
+        throw_cuda(e, "cudaLaunchCooperativeKernel", __FILE__, __LINE__);
     }
     return false;
 }

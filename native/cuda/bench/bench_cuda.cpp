@@ -6,8 +6,8 @@
 //
 // Shapes: DESIGN.md §7 (S1-S7 train + infer, L1-L3 infer) and DeepBench training shapes
 // (anchors.md §5: LSTM / GRU / vanilla, input size = hidden size, one layer). Each is timed in fp32
-// and with TF32 tensor cores for the large GEMMs (flags RNN4J_CUDA_TF32); the L shapes also without
-// the persistent kernel, to show what it buys.
+// and with TF32 tensor cores for the large GEMMs (flags RNN4J_CUDA_TF32); shapes with N <= 4 also
+// without the persistent kernel, shapes with 4 < N <= 16 also with it forced (fp32 only).
 //
 // Timed region (identical for the PyTorch script): infer = one forward (inference mode); train =
 // one training forward (saving activations) + the full backward (dx, dh0, dc0, all weight
@@ -164,7 +164,9 @@ void bench(const Shape &s) {
         int flags;
     };
     std::vector<Variant> vars = {{"fp32", 0}, {"tf32", RNN4J_CUDA_TF32}};
-    if (s.id[0] == 'L') vars.push_back({"fp32-no-persistent", RNN4J_CUDA_NO_PERSISTENT});
+    // What the persistent kernel buys (and whether its default threshold N <= 4 is right).
+    if (s.N <= 4) vars.push_back({"fp32-no-persistent", RNN4J_CUDA_NO_PERSISTENT});
+    else if (s.N <= 16 && s.L == 1) vars.push_back({"fp32-force-persistent", RNN4J_CUDA_FORCE_PERSISTENT});
     for (const Variant &v : vars)
         for (int train = 0; train < 2; ++train) {
             if (train ? !s.train : !s.infer) continue;

@@ -56,7 +56,7 @@ extern "C" {
 /* Flags of the compute calls (bitwise or). */
 #define RNN4J_CUDA_TF32 1            /* TF32 tensor cores for the large GEMMs (not the recurrence) */
 #define RNN4J_CUDA_NO_PERSISTENT 2   /* never use the persistent small-batch kernel */
-#define RNN4J_CUDA_FORCE_PERSISTENT 4 /* use it for every batch it supports (N <= 8), not only N <= 4 */
+#define RNN4J_CUDA_FORCE_PERSISTENT 4 /* use it for every batch it supports (N <= 16), not only N <= 4 */
 
 /* Probe results (the `reason` out-argument of rnn4j_cuda_device_count). */
 #define RNN4J_CUDA_USABLE 0           /* at least one device */

@@ -40,7 +40,7 @@ public final class Rnn4jCuda {
     public static final int RNN4J_CUDA_TF32 = 1;
     /** Flag: never use the persistent small-batch kernel. */
     public static final int RNN4J_CUDA_NO_PERSISTENT = 2;
-    /** Flag: use the persistent kernel whenever it fits (batch up to 8). */
+    /** Flag: use the persistent kernel whenever it fits (batch up to 16). */
     public static final int RNN4J_CUDA_FORCE_PERSISTENT = 4;
     /** Probe result: usable. */
     public static final int RNN4J_CUDA_USABLE = 0;
