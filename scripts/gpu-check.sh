@@ -31,8 +31,8 @@ OUT="$ROOT/target/gpu-check"
 QUICK=0
 SKIP_TORCH=0
 JOBS="$(nproc 2>/dev/null || echo 4)"
-BENCH_SECONDS=170
-TORCH_SECONDS=140
+BENCH_SECONDS=150
+TORCH_SECONDS=120
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 die() { echo "gpu-check: $*" >&2; exit 2; }
@@ -86,7 +86,7 @@ stamp "built"
 
 # ---- 2. native tests, including the CUDA-vs-CPU cross-check ---------------------------------------
 stamp "ctest"
-timeout 300 ctest --test-dir "$BUILD" --output-on-failure > "$OUT/ctest.log" 2>&1
+timeout 180 ctest --test-dir "$BUILD" --output-on-failure > "$OUT/ctest.log" 2>&1
 CTEST_RC=$?
 grep -E "tests passed|tests failed|Test +#|Skipped|SKIPPED|FAILED" "$OUT/ctest.log" | tail -20
 if grep -Eq "test_cuda_kernels .*Skipped" "$OUT/ctest.log"; then
@@ -103,7 +103,7 @@ BENCH="$BUILD/cuda/rnn4j_cuda_bench"
 BARGS=(); [ $QUICK -eq 1 ] && BARGS+=(--quick)
 "$BENCH" --list "${BARGS[@]}" > "$OUT/shapes.jsonl" || FAILED+=("benchmark shape list")
 stamp "rnn4j benchmark (budget ${BENCH_SECONDS}s)"
-LD_LIBRARY_PATH="$BUILD/cuda:${LD_LIBRARY_PATH:-}" timeout $((BENCH_SECONDS + 60)) \
+LD_LIBRARY_PATH="$BUILD/cuda:${LD_LIBRARY_PATH:-}" timeout $((BENCH_SECONDS + 30)) \
   "$BENCH" "${BARGS[@]}" --max-seconds "$BENCH_SECONDS" > "$OUT/rnn4j.jsonl" 2> "$OUT/rnn4j-bench.err"
 BENCH_RC=$?
 [ $BENCH_RC -eq 0 ] || FAILED+=("rnn4j benchmark (exit $BENCH_RC; $OUT/rnn4j-bench.err)")
@@ -112,7 +112,7 @@ BENCH_RC=$?
 TORCH_FILE=""
 if [ $SKIP_TORCH -eq 0 ]; then
   stamp "PyTorch benchmark (budget ${TORCH_SECONDS}s)"
-  if timeout $((TORCH_SECONDS + 60)) python3 -B "$ROOT/scripts/gpu_torch_bench.py" bench --shapes "$OUT/shapes.jsonl" \
+  if timeout $((TORCH_SECONDS + 30)) python3 -B "$ROOT/scripts/gpu_torch_bench.py" bench --shapes "$OUT/shapes.jsonl" \
        --max-seconds "$TORCH_SECONDS" > "$OUT/torch.jsonl" 2> "$OUT/torch-bench.err"; then
     TORCH_FILE="$OUT/torch.jsonl"
   else
