@@ -14,11 +14,14 @@
 //
 // Usage: rnn4j_bench [--threads K] [--reps R] [--warmup W] [--only S1,S3,L1]
 //                    [--shape cell,I,H,N,T[,layers[,bi]]]   (cell: tanh relu lstm gru)
+//                    [--no-limit] (skip the sgemm timings) [--cpu] (process CPU time, not wall
+//                    time: for A/B tuning on a shared machine; reported numbers use wall time)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -35,7 +38,14 @@ struct Shape {
     bool train;
 };
 
+bool g_cpu_time = false;  // --cpu: process CPU time instead of wall time (for tuning on a busy machine)
+
 double now_ms() {
+    if (g_cpu_time) {
+        timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+        return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+    }
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
@@ -194,6 +204,7 @@ int main(int argc, char **argv) {
         else if (a == "--warmup") warmup = std::atoi(next().c_str());
         else if (a == "--only") only = "," + next() + ",";
         else if (a == "--no-limit") limit = false;
+        else if (a == "--cpu") g_cpu_time = true;
         else if (a == "--shape") {
             std::string v = next();
             for (char &ch : v)
@@ -207,14 +218,14 @@ int main(int argc, char **argv) {
             s.cell = cell_of(cell);
             shapes = {s};
         } else {
-            std::fprintf(stderr, "usage: %s [--threads K] [--reps R] [--warmup W] [--only S1,L1] [--no-limit] "
+            std::fprintf(stderr, "usage: %s [--threads K] [--reps R] [--warmup W] [--only S1,L1] [--no-limit] [--cpu] "
                                  "[--shape cell,I,H,N,T[,layers[,bi]]]\n", argv[0]);
             return 2;
         }
     }
     ok(rnn4j_set_num_threads(threads), "set_num_threads");
-    std::printf("# rnn4j %s, %d thread(s), median of %d after %d warm-up; %s\n", rnn4j_version(), threads, reps, warmup,
-                rnn4j_blas_config());
+    std::printf("# rnn4j %s, %d thread(s), median %s of %d after %d warm-up; %s\n", rnn4j_version(), threads,
+                g_cpu_time ? "process CPU time" : "wall time", reps, warmup, rnn4j_blas_config());
     for (const Shape &s : shapes)
         if (only.empty() || only.find("," + s.id + ",") != std::string::npos) bench(s, warmup, reps, limit);
     return 0;
