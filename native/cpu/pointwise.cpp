@@ -6,48 +6,15 @@
 // (bias, training, projection, relu), so the inner loops have no branches.
 #include "pointwise.hpp"
 
-#include "cell_math.h"
-
-#pragma GCC diagnostic ignored "-Wpsabi"  // Vec16 never crosses a non-inlined call
-
-#define RNN4J_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define RNN4J_INLINE inline __attribute__((always_inline))
+#include "simd.hpp"
 
 namespace rnn4j {
 namespace pointwise {
 
 using namespace rnn4j::cell;
+using namespace rnn4j::simd;
 
 namespace {
-
-using V = Vec16;
-constexpr int W = 16;
-
-struct Full {  // 16 lanes
-    RNN4J_INLINE V ld(const float *p) const {
-        V v;
-        __builtin_memcpy(&v, p, sizeof v);
-        return v;
-    }
-    RNN4J_INLINE void st(float *p, V v) const { __builtin_memcpy(p, &v, sizeof v); }
-};
-struct Part {  // the last cnt < 16 lanes of a row; the others are zero and never stored
-    int cnt;
-    RNN4J_INLINE V ld(const float *p) const {
-        V v{};
-        __builtin_memcpy(&v, p, sizeof(float) * cnt);
-        return v;
-    }
-    RNN4J_INLINE void st(float *p, V v) const { __builtin_memcpy(p, &v, sizeof(float) * cnt); }
-};
-
-// Runs body(lanes, u) over u = 0, 16, 32, ... < H.
-template <class Body>
-RNN4J_INLINE void for_lanes(int H, Body &&body) {
-    int u = 0;
-    for (; u + W <= H; u += W) body(Full{}, u);
-    if (u < H) body(Part{H - u}, u);
-}
 
 template <bool Bias, bool Save, bool Relu>
 RNN4J_INLINE void fwd_rnn_t(const FwdStep &s) {
