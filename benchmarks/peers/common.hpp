@@ -125,6 +125,15 @@ inline void row(FILE *out, const std::string &impl, const std::string &variant, 
     std::fflush(out);
 }
 
+// A configuration whose check failed: not timed.
+inline void failed_row(FILE *out, const std::string &impl, const std::string &variant, const std::string &shape,
+                       int threads, const std::string &mode, double err, std::string note) {
+    std::replace(note.begin(), note.end(), ',', ';');
+    std::fprintf(out, "%s,%s,%s,%d,%s,,,,0,FAIL,%.3e,%s\n", impl.c_str(), variant.c_str(), shape.c_str(), threads,
+                 mode.c_str(), err, note.c_str());
+    std::fflush(out);
+}
+
 inline std::vector<std::string> split(const std::string &s, char sep = ',') {
     std::vector<std::string> out;
     std::stringstream ss(s);

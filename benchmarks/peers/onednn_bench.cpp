@@ -335,7 +335,7 @@ int main(int argc, char **argv) {
                 std::printf("  infer threads=%d median %.3f ms\n", threads, peer::median(ms));
             } else {
                 failures++;
-                peer::row(out, "onednn", prim, shape, threads, "infer", {0.0}, "FAIL", ci.worst, "not timed: " + ci.failures);
+                peer::failed_row(out, "onednn", prim, shape, threads, "infer", ci.worst, "not timed: " + ci.failures);
             }
             if (!r.training) continue;
             net.zero_gradients();
@@ -355,7 +355,7 @@ int main(int argc, char **argv) {
                 std::printf("  train threads=%d median %.3f ms\n", threads, peer::median(ms));
             } else {
                 failures++;
-                peer::row(out, "onednn", prim, shape, threads, "train", {0.0}, "FAIL", ct.worst, "not timed: " + ct.failures);
+                peer::failed_row(out, "onednn", prim, shape, threads, "train", ct.worst, "not timed: " + ct.failures);
             }
         } catch (const std::exception &e) {
             std::fprintf(stderr, "onednn %s: %s\n", shape.c_str(), e.what());
