@@ -91,7 +91,7 @@ if [ $build = 1 ]; then
   g++ -O2 -std=c++17 -fopenmp benchmarks/peers/onednn_bench.cpp -ldnnl -o "$BIN/onednn_bench"
 fi
 JAR=$ROOT/benchmarks/target/benchmarks.jar
-DL4J_JAR=$ROOT/benchmarks/target/benchmarks-dl4j.jar
+DL4J_JAR=$ROOT/benchmarks/target/dl4j/benchmarks-dl4j.jar
 [ $dl4j = 1 ] && [ ! -f "$DL4J_JAR" ] && { echo "no $DL4J_JAR: continuing without DL4J" >&2; dl4j=0; }
 JAVA=(java --enable-native-access=ALL-UNNAMED -Xmx8g)
 
@@ -158,19 +158,22 @@ done
 
 dl4j_note="not run"
 if [ $dl4j = 1 ]; then
-  dl4j_core=$("${JAVA[@]}" -cp "$DL4J_JAR" dev.rnn4j.bench.dl4j.Dl4jCompare --core 2>/dev/null | tail -1 || echo unknown)
+  # DL4J's OpenBLAS (0.3.19, from its own JavaCPP preset) names the core it picked when OPENBLAS_VERBOSE=2
+  dl4j_core=$(OPENBLAS_VERBOSE=2 "${JAVA[@]}" -cp "$DL4J_JAR" dev.rnn4j.bench.dl4j.Dl4jCompare --load 2>&1 \
+              | sed -n 's/^Core: *//p' | head -1)
+  dl4j_core=${dl4j_core:-unknown}
   dl4j_coretype=""
   is_generic "$dl4j_core" && dl4j_coretype=$(best_core)
   for t in "${thread_list[@]}"; do
     for variant in tuned $([ -n "$dl4j_coretype" ] && echo generic-blas); do
-      envs=(OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t")
+      envs=(OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" DL4J_BLAS_CORE="$dl4j_core")
       [ "$variant" = tuned ] && [ -n "$dl4j_coretype" ] && envs+=(OPENBLAS_CORETYPE="$dl4j_coretype")
       say "DL4J [$variant], $t thread(s): ${envs[*]}"
       env "${envs[@]}" "${JAVA[@]}" -cp "$DL4J_JAR" dev.rnn4j.bench.dl4j.Dl4jCompare "$work/ref" "$shapes" "$t" \
         "$warmup" "$reps" "$work/raw/dl4j-$variant-$t.csv" "$variant" || status=1
     done
   done
-  dl4j_note="OpenBLAS core as detected: $dl4j_core${dl4j_coretype:+; run with OPENBLAS_CORETYPE=$dl4j_coretype, and without (as detected)}"
+  dl4j_note="1.0.0-M2.1, LSTM and SimpleRnn layers (no GRU layer exists), nd4j-native AVX2 build over its own OpenBLAS 0.3.19, OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = threads; OpenBLAS core as detected: $dl4j_core${dl4j_coretype:+; run with OPENBLAS_CORETYPE=$dl4j_coretype, and without (as detected)}"
 fi
 
 # ---- 5. Report -----------------------------------------------------------------------------------
@@ -182,7 +185,7 @@ elapsed=$(( $(date +%s) - started ))
   echo "- Command: \`scripts/bench-compare.sh $orig_args\`: shapes $shapes, threads $threads, $warmup warm-up + $reps timed calls per configuration, median reported; whole run ${elapsed} s."
   echo "- rnn4j: $(head -1 "$work/meta-rnn4j.txt")"
   echo "- sgemm limit: same OpenBLAS, each shape's GEMMs alone (element-wise work free): per-GEMM figures in sgemm-gemms.csv."
-  echo "- oneDNN: $(OMP_NUM_THREADS=1 "$BIN/onednn_bench" /dev/null "" 1 0 1 /dev/null 2>/dev/null | head -1); lstm / lbr_gru / vanilla_rnn primitives."
+  echo "- oneDNN: $(OMP_NUM_THREADS=1 "$BIN/onednn_bench" /dev/null "" 1 0 1 /dev/null 2>/dev/null | head -1 | sed 's/, [0-9]* OpenMP threads//'): lstm / lbr_gru / vanilla_rnn(tanh) primitives, weights reordered once outside the timed region; OMP_NUM_THREADS = threads."
   echo "- PyTorch: $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null) (Debian) over Debian's OpenBLAS, which detects core \"$debian_core\" here${torch_coretype:+ (a generic fallback: \"PyTorch\" runs with OPENBLAS_CORETYPE=$torch_coretype, \"as detected\" without)}; OPENBLAS_NUM_THREADS = torch threads; OMP_WAIT_POLICY=PASSIVE above 1 thread (\"default OMP wait\": without)."
   echo "- DL4J: $dl4j_note."
 } > "$work/header.md"

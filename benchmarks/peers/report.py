@@ -123,7 +123,8 @@ def main():
         cells = []
         for p in peers:
             r = table[k].get(p)
-            cells.append(f"{float(r['median_ms']) / t:.2f}×" if r and r["median_ms"] and r["check"] == "ok" else "–")
+            ok = r and r["median_ms"] and r["check"] in ("ok", "reference")
+            cells.append(f"{float(r['median_ms']) / t:.2f}×" if ok else "–")
         lim = table[k].get("sgemm limit")
         cells.append(f"{float(lim['median_ms']) / t:.0%}" if lim and lim["median_ms"] else "–")
         md.append(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(cells) + " |")
@@ -155,7 +156,7 @@ def chart(table, keys, labels, metas, path):
     shown = [lab for lab in labels if not lab.startswith("PyTorch,") and not lab.startswith("DL4J,")]
     bars = [lab for lab in shown if lab != "sgemm limit"]
     panels = sorted({(k[1], k[2]) for k in keys}, key=lambda p: (p[0] != "train", p[1]))
-    fig, axes = plt.subplots(len(panels), 1, figsize=(12, 3.6 * len(panels)), squeeze=False)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(14, 3.6 * len(panels)), squeeze=False)
     for ax, (mode, threads) in zip(axes[:, 0], panels):
         shapes = [k[0] for k in keys if k[1] == mode and k[2] == threads]
         width = 0.8 / max(len(bars), 1)
@@ -175,7 +176,7 @@ def chart(table, keys, labels, metas, path):
         ax.set_title(f"{'training (forward + backward)' if mode == 'train' else 'inference'}, {threads} thread"
                      f"{'s' if threads > 1 else ''}")
         ax.grid(axis="y", alpha=0.3)
-        ax.legend(fontsize=8, ncol=len(bars) + 1, loc="upper left")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.005, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     print(f"chart: {path}")
