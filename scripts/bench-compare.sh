@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 orig_args="$*"
-quick=0; shapes=all; threads="1,$(nproc)"; warmup=3; reps=10; out=""; dl4j=1; java_ref=1; build=1
+quick=0; shapes=all; threads=$([ "$(nproc)" -gt 1 ] && echo "1,$(nproc)" || echo 1); warmup=3; reps=10; out=""; dl4j=1; java_ref=1; build=1
 java_max=3; update_readme=0
 while [ $# -gt 0 ]; do
   case "$1" in
