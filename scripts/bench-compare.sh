@@ -179,7 +179,7 @@ fi
 # ---- 5. Report -----------------------------------------------------------------------------------
 elapsed=$(( $(date +%s) - started ))
 {
-  echo "## Results: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "### Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- Machine: $cpu_model, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load average $load before measuring."
   echo "- Command: \`scripts/bench-compare.sh $orig_args\`: shapes $shapes, threads $threads, $warmup warm-up + $reps timed calls per configuration, median reported; whole run ${elapsed} s."
@@ -196,13 +196,14 @@ mkdir -p "$out/raw" && mv "$out"/rnn4j.csv "$out"/sgemm.csv "$out"/onednn-*.csv 
 mv "$out"/dl4j-*.csv "$out/raw/" 2>/dev/null || true
 
 if [ $update_readme = 1 ]; then
-  $PY - "$ROOT/benchmarks/README.md" "$out/results.md" <<'EOF'
-import sys
-readme, results = sys.argv[1], open(sys.argv[2]).read()
+  $PY - "$ROOT/benchmarks/README.md" "$out/results.md" "$out/chart.png" <<'EOF'
+import os, sys
+readme, results, chart = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3]
 text = open(readme).read()
 begin, end = "<!-- results:begin -->", "<!-- results:end -->"
 a, b = text.index(begin) + len(begin), text.index(end)
-open(readme, "w").write(text[:a] + "\n" + results + "\n" + text[b:])
+image = f"![rnn4j and its peers: GFLOP/s per shape]({os.path.relpath(chart, os.path.dirname(readme))})"
+open(readme, "w").write(text[:a] + "\n" + results + "\n" + image + "\n" + text[b:])
 print("updated", readme)
 EOF
 fi

@@ -104,7 +104,7 @@ def main():
     md = []
     with open(header_file) as f:
         md.append(f.read().rstrip() + "\n")
-    md.append("### Median time in ms (GFLOP/s)\n")
+    md.append("#### Median time in ms (GFLOP/s)\n")
     md.append("| shape | mode | threads | " + " | ".join(labels) + " |")
     md.append("|---|---|---|" + "---|" * len(labels))
     for k in keys:
@@ -112,7 +112,7 @@ def main():
         md.append(f"| {desc} | {k[1]} | {k[2]} | " + " | ".join(cell(k, lab) for lab in labels) + " |")
 
     peers = [lab for lab in labels if lab not in ("rnn4j CPU", "sgemm limit")]
-    md.append("\n### rnn4j CPU: speed-up over each peer (peer time / rnn4j time) and fraction of the sgemm limit\n")
+    md.append("\n#### rnn4j CPU: speed-up over each peer (peer time / rnn4j time) and fraction of the sgemm limit\n")
     md.append("| shape | mode | threads | " + " | ".join(f"vs {p}" for p in peers) + " | of sgemm limit |")
     md.append("|---|---|---|" + "---|" * (len(peers) + 1))
     for k in keys:
