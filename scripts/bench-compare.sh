@@ -109,7 +109,12 @@ best_core() {
 is_generic() { grep -qiE '^(prescott|katmai|coppermine|northwood|banias|core2|penryn|dunnington|atom|nano|athlon|opteron|barcelona|bobcat|generic|unknown)$' <<<"$1"; }
 debian_core=$($PY -c 'import ctypes; l=ctypes.CDLL("libblas.so.3"); l.openblas_get_corename.restype=ctypes.c_char_p; print(l.openblas_get_corename().decode())' 2>/dev/null || echo unknown)
 torch_coretype=""
-if is_generic "$debian_core"; then torch_coretype=$(best_core); fi
+preset_coretype=${OPENBLAS_CORETYPE:-}   # some machines set it on purpose (old OpenBLAS builds misbehave): keep it
+if [ -n "$preset_coretype" ]; then
+  echo "OPENBLAS_CORETYPE=$preset_coretype is set in the environment: every OpenBLAS here uses it (kept as is)"
+elif is_generic "$debian_core"; then
+  torch_coretype=$(best_core)
+fi
 
 IFS=, read -r -a thread_list <<<"$threads"
 max_threads=0; for t in "${thread_list[@]}"; do [ "$t" -gt $max_threads ] && max_threads=$t; done
@@ -163,7 +168,7 @@ if [ $dl4j = 1 ]; then
               | sed -n 's/^Core: *//p' | head -1)
   dl4j_core=${dl4j_core:-unknown}
   dl4j_coretype=""
-  is_generic "$dl4j_core" && dl4j_coretype=$(best_core)
+  [ -z "$preset_coretype" ] && is_generic "$dl4j_core" && dl4j_coretype=$(best_core)
   for t in "${thread_list[@]}"; do
     for variant in tuned $([ -n "$dl4j_coretype" ] && echo generic-blas); do
       envs=(OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" DL4J_BLAS_CORE="$dl4j_core")
@@ -186,6 +191,7 @@ elapsed=$(( $(date +%s) - started ))
   echo "- rnn4j: $(head -1 "$work/meta-rnn4j.txt")"
   echo "- sgemm limit: same OpenBLAS, each shape's GEMMs alone (element-wise work free): per-GEMM figures in sgemm-gemms.csv."
   echo "- oneDNN: $(OMP_NUM_THREADS=1 "$BIN/onednn_bench" /dev/null "" 1 0 1 /dev/null 2>/dev/null | head -1 | sed 's/, [0-9]* OpenMP threads//'): lstm / lbr_gru / vanilla_rnn(tanh) primitives, weights reordered once outside the timed region; OMP_NUM_THREADS = threads."
+  [ -n "$preset_coretype" ] && echo "- OPENBLAS_CORETYPE=$preset_coretype was set in the environment and applies to every OpenBLAS (rnn4j's, Debian's, DL4J's)."
   echo "- PyTorch: $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null) (Debian) over Debian's OpenBLAS, which detects core \"$debian_core\" here${torch_coretype:+ (a generic fallback: \"PyTorch\" runs with OPENBLAS_CORETYPE=$torch_coretype, \"as detected\" without)}; OPENBLAS_NUM_THREADS = torch threads; OMP_WAIT_POLICY=PASSIVE above 1 thread (\"default OMP wait\": without)."
   echo "- DL4J: $dl4j_note."
 } > "$work/header.md"
