@@ -153,7 +153,8 @@ def chart(table, keys, labels, metas, path):
     except ImportError:
         print("matplotlib is missing: no chart")
         return
-    shown = [lab for lab in labels if not lab.startswith("PyTorch,") and not lab.startswith("DL4J,")]
+    # the main configuration of each implementation; the Java reference (~0.1 GFLOP/s) would not show
+    shown = [lab for lab in labels if not lab.startswith(("PyTorch,", "DL4J,")) and lab != "rnn4j Java ref"]
     bars = [lab for lab in shown if lab != "sgemm limit"]
     panels = sorted({(k[1], k[2]) for k in keys}, key=lambda p: (p[0] != "train", p[1]))
     fig, axes = plt.subplots(len(panels), 1, figsize=(14, 3.6 * len(panels)), squeeze=False)
