@@ -101,7 +101,8 @@ int main(int argc, char **argv) {
                 }
             }
             std::fflush(detail);
-            std::string note = std::string("sum of medians of the shape's GEMMs; ") + openblas_get_corename();
+            std::string note = "sum over the shape's GEMMs of each one's median of " + std::to_string(reps) +
+                               " reps; core " + openblas_get_corename();
             peer::row(out, "sgemm", "limit", shape, nt, "infer", {infer_ms}, "n/a", 0, note);
             std::printf("  %s threads=%d  infer limit %.3f ms", shape.c_str(), nt, infer_ms);
             if (r.training) {
