@@ -123,7 +123,11 @@ public final class ParameterLayout {
     private final int size;
 
     ParameterLayout(RnnSpec spec) {
-        checked(totalFloats(spec), spec); // before any int arithmetic below can overflow
+        double total = totalFloats(spec); // before any int arithmetic below can overflow
+        if (total > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the parameters of " + spec + " need about " + String.format("%.4g", total)
+                    + " floats, more than the " + Integer.MAX_VALUE + " one buffer can hold");
+        }
         List<Entry> list = new ArrayList<>();
         long offset = 0;
         int gh = spec.gates() * spec.hiddenSize();
@@ -149,16 +153,17 @@ public final class ParameterLayout {
         this.byName = Collections.unmodifiableMap(map);
     }
 
-    private static long totalFloats(RnnSpec spec) {
-        long gh = (long) spec.gates() * spec.hiddenSize();
-        long perDirection = 0;
-        long total = 0;
+    /**
+     * The parameter count, computed in double so that no product can overflow (the sizes are up to
+     * 2^31 each): only used to reject specs whose count exceeds an int, where rounding cannot matter.
+     */
+    private static double totalFloats(RnnSpec spec) {
+        double gh = (double) spec.gates() * spec.hiddenSize();
+        double total = 0;
         for (int k = 0; k < spec.layers(); k++) {
-            long inputK = k == 0 ? spec.inputSize() : (long) spec.directions() * spec.outputSize();
-            perDirection = gh * inputK + gh * spec.outputSize() + (spec.bias() ? 2 * gh : 0)
-                    + (long) spec.projectionSize() * spec.hiddenSize();
-            total += perDirection * spec.directions();
-            if (total > Integer.MAX_VALUE) break;
+            double inputK = k == 0 ? spec.inputSize() : (double) spec.directions() * spec.outputSize();
+            total += spec.directions() * (gh * inputK + gh * spec.outputSize() + (spec.bias() ? 2 * gh : 0)
+                    + (double) spec.projectionSize() * spec.hiddenSize());
         }
         return total;
     }

@@ -45,6 +45,8 @@ class BadInputTest {
                 () -> RnnSpec.builder(CellType.LSTM, 1 << 20, 1 << 14).build(), "floats");
         assertRejects(IllegalArgumentException.class,
                 () -> RnnSpec.builder(CellType.LSTM, 4, Integer.MAX_VALUE / 2).build(), "floats");
+        assertRejects(IllegalArgumentException.class, () -> RnnSpec.builder(CellType.LSTM, Integer.MAX_VALUE,
+                Integer.MAX_VALUE).bidirectional(true).layers(Integer.MAX_VALUE).build(), "floats");
     }
 
     @Test
