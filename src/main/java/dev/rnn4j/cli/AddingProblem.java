@@ -27,7 +27,7 @@ final class AddingProblem implements AutoCloseable {
     static final double BASELINE = 1.0 / 6.0;
 
     record Settings(CellType cell, int hidden, int layers, int length, int batch, double learningRate, double clip,
-            long seed) {}
+            long seed, float forgetBias) {}
 
     final Settings settings;
     final Rnn rnn;
@@ -44,6 +44,7 @@ final class AddingProblem implements AutoCloseable {
         RnnSpec spec = RnnSpec.builder(s.cell(), 2, s.hidden()).layers(s.layers()).build();
         rnn = Rnn.create(spec, backend);
         rnn.initialize(s.seed());
+        Init.forgetGateBias(rnn, s.forgetBias());
         output = new Linear(s.hidden(), 1);
         output.initialize(s.seed() + 1);
         adam = new Adam(s.learningRate());

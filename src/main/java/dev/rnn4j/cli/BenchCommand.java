@@ -28,20 +28,12 @@ import picocli.CommandLine.TypeConversionException;
 
 /** {@code rnn4j bench}: times the DESIGN.md section 7 shapes on each available backend. */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-        description = {
-            "Time RNN shapes on each available backend, in training and inference mode: the median of",
-            "repetitions after warm-up, GFLOP/s, and the ratio to the Java reference. Default shapes: DESIGN.md",
-            "section 7 (S1-S7 train and infer, L1-L3 infer).",
+        header = "Time RNN shapes on each backend: GFLOP/s and speed-up over the Java reference.",
+        description = {"Times RNN shapes on each available backend, in training and inference mode: the median of repetitions after warm-up, GFLOP/s, and the ratio to the Java reference. Default shapes: DESIGN.md section 7 (S1-S7 train and infer, L1-L3 infer).",
             "",
-            "Timed region, identical for every backend: inference = one forward (input projection included);",
-            "training = a training forward plus the full backward (dx, dh0, dc0 and all weight gradients).",
-            "Workspace allocation is excluded: a warm-up call creates it first; the timed loop uses the",
-            "zero-allocation FloatBuffer methods with direct buffers. FLOPs per layer and direction:",
-            "forward 2*G*H*(I_k + H_out)*N*T; training counts 3x forward.",
+            "Timed region, identical for every backend: inference = one forward (input projection included); training = a training forward plus the full backward (dx, dh0, dc0 and all weight gradients). Workspace allocation is excluded: a warm-up call creates it first; the timed loop uses the zero-allocation FloatBuffer methods with direct buffers. FLOPs per layer and direction: forward 2*G*H*(I_k + H_out)*N*T; training counts 3x forward.",
             "",
-            "The Java reference is very slow on big shapes: it gets a time budget (--java-budget); when a",
-            "full run would exceed it, it runs fewer time steps and its time is extrapolated linearly in T",
-            "(exact for this implementation, whose cost per step is constant); such rows say 'est.'.",
+            "The Java reference is very slow on big shapes: it gets a time budget (--java-budget); when a full run would exceed it, it runs fewer time steps and its time is extrapolated linearly in T (exact for this implementation, whose cost per step is constant); such rows say 'est.'.",
             ""})
 final class BenchCommand implements Callable<Integer> {
     @Spec

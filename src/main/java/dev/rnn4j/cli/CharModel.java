@@ -30,7 +30,7 @@ import java.util.SplittableRandom;
 final class CharModel implements AutoCloseable {
     /** The settings of a run. */
     record Settings(CellType cell, int hidden, int layers, int seqLength, int batch, double learningRate, double clip,
-            long seed) {}
+            long seed, float forgetBias) {}
 
     final Corpus corpus;
     final Settings settings;
@@ -67,6 +67,7 @@ final class CharModel implements AutoCloseable {
         RnnSpec spec = RnnSpec.builder(s.cell(), vocab, s.hidden()).layers(s.layers()).build();
         this.rnn = Rnn.create(spec, backend);
         rnn.initialize(s.seed());
+        Init.forgetGateBias(rnn, s.forgetBias());
         this.output = new Linear(s.hidden(), vocab);
         output.initialize(s.seed() + 1);
         this.adam = new Adam(s.learningRate());

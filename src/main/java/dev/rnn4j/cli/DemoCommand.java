@@ -13,18 +13,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code rnn4j demo}: train a character-level language model, or the adding problem, with rnn4j. */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
-        description = {
-            "Train a small model with rnn4j and show what it learned.",
+        header = "Train a character-level language model (or the adding problem) and sample from it.",
+        description = {"Trains a small model with rnn4j and shows what it learned.",
             "",
-            "--task chars (default): a character-level language model (LSTM by default) on 42 of",
-            "Shakespeare's sonnets, or on --corpus FILE: one-hot characters -> Rnn -> Linear -> softmax",
-            "cross-entropy; many-to-many training with truncated BPTT (the state is carried from one",
-            "chunk to the next), gradient clipping by global norm, Adam; then one-to-many sampling, one",
-            "character at a time. Prints the loss against the unigram baseline and samples as it learns.",
+            "--task chars (default): a character-level language model (LSTM by default) on 42 of Shakespeare's sonnets, or on --corpus FILE: one-hot characters -> Rnn -> Linear -> softmax cross-entropy; many-to-many training with truncated BPTT (the state is carried from one chunk to the next), gradient clipping by global norm, Adam; then one-to-many sampling, one character at a time. Prints the loss against the unigram baseline and samples as it learns.",
             "",
-            "--task adding: the adding problem (sum the two marked numbers of a sequence of T=100 or more",
-            "steps; many-to-one regression). A tanh RNN fails to carry the information that far; LSTM and",
-            "GRU learn it. Prints the final error of the chosen --cell against the trivial baseline.",
+            "--task adding: the adding problem (sum the two marked numbers of a sequence of T=100 or more steps; many-to-one regression). A tanh RNN fails to carry the information that far; LSTM and GRU learn it. Prints the final error of the chosen --cell against the trivial baseline.",
             ""})
 final class DemoCommand implements Callable<Integer> {
     enum Task { chars, adding }
@@ -58,6 +52,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--clip", paramLabel = "NORM", description = "clip the global gradient norm to this (default: ${DEFAULT-VALUE})", defaultValue = "5.0")
     double clip;
+
+    @Option(names = "--forget-bias", paramLabel = "B", defaultValue = "1.0",
+            description = "LSTM: initial forget-gate bias; positive values make the cell remember from the start (default: ${DEFAULT-VALUE})")
+    double forgetBias;
 
     @Option(names = "--backend", paramLabel = "BACKEND", description = "java, cpu or cuda (default: the best available)")
     Backend backend;
@@ -117,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
         int H = hidden == null ? 256 : hidden, S = steps == null ? 500 : steps;
         double lr = learningRate == null ? 0.003 : learningRate;
         Corpus text = corpus == null ? Corpus.builtin() : Corpus.load(corpus, N * (T + 2));
-        CharModel.Settings s = new CharModel.Settings(cell, H, layers, T, N, lr, clip, seed);
+        CharModel.Settings s = new CharModel.Settings(cell, H, layers, T, N, lr, clip, seed, (float) forgetBias);
         try (CharModel model = new CharModel(text, s, b)) {
             double baseline = text.unigramEntropy(0, model.trainEnd);
             int heldOut = text.characters - model.trainEnd;
@@ -184,7 +182,7 @@ final class DemoCommand implements Callable<Integer> {
         int H = hidden == null ? 64 : hidden, S = steps == null ? 2000 : steps;
         if (T < 2) throw new Main.UsageError("--seq-length must be at least 2 for the adding problem, got " + T);
         double lr = learningRate == null ? 0.003 : learningRate;
-        AddingProblem.Settings s = new AddingProblem.Settings(cell, H, layers, T, N, lr, clip, seed);
+        AddingProblem.Settings s = new AddingProblem.Settings(cell, H, layers, T, N, lr, clip, seed, (float) forgetBias);
         try (AddingProblem p = new AddingProblem(s, b)) {
             out.println("rnn4j demo: the adding problem");
             out.println(Text.f("  task       T=%d steps of (number in [0,1), marker); two steps are marked, one in each half;", T));
@@ -221,8 +219,10 @@ final class DemoCommand implements Callable<Integer> {
                     ? "learned it: the error is far below the baseline, so the network carries the marked numbers across up to " + (T - 1) + " steps"
                     : test < 0.5 * AddingProblem.BASELINE
                             ? "learned part of it (below the baseline, but not solved); more --steps may finish the job"
-                            : "did not learn it: the error stays near the baseline (the textbook result for a plain tanh RNN:"
-                                    + " its gradients vanish over " + T + " steps; try --cell LSTM or GRU)"));
+                            : cell == CellType.RNN_TANH || cell == CellType.RNN_RELU
+                                    ? "did not learn it: the error stays near the baseline, the textbook result for a plain RNN:"
+                                            + " its gradients vanish (or explode) over " + T + " steps; LSTM and GRU learn it (--cell LSTM, --cell GRU)"
+                                    : "did not learn it yet: the error is still near the baseline; give it more --steps"));
             out.flush();
             result = new Result("adding", b, first, test, AddingProblem.BASELINE, Double.NaN, seconds);
             return 0;

@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code rnn4j info}: versions, backends, the CPU, OpenBLAS, GPUs. */
 @Command(name = "info", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Show the rnn4j version, each backend (available or not, and why), the CPU (model, cores,",
-                "vector extensions), the OpenBLAS configuration and threads, and the GPUs seen."})
+        header = "Show the version, the backends, the CPU, OpenBLAS and the GPUs.",
+        description = {"Shows the rnn4j version, each backend (available or not, and why), the CPU (model, cores, vector extensions), the OpenBLAS configuration and threads, and the GPUs seen."})
 final class InfoCommand implements java.util.concurrent.Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
  * input file), with a message and the usage on stderr.
  */
 @Command(name = "rnn4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Fast RNN kernels (RNN tanh/relu, LSTM, GRU; forward and BPTT) for the JVM.", ""},
+        description = {"Fast RNN kernels (RNN tanh/relu, LSTM, GRU; forward and BPTT) for the JVM: show the backends (info), check them against the Java reference (check), time them (bench), and train a model with them (demo).", ""},
         subcommands = {InfoCommand.class, CheckCommand.class, BenchCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'rnn4j COMMAND --help' for the options of a command."},
@@ -33,6 +33,8 @@ public final class Main implements Runnable {
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpWidth(100);
+        cl.setUsageHelpAutoWidth(true);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {

@@ -46,7 +46,7 @@ class DemoCommandTest {
     @Test
     void truncatedBpttCarriesTheStateAndSamplingUsesTheCorpusAlphabet() {
         Corpus c = Corpus.builtin();
-        CharModel.Settings s = new CharModel.Settings(CellType.GRU, 16, 2, 8, 4, 0.01, 5, 3);
+        CharModel.Settings s = new CharModel.Settings(CellType.GRU, 16, 2, 8, 4, 0.01, 5, 3, 1f);
         try (CharModel m = new CharModel(c, s, Backend.JAVA)) {
             for (int i = 0; i < 5; i++) assertTrue(Double.isFinite(m.trainStep()));
             String text = m.sample("Shall I", 50, 1.0, new SplittableRandom(1));
