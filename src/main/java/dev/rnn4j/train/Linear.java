@@ -15,9 +15,11 @@ import java.util.SplittableRandom;
  * Optimizer}. {@link #backward} <b>accumulates</b> ({@code +=}) into the gradients, as
  * {@link dev.rnn4j.Rnn#backward} does, so {@link #zeroGradients()} between steps.
  *
- * <p>Pure Java, single thread; the loops are arranged so that the innermost one runs over
- * contiguous memory, which the JIT vectorises. The forward keeps a transposed copy of {@code W}
- * (refreshed on every call, {@code inFeatures*outFeatures} floats), allocated once.
+ * <p>The products use OpenBLAS's {@code sgemm} (from the JavaCPP preset rnn4j depends on) when it
+ * loads, unless {@code -Drnn4j.native=false}; otherwise plain Java loops, arranged so that the
+ * innermost one runs over contiguous memory (the forward then keeps a transposed copy of
+ * {@code W}, {@code inFeatures*outFeatures} floats, allocated once). {@link #usesBlas()} says
+ * which. Both agree up to fp32 rounding.
  */
 public final class Linear {
     private final int in;
@@ -26,6 +28,7 @@ public final class Linear {
     private final float[] params;
     private final float[] grads;
     private final float[] weightT;
+    private final boolean blas;
 
     /** A layer with a bias, initialised by {@link #initialize(long)} with seed 0. */
     public Linear(int inFeatures, int outFeatures) {
@@ -41,6 +44,11 @@ public final class Linear {
      * @throws IllegalArgumentException if a size is not positive or the weights do not fit in an array
      */
     public Linear(int inFeatures, int outFeatures, boolean bias) {
+        this(inFeatures, outFeatures, bias, Blas.AVAILABLE);
+    }
+
+    /** As {@link #Linear(int, int, boolean)}, choosing the implementation (tests compare them). */
+    Linear(int inFeatures, int outFeatures, boolean bias, boolean useBlas) {
         if (inFeatures < 1) throw new IllegalArgumentException("inFeatures must be positive, got " + inFeatures);
         if (outFeatures < 1) throw new IllegalArgumentException("outFeatures must be positive, got " + outFeatures);
         long count = (long) inFeatures * outFeatures + (bias ? outFeatures : 0);
@@ -53,7 +61,8 @@ public final class Linear {
         this.bias = bias;
         this.params = new float[(int) count];
         this.grads = new float[(int) count];
-        this.weightT = new float[inFeatures * outFeatures];
+        this.blas = useBlas && Blas.AVAILABLE;
+        this.weightT = blas ? null : new float[inFeatures * outFeatures];
         initialize(0);
     }
 
@@ -65,6 +74,11 @@ public final class Linear {
     /** {@code outFeatures}. */
     public int outFeatures() {
         return out;
+    }
+
+    /** Whether the products run on OpenBLAS's sgemm (else plain Java loops). */
+    public boolean usesBlas() {
+        return blas;
     }
 
     /** Whether the layer has a bias. */
@@ -128,6 +142,14 @@ public final class Linear {
         check("x", x, rows, in);
         check("output", output, rows, out);
         if (x == output) throw new IllegalArgumentException("output must not be the same array as x");
+        if (blas) {
+            for (int r = 0; r < rows; r++) {
+                if (bias) System.arraycopy(params, in * out, output, r * out, out);
+                else java.util.Arrays.fill(output, r * out, r * out + out, 0f);
+            }
+            Blas.sgemm(false, true, rows, out, in, 1f, x, in, params, in, 1f, output, out);
+            return;
+        }
         for (int o = 0; o < out; o++) {
             for (int k = 0; k < in; k++) weightT[k * out + o] = params[o * in + k];
         }
@@ -162,6 +184,16 @@ public final class Linear {
             if (dx == x || dx == dOutput) throw new IllegalArgumentException("dx must not be the same array as x or dOutput");
         }
         int bOff = in * out;
+        if (blas) {
+            Blas.sgemm(true, false, out, in, rows, 1f, dOutput, out, x, in, 1f, grads, in);
+            if (dx != null) Blas.sgemm(false, false, rows, in, out, 1f, dOutput, out, params, in, 0f, dx, in);
+            if (bias) {
+                for (int r = 0; r < rows; r++) {
+                    for (int o = 0; o < out; o++) grads[bOff + o] += dOutput[r * out + o];
+                }
+            }
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             int oRow = r * out, xRow = r * in;
             if (dx != null) java.util.Arrays.fill(dx, xRow, xRow + in, 0f);
@@ -190,6 +222,6 @@ public final class Linear {
 
     @Override
     public String toString() {
-        return "Linear(" + in + " -> " + out + (bias ? ", bias" : ", no bias") + ")";
+        return "Linear(" + in + " -> " + out + (bias ? ", bias" : ", no bias") + (blas ? ", sgemm" : ", Java loops") + ")";
     }
 }

@@ -88,6 +88,33 @@ class LinearTest {
         return s;
     }
 
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void sgemmAndJavaLoopsAgree(boolean bias) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Blas.AVAILABLE, "OpenBLAS not loaded (or -Drnn4j.native=false)");
+        SplittableRandom r = new SplittableRandom(2);
+        int in = 37, out = 11, rows = 23;
+        Linear blas = new Linear(in, out, bias, true), java = new Linear(in, out, bias, false);
+        assertTrue(blas.usesBlas());
+        assertTrue(!java.usesBlas());
+        blas.initialize(4);
+        java.initialize(4);
+        float[] x = random(r, rows * in), g = random(r, rows * out);
+        float[] y1 = new float[rows * out], y2 = new float[rows * out], dx1 = new float[rows * in], dx2 = new float[rows * in];
+        blas.forward(x, rows, y1);
+        java.forward(x, rows, y2);
+        assertArrayEquals(y2, y1, 1e-5f);
+        for (int i = 0; i < 2; i++) {                     // twice: both accumulate
+            blas.backward(x, g, rows, dx1);
+            java.backward(x, g, rows, dx2);
+        }
+        assertArrayEquals(dx2, dx1, 1e-5f);
+        float[] g1 = new float[blas.parameterCount()], g2 = new float[java.parameterCount()];
+        blas.gradients().get(g1);
+        java.gradients().get(g2);
+        assertArrayEquals(g2, g1, 1e-4f);
+    }
+
     @Test
     void backwardAccumulatesUntilZeroed() {
         Linear l = new Linear(2, 2);
