@@ -32,26 +32,28 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--cell", paramLabel = "CELL", description = "RNN_TANH, RNN_RELU, LSTM or GRU (default: ${DEFAULT-VALUE})", defaultValue = "LSTM")
     CellType cell;
 
-    @Option(names = "--hidden", paramLabel = "H", description = "hidden size (default: 256 for chars, 64 for adding)")
+    @Option(names = "--hidden", paramLabel = "H", description = "hidden size (default: 256 for chars, 32 for adding)")
     Integer hidden;
 
     @Option(names = "--layers", paramLabel = "L", description = "stacked layers (default: ${DEFAULT-VALUE})", defaultValue = "1")
     int layers;
 
-    @Option(names = "--steps", paramLabel = "N", description = "training steps (default: 500 for chars, 2000 for adding)")
+    @Option(names = "--steps", paramLabel = "N", description = "training steps (default: 500 for chars, 1500 for adding)")
     Integer steps;
 
     @Option(names = "--seq-length", paramLabel = "T", description = "chars: characters per truncated-BPTT chunk (default 64); adding: sequence length (default 100)")
     Integer seqLength;
 
-    @Option(names = "--batch", paramLabel = "N", description = "sequences per step (default: 32 for chars, 64 for adding)")
+    @Option(names = "--batch", paramLabel = "N", description = "sequences per step (default: 32 for chars, 32 for adding)")
     Integer batch;
 
-    @Option(names = "--lr", paramLabel = "RATE", description = "Adam learning rate (default: 0.003 for chars, 0.003 for adding)")
+    @Option(names = "--lr", paramLabel = "RATE", description = "Adam learning rate (default: 0.003 for chars, 0.01 for adding)")
     Double learningRate;
 
-    @Option(names = "--clip", paramLabel = "NORM", description = "clip the global gradient norm to this (default: ${DEFAULT-VALUE})", defaultValue = "5.0")
-    double clip;
+    @Option(names = "--clip", paramLabel = "NORM", description = "clip the global gradient norm to this (default: 5 for chars, 1 for adding)")
+    Double clipOption;
+
+    private double clip;
 
     @Option(names = "--forget-bias", paramLabel = "B", defaultValue = "1.0",
             description = "LSTM: initial forget-gate bias; positive values make the cell remember from the start (default: ${DEFAULT-VALUE})")
@@ -97,7 +99,8 @@ final class DemoCommand implements Callable<Integer> {
         if (seqLength != null) positive("--seq-length", seqLength);
         if (batch != null) positive("--batch", batch);
         if (learningRate != null && !(learningRate > 0)) throw new Main.UsageError("--lr must be positive, got " + learningRate);
-        if (!(clip > 0)) throw new Main.UsageError("--clip must be positive, got " + clip);
+        if (clipOption != null && !(clipOption > 0)) throw new Main.UsageError("--clip must be positive, got " + clipOption);
+        clip = clipOption != null ? clipOption : task == Task.adding ? 1.0 : 5.0;
         if (!(temperature > 0)) throw new Main.UsageError("--temperature must be positive, got " + temperature);
         if (samples < 0) throw new Main.UsageError("--samples must be 0 or more, got " + samples);
         positive("--sample-length", sampleLength);
@@ -178,10 +181,10 @@ final class DemoCommand implements Callable<Integer> {
 
     private int adding(PrintWriter out, Backend b) {
         if (corpus != null) throw new Main.UsageError("--corpus is for --task chars");
-        int T = seqLength == null ? 100 : seqLength, N = batch == null ? 64 : batch;
-        int H = hidden == null ? 64 : hidden, S = steps == null ? 2000 : steps;
+        int T = seqLength == null ? 100 : seqLength, N = batch == null ? 32 : batch;
+        int H = hidden == null ? 32 : hidden, S = steps == null ? 1500 : steps;
         if (T < 2) throw new Main.UsageError("--seq-length must be at least 2 for the adding problem, got " + T);
-        double lr = learningRate == null ? 0.003 : learningRate;
+        double lr = learningRate == null ? 0.01 : learningRate;
         AddingProblem.Settings s = new AddingProblem.Settings(cell, H, layers, T, N, lr, clip, seed, (float) forgetBias);
         try (AddingProblem p = new AddingProblem(s, b)) {
             out.println("rnn4j demo: the adding problem");
