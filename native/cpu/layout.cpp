@@ -140,10 +140,11 @@ Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training) {
     l.off = a.take((int64_t)T + 1, Ii);
     const int64_t scr = d.gru() ? (int64_t)N * d.GH : d.P ? (int64_t)N * d.H : 0;
     for (int x = 0; x < 2; ++x) {
-        l.S[x] = l.C[x] = l.scr[x] = l.proj[x] = l.dS[x] = l.dC[x] = l.dM[x] = l.dY[x] = -1;
+        l.S[x] = l.S2[x] = l.C[x] = l.scr[x] = l.proj[x] = l.dS[x] = l.dC[x] = l.dM[x] = l.dY[x] = -1;
     }
     for (int x = 0; x < d.D; ++x) {
         l.S[x] = a.take((int64_t)N * d.Ho, F);
+        l.S2[x] = a.take((int64_t)N * d.Ho, F);
         if (d.lstm()) l.C[x] = a.take((int64_t)N * d.H, F);
         if (scr) l.scr[x] = a.take(scr, F);
     }

@@ -1,5 +1,6 @@
 // The shared cell math (common/cell_math.h) against closed forms in double precision.
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 
 #include "cell_math.h"
@@ -31,7 +32,27 @@ int main() {
         CHECK(drelu_from_out(relu(a)) == (a > 0 ? 1.0f : 0.0f));
         CHECK(rnn_fwd(a, false) == tanh_(a) && rnn_fwd(a, true) == relu(a));
     }
-    CHECK(std::isfinite(sigmoid(-100.f)) && sigmoid(-100.f) == 0.0f && sigmoid(100.f) == 1.0f);
+    CHECK(std::isfinite(sigmoid(-100.f)) && sigmoid(-100.f) < 1e-37f && sigmoid(100.f) == 1.0f);
+    CHECK(tanh_(-100.f) == -1.0f && tanh_(100.f) == 1.0f && tanh_(0.0f) == 0.0f);
+    CHECK(std::isnan(exp_f(std::nanf(""))) && std::isnan(tanh_f(std::nanf(""))));
+    // exp_f and tanh_f against double precision on a dense sweep: a few ulp.
+    {
+        double worst_e = 0, worst_t = 0;
+        for (int i = -870000; i <= 880000; ++i) {
+            const float a = i * 1e-4f;
+            const double e = std::exp((double)a);
+            worst_e = std::max(worst_e, std::fabs(exp_f(a) - e) / e);
+            const double t = std::tanh((double)a);
+            if (t != 0) worst_t = std::max(worst_t, std::fabs(tanh_f(a) - t) / std::fabs(t));
+        }
+        for (int i = 1; i < 1000; ++i) {  // tiny arguments
+            const float a = i * 1e-9f;
+            worst_t = std::max(worst_t, std::fabs(tanh_f(a) - std::tanh((double)a)) / std::tanh((double)a));
+        }
+        CHECK_MSG(worst_e < 3.0e-7, "exp_f worst relative error %g", worst_e);
+        CHECK_MSG(worst_t < 5.0e-7, "tanh_f worst relative error %g", worst_t);
+        std::printf("exp_f worst relative error %.3g, tanh_f %.3g\n", worst_e, worst_t);
+    }
 
     // RNN backward: dh * act'(a) written in terms of the output.
     CHECK(near(rnn_bwd(0.7f, 0.5f, false), 0.7 * (1 - 0.25)));
