@@ -68,7 +68,7 @@ final class InfoCommand implements java.util.concurrent.Callable<Integer> {
             case CPU:
                 return "librnn4j " + dev.rnn4j.cpu.Rnn4jCpu.rnn4j_version() + ", fused C++ kernels over OpenBLAS";
             default:
-                return "CUDA kernels";
+                return dev.rnn4j.cuda.CudaKernel.describe();
         }
     }
 

@@ -37,7 +37,7 @@ final class Options {
             case JAVA:
                 return "JAVA (the pure-Java reference: double precision, one thread; slow, use small settings)";
             default:
-                return b.toString();
+                return "CUDA (" + dev.rnn4j.cuda.CudaKernel.describe() + ")";
         }
     }
 }
