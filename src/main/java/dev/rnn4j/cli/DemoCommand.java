@@ -38,7 +38,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--layers", paramLabel = "L", description = "stacked layers (default: ${DEFAULT-VALUE})", defaultValue = "1")
     int layers;
 
-    @Option(names = "--steps", paramLabel = "N", description = "training steps (default: 500 for chars, 1500 for adding)")
+    @Option(names = "--steps", paramLabel = "N", description = "training steps (default: 800 for chars, 1500 for adding)")
     Integer steps;
 
     @Option(names = "--seq-length", paramLabel = "T", description = "chars: characters per truncated-BPTT chunk (default 64); adding: sequence length (default 100)")
@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "BACKEND", description = "java, cpu or cuda (default: the best available)")
     Backend backend;
 
-    @Option(names = "--threads", paramLabel = "N", description = "threads of the CPU backend (default: OpenBLAS's, one per core)")
+    @Option(names = "--threads", paramLabel = "N", description = "threads of the CPU backend (default: 1: the demo's per-step products are small, and OpenBLAS threads slow down badly when the cores are busy; try 2 on an idle machine)")
     Integer threads;
 
     @Option(names = "--seed", paramLabel = "SEED", description = "random seed (default: ${DEFAULT-VALUE})", defaultValue = "1")
@@ -92,7 +92,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         Backend b = Options.backend(backend);
-        Options.threads(b, threads);
+        Options.threads(b, threads == null ? Integer.valueOf(1) : threads);
         positive("--layers", layers);
         if (steps != null) positive("--steps", steps);
         if (hidden != null) positive("--hidden", hidden);
@@ -115,7 +115,7 @@ final class DemoCommand implements Callable<Integer> {
 
     private int chars(PrintWriter out, Backend b) {
         int T = seqLength == null ? 64 : seqLength, N = batch == null ? 32 : batch;
-        int H = hidden == null ? 256 : hidden, S = steps == null ? 500 : steps;
+        int H = hidden == null ? 256 : hidden, S = steps == null ? 800 : steps;
         double lr = learningRate == null ? 0.003 : learningRate;
         Corpus text = corpus == null ? Corpus.builtin() : Corpus.load(corpus, N * (T + 2));
         CharModel.Settings s = new CharModel.Settings(cell, H, layers, T, N, lr, clip, seed, (float) forgetBias);
