@@ -203,6 +203,8 @@ final class BenchCommand implements Callable<Integer> {
         if (chosen.contains(Backend.JAVA)) {
             out.println(Text.f("  JAVA: time budget %ss per measurement; beyond it, fewer steps and an estimate linear in T (est.)", javaBudget));
         }
+        String busy = Options.busyWarning();
+        if (busy != null) out.println(busy);
         out.println();
 
         Progress bar = new Progress(out, "timing", jobs.size());

@@ -131,6 +131,8 @@ final class DemoCommand implements Callable<Integer> {
                     + " gradient norm clipped to %s", S, N, T, lr, clip));
             out.println("  backend    " + Options.describe(b));
             out.println(Text.f("  baseline   %.3f nats/char: the unigram entropy (predicting each character from its frequency alone)", baseline));
+            String busy = Options.busyWarning();
+            if (busy != null) out.println(busy);
             out.println();
             out.flush();
             Progress bar = new Progress(out, "training", S);

@@ -28,6 +28,18 @@ final class Options {
         if (backend == Backend.CPU) Backend.CPU.setThreads(threads);
     }
 
+    /**
+     * A warning when other processes keep the cores busy (the 1-minute load average exceeds the
+     * cores), since timings then say more about the machine than about rnn4j; or null.
+     */
+    static String busyWarning() {
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (load < 0 || load <= cores) return null;
+        return Text.f("warning: the load average is %.1f on %d cores: other processes are running, so times will be slower"
+                + " and noisier than on an idle machine", load, cores);
+    }
+
     /** One line: the backend and its threads. */
     static String describe(Backend b) {
         switch (b) {
