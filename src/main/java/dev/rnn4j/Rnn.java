@@ -56,6 +56,7 @@ public final class Rnn implements AutoCloseable {
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile boolean closed;
     private boolean finiteCheck;
+    private volatile Shapes lastShapes;
     /** The batch of the last training forward, whose activations the kernel holds; null if none. */
     private Batch trainingBatch;
 
@@ -243,10 +244,10 @@ public final class Rnn implements AutoCloseable {
      */
     public ForwardResult forward(Mode mode, Batch batch, float[] x, float[] h0, float[] c0) {
         Objects.requireNonNull(batch, "batch must not be null");
-        Shapes s = new Shapes(spec, batch);
-        checkArray("x", x, s.x, s.xShape(), true);
-        checkArray("h0", h0, s.h, s.hShape(), false);
-        checkArray("c0", c0, s.c, s.cShape(), false);
+        Shapes s = shapes(batch);
+        checkArray("x", x, s, Tensor.X, true);
+        checkArray("h0", h0, s, Tensor.H, false);
+        checkArray("c0", c0, s, Tensor.C, false);
         float[] y = new float[s.y];
         float[] hN = new float[s.h];
         float[] cN = spec.cell().hasCellState() ? new float[s.c] : null;
@@ -270,15 +271,15 @@ public final class Rnn implements AutoCloseable {
             FloatBuffer hN, FloatBuffer cN) {
         Objects.requireNonNull(mode, "mode must not be null");
         Objects.requireNonNull(batch, "batch must not be null");
-        Shapes s = new Shapes(spec, batch);
-        checkInput("x", x, s.x, s.xShape(), true);
-        checkInput("h0", h0, s.h, s.hShape(), false);
+        Shapes s = shapes(batch);
+        checkBuffer("x", x, s, Tensor.X, true);
+        checkBuffer("h0", h0, s, Tensor.H, false);
         checkCellState("c0", c0);
-        checkInput("c0", c0, s.c, s.cShape(), false);
-        checkOutput("y", y, s.y, s.yShape(), true, x, h0, c0);
-        checkOutput("hN", hN, s.h, s.hShape(), false, x, c0, y);
+        checkBuffer("c0", c0, s, Tensor.C, false);
+        checkOutput("y", y, s, Tensor.Y, true, x, h0, c0, null);
+        checkOutput("hN", hN, s, Tensor.H, false, x, c0, y, null);
         checkCellState("cN", cN);
-        checkOutput("cN", cN, s.c, s.cShape(), false, x, h0, y, hN);
+        checkOutput("cN", cN, s, Tensor.C, false, x, h0, y, hN);
         enter();
         try {
             if (finiteCheck) {
@@ -310,10 +311,10 @@ public final class Rnn implements AutoCloseable {
      * @throws IllegalStateException if the last forward was not a training forward
      */
     public BackwardResult backward(float[] dy, float[] dhN, float[] dcN) {
-        Shapes s = new Shapes(spec, requireTrainingBatch());
-        checkArray("dy", dy, s.y, s.yShape(), false);
-        checkArray("dhN", dhN, s.h, s.hShape(), false);
-        checkArray("dcN", dcN, s.c, s.cShape(), false);
+        Shapes s = shapes(requireTrainingBatch());
+        checkArray("dy", dy, s, Tensor.Y, false);
+        checkArray("dhN", dhN, s, Tensor.H, false);
+        checkArray("dcN", dcN, s, Tensor.C, false);
         float[] dx = new float[s.x];
         float[] dh0 = new float[s.h];
         float[] dc0 = spec.cell().hasCellState() ? new float[s.c] : null;
@@ -330,18 +331,24 @@ public final class Rnn implements AutoCloseable {
      */
     public void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
             FloatBuffer dc0) {
-        Shapes s = new Shapes(spec, requireTrainingBatch());
-        checkInput("dy", dy, s.y, s.yShape(), false);
-        checkInput("dhN", dhN, s.h, s.hShape(), false);
+        Batch validated = requireTrainingBatch();
+        Shapes s = shapes(validated);
+        checkBuffer("dy", dy, s, Tensor.Y, false);
+        checkBuffer("dhN", dhN, s, Tensor.H, false);
         checkCellState("dcN", dcN);
-        checkInput("dcN", dcN, s.c, s.cShape(), false);
-        checkOutput("dx", dx, s.x, s.xShape(), false, dy, dhN, dcN);
-        checkOutput("dh0", dh0, s.h, s.hShape(), false, dy, dhN, dcN, dx);
+        checkBuffer("dcN", dcN, s, Tensor.C, false);
+        checkOutput("dx", dx, s, Tensor.X, false, dy, dhN, dcN, null);
+        checkOutput("dh0", dh0, s, Tensor.H, false, dy, dhN, dcN, dx);
         checkCellState("dc0", dc0);
-        checkOutput("dc0", dc0, s.c, s.cShape(), false, dy, dhN, dcN, dx, dh0);
+        checkOutput("dc0", dc0, s, Tensor.C, false, dy, dhN, dcN, dx);
+        if (dc0 != null && sameMemory(dc0, dh0)) throw new IllegalArgumentException("dc0 must not share memory with dh0");
         enter();
         try {
-            if (trainingBatch == null) throw noTrainingForward();
+            // The checks above ran outside the guard: another thread may have run a forward since.
+            if (trainingBatch != validated) {
+                throw new IllegalStateException("the recorded training forward changed while backward was being"
+                        + " validated: an Rnn is for one thread at a time");
+            }
             if (finiteCheck) {
                 requireFinite("dy", dy, s.y);
                 requireFinite("dhN", dhN, s.h);
@@ -472,20 +479,22 @@ public final class Rnn implements AutoCloseable {
     }
 
     /** Arrays must match their shape exactly: a wrong length is a bug, not spare room. */
-    private void checkArray(String name, float[] a, int floats, String shape, boolean required) {
+    private void checkArray(String name, float[] a, Shapes s, Tensor t, boolean required) {
         if (a == null) {
             if (required) throw new NullPointerException(name + " must not be null");
             return;
         }
-        if ((name.equals("c0") || name.equals("dcN")) && !spec.cell().hasCellState()) {
+        if (t == Tensor.C && !spec.cell().hasCellState()) {
             throw new IllegalArgumentException(name + " must be null: " + spec.cell() + " has no cell state");
         }
-        if (a.length != floats) {
-            throw new IllegalArgumentException(name + " must have " + shape + " = " + floats + " floats, got " + a.length);
+        if (a.length != s.count(t)) {
+            throw new IllegalArgumentException(name + " must have " + s.shape(t) + " = " + s.count(t) + " floats, got "
+                    + a.length);
         }
     }
 
-    private static void checkBuffer(String name, FloatBuffer b, int floats, String shape, boolean required) {
+    /** Checks a buffer argument; builds no string unless it fails (this runs on every call). */
+    private static void checkBuffer(String name, FloatBuffer b, Shapes s, Tensor t, boolean required) {
         if (b == null) {
             if (required) throw new NullPointerException(name + " must not be null");
             return;
@@ -493,33 +502,29 @@ public final class Rnn implements AutoCloseable {
         if (!b.hasArray() && !b.isDirect()) {
             throw new IllegalArgumentException(name + " is a read-only heap buffer; pass an array, a writable heap"
                     + " buffer or a direct buffer");
-        } else if (b.order() != ByteOrder.nativeOrder()) {
+        } else if (b.isDirect() && b.order() != ByteOrder.nativeOrder()) {
             throw new IllegalArgumentException(name + " is a direct buffer in " + b.order() + " byte order; native"
                     + " code needs " + ByteOrder.nativeOrder() + " (ByteBuffer.order(ByteOrder.nativeOrder()))");
         }
-        if (b.remaining() < floats) {
-            throw new IllegalArgumentException(name + " must hold " + shape + " = " + floats + " floats, but has "
-                    + b.remaining() + " remaining");
+        if (b.remaining() < s.count(t)) {
+            throw new IllegalArgumentException(name + " must hold " + s.shape(t) + " = " + s.count(t)
+                    + " floats, but has " + b.remaining() + " remaining");
         }
     }
 
-    private static void checkInput(String name, FloatBuffer b, int floats, String shape, boolean required) {
-        checkBuffer(name, b, floats, shape, required);
-    }
-
-    private static void checkOutput(String name, FloatBuffer b, int floats, String shape, boolean required,
-            FloatBuffer... inputs) {
-        checkBuffer(name, b, floats, shape, required);
+    /** An output: checked like an input, writable, and sharing no memory with the given inputs (nulls ignored). */
+    private static void checkOutput(String name, FloatBuffer b, Shapes s, Tensor t, boolean required, FloatBuffer in1,
+            FloatBuffer in2, FloatBuffer in3, FloatBuffer in4) {
+        checkBuffer(name, b, s, t, required);
         if (b == null) return;
         if (b.isReadOnly()) throw new IllegalArgumentException(name + " is read-only, but it is an output");
-        for (FloatBuffer in : inputs) {
-            if (in != null && sameMemory(b, in)) {
-                throw new IllegalArgumentException(name + " must not share memory with an input");
-            }
+        if (sameMemory(b, in1) || sameMemory(b, in2) || sameMemory(b, in3) || sameMemory(b, in4)) {
+            throw new IllegalArgumentException(name + " must not share memory with an input");
         }
     }
 
     private static boolean sameMemory(FloatBuffer a, FloatBuffer b) {
+        if (b == null) return false;
         if (a == b) return true;
         return a.hasArray() && b.hasArray() && a.array() == b.array();
     }
@@ -535,7 +540,20 @@ public final class Rnn implements AutoCloseable {
         }
     }
 
-    /** Element counts and shape strings of every tensor of one call, overflow-checked. */
+    /** The tensors of a call, by shape. */
+    enum Tensor { X, Y, H, C }
+
+    /** The shapes of the last batch seen: repeated calls with the same {@link Batch} allocate nothing. */
+    private Shapes shapes(Batch batch) {
+        Shapes s = lastShapes;
+        if (s == null || s.batch != batch) {
+            s = new Shapes(spec, batch);
+            lastShapes = s;
+        }
+        return s;
+    }
+
+    /** Element counts of every tensor of one call, overflow-checked; shape strings for messages. */
     static final class Shapes {
         final RnnSpec spec;
         final Batch batch;
@@ -551,20 +569,22 @@ public final class Rnn implements AutoCloseable {
             c = spec.cell().hasCellState() ? Checks.product("c", spec.stateRows(), n, spec.hiddenSize()) : 0;
         }
 
-        String xShape() {
-            return seq(spec.inputSize());
+        int count(Tensor t) {
+            switch (t) {
+                case X: return x;
+                case Y: return y;
+                case H: return h;
+                default: return c;
+            }
         }
 
-        String yShape() {
-            return seq(spec.outputFeatures());
-        }
-
-        String hShape() {
-            return Checks.shape(spec.stateRows(), batch.size(), spec.outputSize());
-        }
-
-        String cShape() {
-            return Checks.shape(spec.stateRows(), batch.size(), spec.hiddenSize());
+        String shape(Tensor t) {
+            switch (t) {
+                case X: return seq(spec.inputSize());
+                case Y: return seq(spec.outputFeatures());
+                case H: return Checks.shape(spec.stateRows(), batch.size(), spec.outputSize());
+                default: return Checks.shape(spec.stateRows(), batch.size(), spec.hiddenSize());
+            }
         }
 
         private String seq(int features) {

@@ -18,6 +18,7 @@ public final class RnnStream implements AutoCloseable {
     private final FloatBuffer hBuffer;
     private final FloatBuffer cBuffer;
     private boolean closed;
+    private Batch lastBatch;
 
     RnnStream(Rnn rnn, int batchSize) {
         this.rnn = rnn;
@@ -54,11 +55,16 @@ public final class RnnStream implements AutoCloseable {
     }
 
     /**
-     * Processes the next {@code steps} steps into a caller-owned output; allocates nothing but the
-     * small call descriptor.
+     * Processes the next {@code steps} steps into a caller-owned output; allocates nothing when
+     * {@code steps} is the same as in the previous call.
      */
     public void step(FloatBuffer x, int steps, FloatBuffer y) {
-        step(Batch.of(steps, batchSize), x, y);
+        Batch batch = lastBatch;
+        if (batch == null || batch.steps() != steps) {
+            batch = Batch.of(steps, batchSize);
+            lastBatch = batch;
+        }
+        step(batch, x, y);
     }
 
     private void step(Batch batch, FloatBuffer x, FloatBuffer y) {

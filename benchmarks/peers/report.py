@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+"""Merges the CSVs of one scripts/bench-compare.sh run into a markdown table, one CSV and a PNG.
+
+usage: report.py RAWDIR REFDIR OUTDIR HEADER.txt
+  RAWDIR   the per-harness CSVs (rnn4j.csv, sgemm.csv, onednn-*.csv, torch-*.csv, dl4j-*.csv)
+  REFDIR   the reference manifests (for the FLOP counts and the shapes' descriptions)
+  OUTDIR   receives results.md, results.csv and chart.png
+  HEADER   text put above the tables (date, machine, command, settings)
+"""
+import csv
+import glob
+import os
+import sys
+
+SHAPE_ORDER = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "L1", "L2", "L3"]
+# (impl, variant) -> column label, in table order; variants not listed get "impl variant"
+LABELS = [
+    (("rnn4j", "CPU"), "rnn4j CPU"),
+    (("rnn4j", "JAVA"), "rnn4j Java ref"),
+    (("onednn", None), "oneDNN"),
+    (("torch", "tuned"), "PyTorch"),
+    (("torch", "default-omp"), "PyTorch, default OMP wait"),
+    (("torch", "generic-blas"), "PyTorch, OpenBLAS as detected"),
+    (("dl4j", "tuned"), "DL4J"),
+    (("dl4j", "generic-blas"), "DL4J, OpenBLAS as detected"),
+    (("sgemm", "limit"), "sgemm limit"),
+]
+
+
+def label(impl, variant):
+    for (i, v), name in LABELS:
+        if i == impl and (v is None or v == variant):
+            return name
+    return f"{impl} {variant}"
+
+
+def order_of(name):
+    names = [n for _, n in LABELS]
+    return names.index(name) if name in names else len(names)
+
+
+def describe(meta):
+    cell = meta["cell"]
+    stack = (f" {meta['layers']}-layer" if meta["layers"] != "1" else "") + (" bi" if meta["directions"] == "2" else "")
+    return f"{cell}{stack} {meta['input']}/{meta['hidden']}/{meta['batch']}/{meta['steps']}"
+
+
+def read_meta(ref_dir):
+    metas = {}
+    for path in glob.glob(os.path.join(ref_dir, "*.txt")):
+        meta = {}
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if p and p[0] != "tensor":
+                    meta[p[0]] = p[1]
+        metas[meta["shape"]] = meta
+    return metas
+
+
+def main():
+    raw_dir, ref_dir, out_dir, header_file = sys.argv[1:5]
+    metas = read_meta(ref_dir)
+    rows = []
+    for path in sorted(glob.glob(os.path.join(raw_dir, "*.csv"))):
+        with open(path) as f:
+            rows.extend(csv.DictReader(f))
+    for r in rows:
+        r["label"] = label(r["impl"], r["variant"])
+        meta = metas.get(r["shape"], {})
+        flops = float(meta.get("flops_" + r["mode"], 0) or 0)
+        r["gflops"] = f"{flops / float(r['median_ms']) / 1e6:.2f}" if r["median_ms"] and float(r["median_ms"]) > 0 and flops else ""
+    # results.csv: every row, with GFLOP/s
+    os.makedirs(out_dir, exist_ok=True)
+    fields = ["impl", "variant", "label", "shape", "threads", "mode", "median_ms", "min_ms", "max_ms", "reps", "gflops",
+              "check", "max_rel_err", "note"]
+    with open(os.path.join(out_dir, "results.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+
+    # index: (shape, mode, threads) -> label -> row
+    table = {}
+    for r in rows:
+        table.setdefault((r["shape"], r["mode"], int(r["threads"])), {})[r["label"]] = r
+    labels = sorted({r["label"] for r in rows}, key=order_of)
+    has_dl4j = any(r["impl"] == "dl4j" for r in rows)
+    keys = sorted(table, key=lambda k: (k[1] != "train", k[2], SHAPE_ORDER.index(k[0]) if k[0] in SHAPE_ORDER else 99))
+
+    def cell(k, lab):
+        r = table[k].get(lab)
+        if r is None:
+            if lab.startswith("DL4J") and has_dl4j and metas.get(k[0], {}).get("cell") == "GRU":
+                return "no GRU layer"
+            if lab == "rnn4j Java ref" and k[2] != 1:
+                return "(1 thread)"
+            return "–"
+        if r["check"] == "skipped":
+            return r["note"].replace("skipped: ", "skipped, ").replace(" per call", "/call")
+        if r["check"] == "FAIL":
+            return "**wrong result**"
+        return f"{float(r['median_ms']):.2f} ({float(r['gflops']):.0f})" if r["gflops"] else f"{float(r['median_ms']):.2f}"
+
+    md = []
+    with open(header_file) as f:
+        md.append(f.read().rstrip() + "\n")
+    md.append("#### Median time in ms (GFLOP/s)\n")
+    md.append("| shape | mode | threads | " + " | ".join(labels) + " |")
+    md.append("|---|---|---|" + "---|" * len(labels))
+    for k in keys:
+        desc = f"{k[0]} {describe(metas[k[0]])}" if k[0] in metas else k[0]
+        md.append(f"| {desc} | {k[1]} | {k[2]} | " + " | ".join(cell(k, lab) for lab in labels) + " |")
+
+    peers = [lab for lab in labels if lab not in ("rnn4j CPU", "sgemm limit")]
+    md.append("\n#### rnn4j CPU: speed-up over each peer (peer time / rnn4j time) and fraction of the sgemm limit\n")
+    md.append("| shape | mode | threads | " + " | ".join(f"vs {p}" for p in peers) + " | of sgemm limit |")
+    md.append("|---|---|---|" + "---|" * (len(peers) + 1))
+    for k in keys:
+        mine = table[k].get("rnn4j CPU")
+        if not mine or not mine["median_ms"]:
+            continue
+        t = float(mine["median_ms"])
+        cells = []
+        for p in peers:
+            r = table[k].get(p)
+            ok = r and r["median_ms"] and r["check"] in ("ok", "reference")
+            cells.append(f"{float(r['median_ms']) / t:.2f}×" if ok else "–")
+        lim = table[k].get("sgemm limit")
+        cells.append(f"{float(lim['median_ms']) / t:.0%}" if lim and lim["median_ms"] else "–")
+        md.append(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(cells) + " |")
+
+    checks = [r for r in rows if r["check"] not in ("n/a", "skipped", "reference")]
+    bad = [r for r in checks if r["check"] != "ok"]
+    worst = max((float(r["max_rel_err"]) for r in checks if r["max_rel_err"]), default=0.0)
+    md.append("")
+    md.append(f"Correctness before timing: {len(checks) - len(bad)} of {len(checks)} timed configurations matched "
+              f"rnn4j's outputs and gradients (rnn4j CPU: the Java reference) within max|Δ| ≤ 1e-3·max|ref| per "
+              f"tensor; the worst was {worst:.1e}."
+              + (" **Mismatches (not timed): " + ", ".join(f"{r['label']} {r['shape']} {r['mode']}" for r in bad)
+                 + ".**" if bad else ""))
+    text = "\n".join(md) + "\n"
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write(text)
+    print(text)
+    chart(table, keys, labels, metas, os.path.join(out_dir, "chart.png"))
+
+
+def chart(table, keys, labels, metas, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is missing: no chart")
+        return
+    # the main configuration of each implementation; the Java reference (~0.1 GFLOP/s) would not show
+    shown = [lab for lab in labels if not lab.startswith(("PyTorch,", "DL4J,")) and lab != "rnn4j Java ref"]
+    bars = [lab for lab in shown if lab != "sgemm limit"]
+    panels = sorted({(k[1], k[2]) for k in keys}, key=lambda p: (p[0] != "train", p[1]))
+    fig, axes = plt.subplots(len(panels), 1, figsize=(14, 3.6 * len(panels)), squeeze=False)
+    for ax, (mode, threads) in zip(axes[:, 0], panels):
+        shapes = [k[0] for k in keys if k[1] == mode and k[2] == threads]
+        width = 0.8 / max(len(bars), 1)
+        for i, lab in enumerate(bars):
+            vals = []
+            for s in shapes:
+                r = table[(s, mode, threads)].get(lab)
+                vals.append(float(r["gflops"]) if r and r["gflops"] and r["check"] in ("ok", "reference") else 0)
+            ax.bar([j + (i - (len(bars) - 1) / 2) * width for j in range(len(shapes))], vals, width, label=lab)
+        lim = [table[(s, mode, threads)].get("sgemm limit") for s in shapes]
+        ax.scatter([j for j, r in enumerate(lim) if r and r["gflops"]],
+                   [float(r["gflops"]) for r in lim if r and r["gflops"]], marker="_", s=900, color="black",
+                   label="sgemm limit", zorder=3)
+        ax.set_xticks(range(len(shapes)))
+        ax.set_xticklabels([f"{s}\n{describe(metas[s])}" if s in metas else s for s in shapes], fontsize=8)
+        ax.set_ylabel("GFLOP/s")
+        ax.set_title(f"{'training (forward + backward)' if mode == 'train' else 'inference'}, {threads} thread"
+                     f"{'s' if threads > 1 else ''}")
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.005, 1.0))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    print(f"chart: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Compares rnn4j (CPU backend and the pure-Java reference) with PyTorch (CPU), oneDNN's RNN
+# primitives, DL4J and the sgemm limit of the OpenBLAS rnn4j uses, on the shapes of DESIGN.md §7,
+# one implementation after the other in the same run, with the same thread counts, warm-up and
+# repetitions. Before a shape is timed, each implementation's outputs and gradients are checked
+# against rnn4j's on the same weights and inputs (rnn4j's own against its Java reference).
+# Prints a table and writes results.md, results.csv and chart.png. What each timed region holds
+# and how each peer is set up: benchmarks/README.md.
+#
+# usage: scripts/bench-compare.sh [--quick] [--shapes S1,S2,...|all] [--threads 1,2] [--warmup N]
+#                                 [--reps N] [--out DIR] [--no-dl4j] [--no-java] [--no-build]
+#                                 [--java-max-seconds S] [--update-readme]
+#   --quick          two shapes (L3, S2), 1 warm-up, 3 repetitions: checks that everything works
+#   --shapes         default all ten: S1..S7 (train + infer), L1..L3 (infer)
+#   --threads        default "1,<all cores>"
+#   --warmup/--reps  default 3 / 10 (per implementation, shape, mode and thread count)
+#   --out            default benchmarks/results (benchmarks/target/quick with --quick)
+#   --no-dl4j        skip DL4J (its first build downloads ~230 MB)
+#   --no-java        skip timing the Java reference (it still checks rnn4j CPU)
+#   --no-build       reuse the jars and binaries of the last run
+#   --update-readme  put the table into benchmarks/README.md (between the results markers)
+# Run it on a quiet machine: anything else running changes the numbers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+orig_args="$*"
+quick=0; shapes=all; threads=$([ "$(nproc)" -gt 1 ] && echo "1,$(nproc)" || echo 1); warmup=3; reps=10; out=""; dl4j=1; java_ref=1; build=1
+java_max=3; update_readme=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --shapes) shapes=$2; shift ;;
+    --threads) threads=$2; shift ;;
+    --warmup) warmup=$2; shift ;;
+    --reps) reps=$2; shift ;;
+    --out) out=$2; shift ;;
+    --no-dl4j) dl4j=0 ;;
+    --no-java) java_ref=0 ;;
+    --no-build) build=0 ;;
+    --java-max-seconds) java_max=$2; shift ;;
+    --update-readme) update_readme=1 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ $quick = 1 ]; then
+  [ "$shapes" = all ] && shapes=L3,S2
+  warmup=1; reps=3
+  [ -z "$out" ] && out=benchmarks/target/quick
+fi
+[ -z "$out" ] && out=benchmarks/results
+[ "$shapes" = all ] && shapes=S1,S2,S3,S4,S5,S6,S7,L1,L2,L3
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+work=$ROOT/benchmarks/target/compare   # reference data (large) and raw CSVs of this run
+rm -rf "$work"; mkdir -p "$work/raw" "$work/ref" "$ROOT/benchmarks/target/peers"
+started=$(date +%s)
+say() { printf '\n== %s\n' "$*"; }
+
+# ---- 1. Tools and peers (Debian packages), installed only when missing --------------------------
+PY=/usr/bin/python3   # Debian's python: python3-torch installs for it, not for another python3 on the PATH
+need=()
+for p in python3-torch python3-numpy python3-matplotlib libdnnl-dev; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+command -v g++ >/dev/null || need+=(g++)
+command -v cmake >/dev/null || need+=(cmake)
+command -v mvn >/dev/null || need+=(maven)
+command -v javac >/dev/null || need+=(openjdk-17-jdk-headless)
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing ${need[*]}"
+  if [ "$(id -u)" != 0 ]; then echo "run as root, or install: apt-get install ${need[*]}" >&2; exit 1; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# ---- 2. Build: the library, the JMH jar (+ the DL4J jar), the C++ harnesses -----------------------
+OB=$ROOT/target/deps/org/bytedeco/openblas/linux-x86_64   # the OpenBLAS of rnn4j's JavaCPP preset
+BIN=$ROOT/benchmarks/target/peers
+if [ $build = 1 ]; then
+  say "building rnn4j and the benchmarks"
+  mvn -B -ntp -q -DskipTests install
+  mvn -B -ntp -q -f benchmarks/pom.xml package
+  if [ $dl4j = 1 ]; then
+    mvn -B -ntp -q -f benchmarks/pom.xml -Pdl4j package || { echo "DL4J build failed: continuing without DL4J" >&2; dl4j=0; }
+  fi
+  g++ -O2 -std=c++17 -I"$OB/include" benchmarks/peers/sgemm_bench.cpp "$OB/libopenblas.so.0" \
+      -Wl,-rpath,"$OB" -o "$BIN/sgemm_bench"
+  g++ -O2 -std=c++17 -fopenmp benchmarks/peers/onednn_bench.cpp -ldnnl -o "$BIN/onednn_bench"
+fi
+JAR=$ROOT/benchmarks/target/benchmarks.jar
+DL4J_JAR=$ROOT/benchmarks/target/dl4j/benchmarks-dl4j.jar
+[ $dl4j = 1 ] && [ ! -f "$DL4J_JAR" ] && { echo "no $DL4J_JAR: continuing without DL4J" >&2; dl4j=0; }
+JAVA=(java --enable-native-access=ALL-UNNAMED -Xmx8g)
+
+# ---- 3. Settings that make the peers fair on this CPU ---------------------------------------------
+# Debian's OpenBLAS (PyTorch's BLAS) and DL4J's older OpenBLAS may not recognise a recent CPU and
+# fall back to generic kernels, several times slower. If so, name the right kernels with
+# OPENBLAS_CORETYPE and also measure the peer as detected, so the table shows both.
+cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
+vendor=$(grep -m1 '^vendor_id' /proc/cpuinfo | awk '{print $3}')
+best_core() {
+  if grep -qw avx512f <<<"$cpu_flags"; then echo SkylakeX
+  elif grep -qw avx2 <<<"$cpu_flags"; then [ "$vendor" = AuthenticAMD ] && echo Zen || echo Haswell
+  else echo ""; fi
+}
+is_generic() { grep -qiE '^(prescott|katmai|coppermine|northwood|banias|core2|penryn|dunnington|atom|nano|athlon|opteron|barcelona|bobcat|generic|unknown)$' <<<"$1"; }
+debian_core=$($PY -c 'import ctypes; l=ctypes.CDLL("libblas.so.3"); l.openblas_get_corename.restype=ctypes.c_char_p; print(l.openblas_get_corename().decode())' 2>/dev/null || echo unknown)
+torch_coretype=""
+preset_coretype=${OPENBLAS_CORETYPE:-}   # some machines set it on purpose (old OpenBLAS builds misbehave): keep it
+if [ -n "$preset_coretype" ]; then
+  echo "OPENBLAS_CORETYPE=$preset_coretype is set in the environment: every OpenBLAS here uses it (kept as is)"
+elif is_generic "$debian_core"; then
+  torch_coretype=$(best_core)
+fi
+
+IFS=, read -r -a thread_list <<<"$threads"
+max_threads=0; for t in "${thread_list[@]}"; do [ "$t" -gt $max_threads ] && max_threads=$t; done
+
+# ---- 4. Measure, one implementation after the other ----------------------------------------------
+load=$(cut -d' ' -f1 /proc/loadavg)
+say "load average before measuring: $load (anything above ~0.3 on an idle machine means something else is running)"
+cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+
+say "rnn4j (CPU backend; Java reference where a call takes < ${java_max}s)"
+jargs=(--shapes "$shapes" --threads "$threads" --warmup "$warmup" --reps "$reps" --out "$work"
+       --java-max-seconds "$java_max")
+[ $java_ref = 0 ] && jargs+=(--no-java)
+"${JAVA[@]}" -cp "$JAR" dev.rnn4j.bench.Compare "${jargs[@]}"
+mv "$work/rnn4j.csv" "$work/raw/rnn4j.csv"
+
+say "sgemm limit (the OpenBLAS of rnn4j's JavaCPP preset, on each shape's GEMMs)"
+"$BIN/sgemm_bench" "$work/ref" "$shapes" "$threads" "$warmup" "$reps" "$work/raw/sgemm.csv" "$out/sgemm-gemms.csv"
+
+status=0
+for t in "${thread_list[@]}"; do
+  say "oneDNN, $t thread(s)"
+  OMP_NUM_THREADS=$t "$BIN/onednn_bench" "$work/ref" "$shapes" "$t" "$warmup" "$reps" "$work/raw/onednn-$t.csv" || status=1
+done
+
+torch_run() {  # variant threads env...
+  local variant=$1 t=$2; shift 2
+  say "PyTorch [$variant], $t thread(s): $*"
+  env "$@" OPENBLAS_NUM_THREADS="$t" OMP_NUM_THREADS="$t" \
+    $PY benchmarks/peers/torch_bench.py "$work/ref" "$shapes" "$t" "$warmup" "$reps" "$work/raw/torch-$variant-$t.csv" \
+    "$variant" || status=1
+}
+for t in "${thread_list[@]}"; do
+  tuned=()
+  [ "$t" -gt 1 ] && tuned+=(OMP_WAIT_POLICY=PASSIVE)
+  [ -n "$torch_coretype" ] && tuned+=(OPENBLAS_CORETYPE="$torch_coretype")
+  torch_run tuned "$t" "${tuned[@]}"
+  # the settings that change PyTorch's figure a lot, measured without them too
+  if [ "$t" -gt 1 ]; then
+    torch_run default-omp "$t" ${torch_coretype:+OPENBLAS_CORETYPE=$torch_coretype}
+  fi
+  if [ -n "$torch_coretype" ]; then
+    torch_run generic-blas "$t" $([ "$t" -gt 1 ] && echo OMP_WAIT_POLICY=PASSIVE)
+  fi
+done
+
+dl4j_note="not run"
+if [ $dl4j = 1 ]; then
+  # DL4J's OpenBLAS (0.3.19, from its own JavaCPP preset) names the core it picked when OPENBLAS_VERBOSE=2
+  dl4j_core=$(OPENBLAS_VERBOSE=2 "${JAVA[@]}" -cp "$DL4J_JAR" dev.rnn4j.bench.dl4j.Dl4jCompare --load 2>&1 \
+              | sed -n 's/^Core: *//p' | head -1)
+  dl4j_core=${dl4j_core:-unknown}
+  dl4j_coretype=""
+  [ -z "$preset_coretype" ] && is_generic "$dl4j_core" && dl4j_coretype=$(best_core)
+  for t in "${thread_list[@]}"; do
+    for variant in tuned $([ -n "$dl4j_coretype" ] && echo generic-blas); do
+      envs=(OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" DL4J_BLAS_CORE="$dl4j_core")
+      [ "$variant" = tuned ] && [ -n "$dl4j_coretype" ] && envs+=(OPENBLAS_CORETYPE="$dl4j_coretype")
+      say "DL4J [$variant], $t thread(s): ${envs[*]}"
+      env "${envs[@]}" "${JAVA[@]}" -cp "$DL4J_JAR" dev.rnn4j.bench.dl4j.Dl4jCompare "$work/ref" "$shapes" "$t" \
+        "$warmup" "$reps" "$work/raw/dl4j-$variant-$t.csv" "$variant" || status=1
+    done
+  done
+  dl4j_note="1.0.0-M2.1, LSTM and SimpleRnn layers (no GRU layer exists), nd4j-native AVX2 build over its own OpenBLAS 0.3.19, OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = threads; OpenBLAS core as detected: $dl4j_core${dl4j_coretype:+; run with OPENBLAS_CORETYPE=$dl4j_coretype, and without (as detected)}"
+fi
+
+# ---- 5. Report -----------------------------------------------------------------------------------
+elapsed=$(( $(date +%s) - started ))
+{
+  echo "### Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "- Machine: $cpu_model, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load average $load before measuring."
+  echo "- Command: \`scripts/bench-compare.sh $orig_args\`: shapes $shapes, threads $threads, $warmup warm-up + $reps timed calls per configuration, median reported; whole run ${elapsed} s."
+  echo "- rnn4j: $(head -1 "$work/meta-rnn4j.txt")"
+  echo "- sgemm limit: same OpenBLAS, each shape's GEMMs alone (element-wise work free): per-GEMM figures in sgemm-gemms.csv."
+  echo "- oneDNN: $(OMP_NUM_THREADS=1 "$BIN/onednn_bench" /dev/null "" 1 0 1 /dev/null 2>/dev/null | head -1 | sed 's/, [0-9]* OpenMP threads//'): lstm / lbr_gru / vanilla_rnn(tanh) primitives, weights reordered once outside the timed region; OMP_NUM_THREADS = threads."
+  [ -n "$preset_coretype" ] && echo "- OPENBLAS_CORETYPE=$preset_coretype was set in the environment and applies to every OpenBLAS (rnn4j's, Debian's, DL4J's)."
+  echo "- PyTorch: $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null) (Debian) over Debian's OpenBLAS, which detects core \"$debian_core\" here${torch_coretype:+ (a generic fallback: \"PyTorch\" runs with OPENBLAS_CORETYPE=$torch_coretype, \"as detected\" without)}; OPENBLAS_NUM_THREADS = torch threads; OMP_WAIT_POLICY=PASSIVE above 1 thread (\"default OMP wait\": without)."
+  echo "- DL4J: $dl4j_note."
+} > "$work/header.md"
+say "report"
+$PY benchmarks/peers/report.py "$work/raw" "$work/ref" "$out" "$work/header.md"
+cp "$work"/raw/*.csv "$out/" 2>/dev/null || true
+mkdir -p "$out/raw" && mv "$out"/rnn4j.csv "$out"/sgemm.csv "$out"/onednn-*.csv "$out"/torch-*.csv "$out/raw/" 2>/dev/null || true
+mv "$out"/dl4j-*.csv "$out/raw/" 2>/dev/null || true
+
+if [ $update_readme = 1 ]; then
+  $PY - "$ROOT/benchmarks/README.md" "$out/results.md" "$out/chart.png" <<'EOF'
+import os, sys
+readme, results, chart = sys.argv[1], open(sys.argv[2]).read(), sys.argv[3]
+text = open(readme).read()
+begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+a, b = text.index(begin) + len(begin), text.index(end)
+image = f"![rnn4j and its peers: GFLOP/s per shape]({os.path.relpath(chart, os.path.dirname(readme))})"
+open(readme, "w").write(text[:a] + "\n" + results + "\n" + image + "\n" + text[b:])
+print("updated", readme)
+EOF
+fi
+echo
+echo "results: $out/results.md, $out/results.csv, $out/chart.png (raw CSVs in $out/raw); run took ${elapsed} s"
+exit $status
