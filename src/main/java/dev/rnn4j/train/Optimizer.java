@@ -1,0 +1,134 @@
+package dev.rnn4j.train;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Updates parameters from their gradients. Register each parameter tensor with its gradient
+ * ({@link #add}: for example an {@link dev.rnn4j.Rnn}'s {@code parameterBuffer()} and
+ * {@code gradientBuffer()}, and a {@link Linear}'s {@code parameters()} and {@code gradients()}),
+ * then call {@link #step()} after each backward pass and {@link #zeroGradients()} before the next.
+ *
+ * <p>Buffers are used from their position to their limit (the position is not changed) and are
+ * read and written in place, heap or direct. The optimizer keeps its own state (moments) per
+ * registered tensor, in Java arrays.
+ */
+public abstract class Optimizer {
+    /** One registered parameter tensor, its gradient, and the optimizer's state for it. */
+    protected static final class Slot {
+        /** The parameters, updated in place. */
+        public final FloatBuffer params;
+        /** The gradients, read by {@link #step()}. */
+        public final FloatBuffer grads;
+        /** Start index of the tensor in both buffers. */
+        public final int offset;
+        /** Number of floats. */
+        public final int size;
+        /** First state array (momentum, squared-gradient sum, first moment), or null. */
+        public float[] state1;
+        /** Second state array (second moment), or null. */
+        public float[] state2;
+
+        Slot(FloatBuffer params, FloatBuffer grads) {
+            this.params = params;
+            this.grads = grads;
+            this.offset = params.position();
+            this.size = params.remaining();
+        }
+    }
+
+    private final List<Slot> slots = new ArrayList<>();
+    private final List<FloatBuffer> gradients = new ArrayList<>();
+    private double learningRate;
+    private long steps;
+
+    /** @param learningRate the step size, positive */
+    protected Optimizer(double learningRate) {
+        setLearningRate(learningRate);
+    }
+
+    /**
+     * Registers a parameter tensor and its gradient.
+     *
+     * @param params the parameters (position to limit), updated in place by {@link #step()}
+     * @param grads the gradients, same number of floats remaining
+     * @return this
+     * @throws IllegalArgumentException if the sizes differ or {@code params} is read-only
+     */
+    public Optimizer add(FloatBuffer params, FloatBuffer grads) {
+        Objects.requireNonNull(params, "params must not be null");
+        Objects.requireNonNull(grads, "grads must not be null");
+        if (params.remaining() != grads.remaining()) {
+            throw new IllegalArgumentException("params has " + params.remaining() + " floats remaining but grads has "
+                    + grads.remaining());
+        }
+        if (params.isReadOnly()) throw new IllegalArgumentException("params is read-only");
+        if (grads.position() != params.position()) {
+            // Offsets may differ; both are read relative to their own position.
+            Slot s = new Slot(params.slice(), grads.slice());
+            register(s, grads.slice());
+        } else {
+            register(new Slot(params.duplicate(), grads.duplicate()), grads.duplicate());
+        }
+        return this;
+    }
+
+    private void register(Slot s, FloatBuffer g) {
+        init(s);
+        slots.add(s);
+        gradients.add(g);
+    }
+
+    /** Prepares the state of a newly registered tensor. */
+    protected abstract void init(Slot slot);
+
+    /** Applies one update to one tensor; {@code step} counts from 1. */
+    protected abstract void update(Slot slot, float lr, long step);
+
+    /** Applies one update to every registered tensor from its current gradient. */
+    public void step() {
+        steps++;
+        float lr = (float) learningRate;
+        for (Slot s : slots) update(s, lr, steps);
+    }
+
+    /** Sets every registered gradient to zero. */
+    public void zeroGradients() {
+        for (Slot s : slots) {
+            for (int i = 0; i < s.size; i++) s.grads.put(s.offset + i, 0f);
+        }
+    }
+
+    /**
+     * The registered gradients (views from their start to their end), for example for {@link
+     * GradientClipping}.
+     */
+    public List<FloatBuffer> gradients() {
+        return Collections.unmodifiableList(gradients);
+    }
+
+    /** Number of {@link #step()} calls so far. */
+    public long steps() {
+        return steps;
+    }
+
+    /** The current step size. */
+    public double learningRate() {
+        return learningRate;
+    }
+
+    /**
+     * Changes the step size (for a schedule).
+     *
+     * @throws IllegalArgumentException if it is not positive and finite
+     */
+    public void setLearningRate(double learningRate) {
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be positive, got " + learningRate);
+        }
+        this.learningRate = learningRate;
+    }
+}
