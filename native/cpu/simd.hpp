@@ -43,7 +43,7 @@ RNN4J_INLINE void for_lanes(int H, Body &&body) {
 }
 
 // Sum of the 16 lanes, in a fixed tree order.
-RNN4J_INLINE float hsum(V v) {
+RNN4J_INLINE float hsum(const V &v) {
     typedef float V8 __attribute__((vector_size(32)));
     typedef float V4 __attribute__((vector_size(16)));
     const V8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
