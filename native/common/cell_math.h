@@ -32,15 +32,15 @@ namespace cell {
 
 template <class V>
 struct Traits {  // float
-    using Int = int;
+    using Int = unsigned;  // integer arithmetic on float bits: unsigned, so wrap-around is defined
     RNN4J_HD static float splat(float s) { return s; }
 };
 #ifndef __CUDACC__
 typedef float Vec16 __attribute__((vector_size(64)));
-typedef int Vec16i __attribute__((vector_size(64)));
+typedef unsigned Vec16u __attribute__((vector_size(64)));
 template <>
 struct Traits<Vec16> {
-    using Int = Vec16i;
+    using Int = Vec16u;
     RNN4J_HD static Vec16 splat(float s) { return Vec16{} + s; }
 };
 #endif
@@ -80,7 +80,7 @@ RNN4J_HD V exp_f(V x) {
     const float magic = 12582912.0f;
     const V t = x * 1.44269504088896341f + magic;
     const V n = t - magic;
-    const I ni = bit_cast<I>(t) - bit_cast<int>(magic);
+    const I ni = bit_cast<I>(t) - bit_cast<unsigned>(magic);
     V r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
     V p = T::splat(1.0f / 5040.0f);
@@ -91,7 +91,7 @@ RNN4J_HD V exp_f(V x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    return p * bit_cast<V>((ni + 127) << 23);
+    return p * bit_cast<V>((ni + 127u) << 23);
 }
 
 template <class V>
