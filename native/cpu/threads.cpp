@@ -40,7 +40,7 @@ struct Pool {
         for (;;) {
             // Spin a little (a job usually follows another closely), then sleep.
             uint64_t s = seq.load(std::memory_order_acquire);
-            for (int i = 0; s == seen && i < 20000; ++i) {
+            for (int i = 0; s == seen && i < 2000; ++i) {
                 cpu_relax();
                 s = seq.load(std::memory_order_acquire);
             }
