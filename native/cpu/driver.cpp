@@ -8,6 +8,7 @@
 
 #include "gemm.hpp"
 #include "pointwise.hpp"
+#include "recurrent_gemm.hpp"
 #include "small_batch.hpp"
 #include "threads.hpp"
 
@@ -119,6 +120,7 @@ struct Wts {
 // The time loop of the large-batch path: per step one sgemm h W_hh^T and one fused pass.
 void steps_large(const Ws &w, const Dims &d, const Wts &p, bool training, float *pre, float *S, float *C, float *scr,
                  float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, int Teff, int dir) {
+    const float *wpack = w.f(w.l.wpack[dir]);
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
     const int32_t *nt = w.nt(), *off = w.off();
     for (int s = 0; s < Teff; ++s) {
@@ -130,10 +132,11 @@ void steps_large(const Ws &w, const Dims &d, const Wts &p, bool training, float 
             std::memcpy(hprev + o * Ho, S, sizeof(float) * n * Ho);
             if (d.lstm()) std::memcpy(cprev + o * H, C, sizeof(float) * n * H);
         }
+        // h W_hh^T with W_hh packed once (recurrent_gemm.hpp); GRU keeps it apart for r * (.)
         if (d.gru())
-            gemm::nt(n, GH, Ho, S, Ho, p.w_hh, Ho, 0.0f, scr, GH);
+            rgemm::mul(n, GH, Ho, S, Ho, wpack, false, scr, GH);
         else
-            gemm::nt(n, GH, Ho, S, Ho, p.w_hh, Ho, 1.0f, pre_t, GH);
+            rgemm::mul(n, GH, Ho, S, Ho, wpack, true, pre_t, GH);
 
         pointwise::FwdStep st;
         st.n = n;
@@ -195,6 +198,7 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         if (d.lstm()) gather_state(w, N, H, c0 ? c0 + ldk * N * H : nullptr, C);
         // Hoisted input projection for all R rows.
         if (!small_project) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
+        if (!small_path) rgemm::pack(GH, Ho, p.w_hh, w.f(w.l.wpack[dir]));
     }
     if (!(phases & RECUR)) {
     } else if (small_path) {  // N <= 4: the fused matrix-vector path
