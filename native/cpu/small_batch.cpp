@@ -17,29 +17,43 @@ namespace {
 
 enum Kind { K_RNN, K_LSTM, K_GRU };
 
-// out[j*16 + i] = W[i, :] . X[j, :] for RW rows of W (row stride K) and NR rows of X.
+// out[j*16 + i] = W[i, :] . X[j, :] for RW rows of W (row stride K) and NR rows of X. 32-byte
+// accumulators (what an AVX2 register holds: arrays of 64-byte generic vectors get spilled).
+typedef float V8 __attribute__((vector_size(32)));
+
+RNN4J_INLINE float hsum8(const V8 &v) {
+    typedef float V4 __attribute__((vector_size(16)));
+    const V4 a = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    return (a[0] + a[2]) + (a[1] + a[3]);
+}
+
 template <int NR, int RW>
 RNN4J_INLINE void dots_rw(const float *Wr, int K, const float *X, int ldx, float *out) {
-    V acc[RW][NR];
+    V8 acc[RW][NR];
+    float tail[RW][NR];
     for (int i = 0; i < RW; ++i)
-        for (int j = 0; j < NR; ++j) acc[i][j] = V{};
-    auto body = [&](auto L, int k) __attribute__((always_inline)) {
-        V x[NR];
-        for (int j = 0; j < NR; ++j) x[j] = L.ld(X + (long)j * ldx + k);
+        for (int j = 0; j < NR; ++j) acc[i][j] = V8{}, tail[i][j] = 0.0f;
+    int k = 0;
+    for (; k + 8 <= K; k += 8) {
+        V8 x[NR];
+        for (int j = 0; j < NR; ++j) __builtin_memcpy(&x[j], X + (long)j * ldx + k, sizeof(V8));
         for (int i = 0; i < RW; ++i) {
-            const V w = L.ld(Wr + (long)i * K + k);
+            V8 w;
+            __builtin_memcpy(&w, Wr + (long)i * K + k, sizeof(V8));
             for (int j = 0; j < NR; ++j) acc[i][j] += w * x[j];
         }
-    };
-    for_lanes(K, body);
+    }
+    for (; k < K; ++k)
+        for (int i = 0; i < RW; ++i)
+            for (int j = 0; j < NR; ++j) tail[i][j] += Wr[(long)i * K + k] * X[(long)j * ldx + k];
     for (int i = 0; i < RW; ++i)
-        for (int j = 0; j < NR; ++j) out[j * W + i] = hsum(acc[i][j]);
+        for (int j = 0; j < NR; ++j) out[j * W + i] = hsum8(acc[i][j]) + tail[i][j];
 }
 
 // out[j*16 + r] = W[r, :] . X[j, :] for r < nrows (<= 16) and j < NR.
 template <int NR>
 RNN4J_INLINE void dots(const float *Wrows, int K, int nrows, const float *X, int ldx, float *out) {
-    constexpr int RW = NR == 1 ? 4 : NR == 2 ? 2 : 1;
+    constexpr int RW = NR <= 2 ? 4 : 2;
     int r = 0;
     for (; r + RW <= nrows; r += RW) dots_rw<NR, RW>(Wrows + (long)r * K, K, X, ldx, out + r);
     for (; r < nrows; ++r) dots_rw<NR, 1>(Wrows + (long)r * K, K, X, ldx, out + r);
