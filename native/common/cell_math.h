@@ -10,7 +10,8 @@
 //     post-activation gates saved by a training forward;
 //   * every function handles ONE element (one hidden unit of one batch row); the kernels loop.
 //     Each is a template over the value type V: float (CUDA, scalar code) or, on the CPU, a GCC
-//     vector of floats (Vec16 below) holding 16 hidden units, with exactly the same operations.
+//     vector of floats (Vec8 below) holding 8 hidden units, with exactly the same operations
+//     (32 bytes: one AVX2 register; wider generic vectors get spilled on AVX2).
 #ifndef RNN4J_CELL_MATH_H
 #define RNN4J_CELL_MATH_H
 
@@ -22,7 +23,7 @@
 
 #ifndef __CUDACC__
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"  // Vec16 values live only inside always-inlined code
+#pragma GCC diagnostic ignored "-Wpsabi"  // vector values live only inside always-inlined code
 #endif
 
 namespace rnn4j {
@@ -36,12 +37,12 @@ struct Traits {  // float
     RNN4J_HD static float splat(float s) { return s; }
 };
 #ifndef __CUDACC__
-typedef float Vec16 __attribute__((vector_size(64)));
-typedef unsigned Vec16u __attribute__((vector_size(64)));
+typedef float Vec8 __attribute__((vector_size(32)));
+typedef unsigned Vec8u __attribute__((vector_size(32)));
 template <>
-struct Traits<Vec16> {
-    using Int = Vec16u;
-    RNN4J_HD static Vec16 splat(float s) { return Vec16{} + s; }
+struct Traits<Vec8> {
+    using Int = Vec8u;
+    RNN4J_HD static Vec8 splat(float s) { return Vec8{} + s; }
 };
 #endif
 

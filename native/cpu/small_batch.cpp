@@ -17,7 +17,7 @@ namespace {
 
 enum Kind { K_RNN, K_LSTM, K_GRU };
 
-// out[j*16 + i] = W[i, :] . X[j, :] for RW rows of W (row stride K) and NR rows of X. 32-byte
+// out[j*W + i] = W[i, :] . X[j, :] for RW rows of W (row stride K) and NR rows of X. 32-byte
 // accumulators (what an AVX2 register holds: arrays of 64-byte generic vectors get spilled).
 typedef float V8 __attribute__((vector_size(32)));
 
@@ -50,7 +50,7 @@ RNN4J_INLINE void dots_rw(const float *Wr, int K, const float *X, int ldx, float
         for (int j = 0; j < NR; ++j) out[j * W + i] = hsum8(acc[i][j]) + tail[i][j];
 }
 
-// out[j*16 + r] = W[r, :] . X[j, :] for r < nrows (<= 16) and j < NR.
+// out[j*W + r] = W[r, :] . X[j, :] for r < nrows (<= W) and j < NR.
 template <int NR>
 RNN4J_INLINE void dots(const float *Wrows, int K, int nrows, const float *X, int ldx, float *out) {
     constexpr int RW = NR <= 2 ? 4 : 2;
@@ -68,7 +68,7 @@ RNN4J_INLINE void dots_n(int n, const float *Wrows, int K, int nrows, const floa
     }
 }
 
-// One block of up to 16 hidden units [ub, ub + lanes) of one step: gate products, cell update.
+// One block of up to W = 8 hidden units [ub, ub + lanes) of one step: gate products, cell update.
 template <Kind KD, class L>
 RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const float *src, float *dst) {
     constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
@@ -153,7 +153,7 @@ RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
 template <Kind KD>
 RNN4J_INLINE void thread_loop_t(const Fwd &f, threads::SpinBarrier &bar, int tid, int nth) {
     const int H = f.H;
-    const int nb = (H + W - 1) / W;  // blocks of 16 units
+    const int nb = (H + W - 1) / W;  // blocks of W units
     const int b0 = (int)((long)nb * tid / nth), b1 = (int)((long)nb * (tid + 1) / nth);
     if (f.project) project_rows<KD>(f, f.off[f.Teff], b0, b1);
     const float *src = f.S;
