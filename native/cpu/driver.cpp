@@ -352,6 +352,8 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
 
             gather_state(w, N, Ho, dhN ? dhN + ldk * N * Ho : nullptr, dS);
             if (d.lstm()) gather_state(w, N, H, dcN ? dcN + ldk * N * H : nullptr, dC);
+            float *wpack = w.f(l.wpack[dir]);  // the forward's packing is not needed any more
+            rgemm::pack_nn(Ho, GH, p.w_hh, wpack);
 
             for (int s = 0; s < Teff; ++s) {
                 const int t = dir == 0 ? Teff - 1 - s : s;
@@ -388,8 +390,8 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
                     pointwise::bwd_gru(st);
                 else
                     pointwise::bwd_rnn(st);
-                // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS).
-                gemm::nn(n, Ho, GH, dgh + o * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho);
+                // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
+                rgemm::mul(n, Ho, GH, dgh + o * GH, GH, wpack, d.gru(), dS, Ho);
             }
             if (dh0) scatter_state(w, N, Ho, dS, dh0 + ldk * N * Ho);
             if (dc0 && d.lstm()) scatter_state(w, N, H, dC, dc0 + ldk * N * H);

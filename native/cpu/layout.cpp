@@ -3,6 +3,7 @@
 
 #include "recurrent_gemm.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -149,7 +150,8 @@ Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training) {
         l.S2[x] = a.take((int64_t)N * d.Ho, F);
         if (d.lstm()) l.C[x] = a.take((int64_t)N * d.H, F);
         if (scr) l.scr[x] = a.take(scr, F);
-        l.wpack[x] = a.take(rgemm::packed_floats(d.GH, d.Ho), F);
+        // W_hh packed: forward [GH/16][Ho][16], backward [Ho/16][GH][16]; one buffer for both
+        l.wpack[x] = a.take(std::max(rgemm::packed_floats(d.GH, d.Ho), rgemm::packed_floats(d.Ho, d.GH)), F);
     }
     l.X0 = a.take(mul(R, d.I, "R*I"), F);
     const int nY = training ? d.L : (d.L > 1 ? 2 : 1);

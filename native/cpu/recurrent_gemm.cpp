@@ -95,6 +95,19 @@ void pack(int GH, int K, const float *Wm, float *P) {
     }
 }
 
+void pack_nn(int cols, int K, const float *B, float *P) {
+    const int nb = (cols + PW - 1) / PW;
+    for (int cb = 0; cb < nb; ++cb) {
+        float *panel = P + (long)cb * K * PW;
+        const int nc = cols - cb * PW < PW ? cols - cb * PW : PW;
+        for (int k = 0; k < K; ++k) {
+            float *row = panel + (long)k * PW;
+            for (int c = 0; c < nc; ++c) row[c] = B[(long)k * cols + cb * PW + c];
+            for (int c = nc; c < PW; ++c) row[c] = 0.0f;
+        }
+    }
+}
+
 RNN4J_CLONES void mul(int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C,
                       int ldc) {
     if (accumulate)

@@ -15,8 +15,11 @@ namespace rgemm {
 // Floats needed for the packed form of a [GH, K] matrix.
 int64_t packed_floats(int GH, int K);
 
-// P <- the panels of W [GH, K] (row-major).
+// P <- the panels of W [GH, K] (row-major): for C = S W^T (forward, h W_hh^T).
 void pack(int GH, int K, const float *W, float *P);
+
+// P <- the panels of B [K, cols] (row-major) used untransposed: for C = S B (backward, dG W_hh).
+void pack_nn(int cols, int K, const float *B, float *P);
 
 // C[n, GH] = S[n, K] * W^T (+ C if accumulate), W given packed as P.
 void mul(int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc);
