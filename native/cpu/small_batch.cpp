@@ -1,6 +1,9 @@
 // The small-batch forward path (see small_batch.hpp).
 #include "small_batch.hpp"
 
+#include <sched.h>
+
+#include <atomic>
 #include <cstring>
 
 #include "simd.hpp"
@@ -150,39 +153,63 @@ RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
     }
 }
 
+// Work is handed out in chunks of hidden-unit blocks, claimed from a shared counter in order
+// (projection chunks first, then step by step). A chunk of step s waits until every chunk of step
+// s - 1 is done; there is no barrier between the threads themselves, so a partner thread that is
+// asleep or descheduled (a busy machine) just leaves its share to the other. Chunk boundaries do
+// not depend on the thread count: results are bitwise the same with 1 or 2 threads.
+struct Sched {
+    alignas(64) std::atomic<long> claim{0};
+    alignas(64) std::atomic<long> done{0};
+};
+
+inline void cpu_relax() { __builtin_ia32_pause(); }
+
 template <Kind KD>
-RNN4J_INLINE void thread_loop_t(const Fwd &f, threads::SpinBarrier &bar, int tid, int nth) {
+RNN4J_INLINE void thread_loop_t(const Fwd &f, Sched &sc, int nchunks) {
     const int H = f.H;
     const int nb = (H + W - 1) / W;  // blocks of W units
-    const int b0 = (int)((long)nb * tid / nth), b1 = (int)((long)nb * (tid + 1) / nth);
-    if (f.project) project_rows<KD>(f, f.off[f.Teff], b0, b1);
-    const float *src = f.S;
-    float *dst = f.S2;
-    for (int s = 0; s < f.Teff; ++s) {
-        const int t = f.dir == 0 ? s : f.Teff - 1 - s;
-        const int n = f.nt[t];
-        const int64_t o = f.off[t];
-        for (int b = b0; b < b1; ++b) {
-            const int ub = b * W;
-            if (ub + W <= H)
-                block<KD>(f, FullL{}, ub, n, o, src, dst);
-            else
-                block<KD>(f, PartL{{H - ub}}, ub, n, o, src, dst);
+    const int pre_steps = f.project ? 1 : 0;
+    const long total = (long)(pre_steps + f.Teff) * nchunks;
+    for (;;) {
+        const long id = sc.claim.fetch_add(1, std::memory_order_relaxed);
+        if (id >= total) break;
+        const long step = id / nchunks;
+        const int c = (int)(id % nchunks);
+        const long need = step * nchunks;  // every chunk of the previous step
+        for (int i = 0; sc.done.load(std::memory_order_acquire) < need; ++i) {
+            if (i < 4000) cpu_relax();
+            else sched_yield();
         }
-        if (nth > 1) bar.wait();  // every unit of h_t written before anyone reads it
-        float *tmp = const_cast<float *>(src);
-        src = dst;
-        dst = tmp;
+        const int b0 = (int)((long)nb * c / nchunks), b1 = (int)((long)nb * (c + 1) / nchunks);
+        if (step < pre_steps) {
+            project_rows<KD>(f, f.off[f.Teff], b0, b1);
+        } else {
+            const int s = (int)(step - pre_steps);
+            const int t = f.dir == 0 ? s : f.Teff - 1 - s;
+            const int n = f.nt[t];
+            const int64_t o = f.off[t];
+            const float *src = s % 2 == 0 ? f.S : f.S2;  // the state is double-buffered
+            float *dst = s % 2 == 0 ? f.S2 : f.S;
+            for (int b = b0; b < b1; ++b) {
+                const int ub = b * W;
+                if (ub + W <= H)
+                    block<KD>(f, FullL{}, ub, n, o, src, dst);
+                else
+                    block<KD>(f, PartL{{H - ub}}, ub, n, o, src, dst);
+            }
+        }
+        sc.done.fetch_add(1, std::memory_order_release);
     }
 }
 
-RNN4J_CLONES void thread_loop(const Fwd &f, threads::SpinBarrier &bar, int tid, int nth) {
+RNN4J_CLONES void thread_loop(const Fwd &f, Sched &sc, int nchunks) {
     if (f.cell == RNN4J_LSTM)
-        thread_loop_t<K_LSTM>(f, bar, tid, nth);
+        thread_loop_t<K_LSTM>(f, sc, nchunks);
     else if (f.cell == RNN4J_GRU)
-        thread_loop_t<K_GRU>(f, bar, tid, nth);
+        thread_loop_t<K_GRU>(f, sc, nchunks);
     else
-        thread_loop_t<K_RNN>(f, bar, tid, nth);
+        thread_loop_t<K_RNN>(f, sc, nchunks);
 }
 
 }  // namespace
@@ -193,17 +220,12 @@ void forward(const Fwd &f) {
     const int G = f.cell == RNN4J_LSTM ? 4 : f.cell == RNN4J_GRU ? 3 : 1;
     // Not-yet-live rows (reverse direction) must read h0 from whichever buffer is current.
     std::memcpy(f.S2, f.S, sizeof(float) * f.N * f.H);
-    // Two threads only where W_hh is big enough for the split to beat a barrier per step.
+    // Two threads only where W_hh is big enough for the split to pay for the synchronisation.
     const int want = (long)G * f.H * f.H >= 64 * 1024 ? 2 : 1;
-    threads::SpinBarrier bar(want);
-    auto job = [&](int tid, int nth) {
-        if (nth < want) {  // the pool ran us alone: no partner at the barrier
-            threads::SpinBarrier solo(1);
-            thread_loop(f, solo, tid, nth);
-        } else {
-            thread_loop(f, bar, tid, nth);
-        }
-    };
+    const int nb = (f.H + W - 1) / W;
+    const int nchunks = want == 1 ? 1 : (nb < 8 ? nb : 8);
+    Sched sc;
+    auto job = [&](int, int) { thread_loop(f, sc, nchunks); };
     threads::run(want, job);
     // Final states: each row's h after its last processed step is in its output row there.
     for (int j = 0; j < f.N; ++j) {
