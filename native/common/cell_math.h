@@ -10,7 +10,8 @@
 //     post-activation gates saved by a training forward;
 //   * every function handles ONE element (one hidden unit of one batch row); the kernels loop.
 //     Each is a template over the value type V: float (CUDA, scalar code) or, on the CPU, a GCC
-//     vector of floats (Vec16 below) holding 16 hidden units, with exactly the same operations.
+//     vector of floats (Vec8 below) holding 8 hidden units, with exactly the same operations
+//     (32 bytes: one AVX2 register; wider generic vectors get spilled on AVX2).
 #ifndef RNN4J_CELL_MATH_H
 #define RNN4J_CELL_MATH_H
 
@@ -22,7 +23,7 @@
 
 #ifndef __CUDACC__
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpsabi"  // Vec16 values live only inside always-inlined code
+#pragma GCC diagnostic ignored "-Wpsabi"  // vector values live only inside always-inlined code
 #endif
 
 namespace rnn4j {
@@ -32,16 +33,16 @@ namespace cell {
 
 template <class V>
 struct Traits {  // float
-    using Int = int;
+    using Int = unsigned;  // integer arithmetic on float bits: unsigned, so wrap-around is defined
     RNN4J_HD static float splat(float s) { return s; }
 };
 #ifndef __CUDACC__
-typedef float Vec16 __attribute__((vector_size(64)));
-typedef int Vec16i __attribute__((vector_size(64)));
+typedef float Vec8 __attribute__((vector_size(32)));
+typedef unsigned Vec8u __attribute__((vector_size(32)));
 template <>
-struct Traits<Vec16> {
-    using Int = Vec16i;
-    RNN4J_HD static Vec16 splat(float s) { return Vec16{} + s; }
+struct Traits<Vec8> {
+    using Int = Vec8u;
+    RNN4J_HD static Vec8 splat(float s) { return Vec8{} + s; }
 };
 #endif
 
@@ -80,7 +81,7 @@ RNN4J_HD V exp_f(V x) {
     const float magic = 12582912.0f;
     const V t = x * 1.44269504088896341f + magic;
     const V n = t - magic;
-    const I ni = bit_cast<I>(t) - bit_cast<int>(magic);
+    const I ni = bit_cast<I>(t) - bit_cast<unsigned>(magic);
     V r = x - n * 0.693359375f;
     r = r - n * -2.12194440e-4f;
     V p = T::splat(1.0f / 5040.0f);
@@ -91,7 +92,7 @@ RNN4J_HD V exp_f(V x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    return p * bit_cast<V>((ni + 127) << 23);
+    return p * bit_cast<V>((ni + 127u) << 23);
 }
 
 template <class V>

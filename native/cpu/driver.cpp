@@ -8,7 +8,9 @@
 
 #include "gemm.hpp"
 #include "pointwise.hpp"
+#include "recurrent_gemm.hpp"
 #include "small_batch.hpp"
+#include "threads.hpp"
 
 namespace rnn4j {
 
@@ -118,6 +120,7 @@ struct Wts {
 // The time loop of the large-batch path: per step one sgemm h W_hh^T and one fused pass.
 void steps_large(const Ws &w, const Dims &d, const Wts &p, bool training, float *pre, float *S, float *C, float *scr,
                  float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, int Teff, int dir) {
+    const float *wpack = w.f(w.l.wpack[dir]);
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
     const int32_t *nt = w.nt(), *off = w.off();
     for (int s = 0; s < Teff; ++s) {
@@ -129,10 +132,11 @@ void steps_large(const Ws &w, const Dims &d, const Wts &p, bool training, float 
             std::memcpy(hprev + o * Ho, S, sizeof(float) * n * Ho);
             if (d.lstm()) std::memcpy(cprev + o * H, C, sizeof(float) * n * H);
         }
+        // h W_hh^T with W_hh packed once (recurrent_gemm.hpp); GRU keeps it apart for r * (.)
         if (d.gru())
-            gemm::nt(n, GH, Ho, S, Ho, p.w_hh, Ho, 0.0f, scr, GH);
+            rgemm::mul(n, GH, Ho, S, Ho, wpack, false, scr, GH);
         else
-            gemm::nt(n, GH, Ho, S, Ho, p.w_hh, Ho, 1.0f, pre_t, GH);
+            rgemm::mul(n, GH, Ho, S, Ho, wpack, true, pre_t, GH);
 
         pointwise::FwdStep st;
         st.n = n;
@@ -167,8 +171,13 @@ void steps_large(const Ws &w, const Dims &d, const Wts &p, bool training, float 
 
 // One direction of one layer, forward. in: packed [R, Ik]; out: packed [R, D*Ho] (this
 // direction's half written).
+// Phases, so that the two directions' recurrences can run concurrently between the (BLAS-threaded)
+// input projections and the state write-back.
+enum : unsigned { PREPARE = 1, RECUR = 2, FINISH = 4, ALL = 7 };
+
 void forward_direction(const Ws &w, int k, int dir, bool training, const float *params, const float *in, float *out,
-                       const float *h0, const float *c0, float *hN, float *cN, int N, int Teff, int R) {
+                       const float *h0, const float *c0, float *hN, float *cN, int N, int Teff, int R,
+                       unsigned phases = ALL) {
     const Dims &d = w.d;
     const Wts p(d, params, k, dir);
     const int Ik = d.Ik(k), GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
@@ -182,10 +191,17 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
     float *M = training ? w.ld(k, dir, w.l.o_m) : nullptr;
     float *ghn = training ? w.ld(k, dir, w.l.o_ghn) : nullptr;
 
-    gather_state(w, N, Ho, h0 ? h0 + ldk * N * Ho : nullptr, S);
-    if (d.lstm()) gather_state(w, N, H, c0 ? c0 + ldk * N * H : nullptr, C);
-
-    if (small::applies(d.cell, N, d.P)) {  // N <= 4: the fused matrix-vector path
+    const bool small_path = small::applies(d.cell, N, d.P);
+    const bool small_project = small_path && R <= small::MAX_N;  // <= 4 rows: a matrix-vector product too
+    if (phases & PREPARE) {
+        gather_state(w, N, Ho, h0 ? h0 + ldk * N * Ho : nullptr, S);
+        if (d.lstm()) gather_state(w, N, H, c0 ? c0 + ldk * N * H : nullptr, C);
+        // Hoisted input projection for all R rows.
+        if (!small_project) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
+        if (!small_path) rgemm::pack(GH, Ho, p.w_hh, w.f(w.l.wpack[dir]));
+    }
+    if (!(phases & RECUR)) {
+    } else if (small_path) {  // N <= 4: the fused matrix-vector path
         small::Fwd f;
         f.cell = d.cell;
         f.H = H;
@@ -202,8 +218,7 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.b_ih = p.b_ih;
         f.b_hh = p.b_hh;
         f.x = in;
-        f.project = R <= small::MAX_N;  // a GEMM of <= 4 rows is a matrix-vector product too
-        if (!f.project) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
+        f.project = small_project;
         f.pre = pre;
         f.S = S;
         f.S2 = w.f(w.l.S2[dir]);
@@ -216,13 +231,12 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.ghn = ghn;
         small::forward(f);
     } else {
-        // Hoisted input projection for all R rows.
-        gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
         steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, Teff, dir);
     }
-
-    if (hN) scatter_state(w, N, Ho, S, hN + ldk * N * Ho);
-    if (cN && d.lstm()) scatter_state(w, N, H, C, cN + ldk * N * H);
+    if (phases & FINISH) {
+        if (hN) scatter_state(w, N, Ho, S, hN + ldk * N * Ho);
+        if (cN && d.lstm()) scatter_state(w, N, H, C, cN + ldk * N * H);
+    }
 }
 
 // Column sums of a [rows, cols] matrix added into out (double accumulation, fixed order).
@@ -266,8 +280,24 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
     for (int k = 0; k < d.L; ++k) {
         const bool last = k == d.L - 1;
         float *out = last && identity ? y : w.ybuf(k, training);
-        for (int dir = 0; dir < d.D; ++dir)
-            forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R);
+        if (d.D == 2 && small::applies(d.cell, N, d.P) && threads::count() >= 2) {
+            // Small batch, bidirectional: each direction's recurrence on its own core, W_hh of
+            // each in its own cache and no barrier per step (the nested small-batch kernel runs
+            // single-threaded because the pool is taken). The input GEMMs stay outside, on
+            // OpenBLAS's threads.
+            for (int dir = 0; dir < 2; ++dir)
+                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, PREPARE);
+            auto job = [&](int tid, int n) {
+                for (int dir = tid; dir < 2; dir += n)
+                    forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, RECUR);
+            };
+            threads::run(2, job);
+            for (int dir = 0; dir < 2; ++dir)
+                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, FINISH);
+        } else {
+            for (int dir = 0; dir < d.D; ++dir)
+                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R);
+        }
         in = out;
     }
     if (!identity) unpack(w, d.bf, T, N, d.D * d.Ho, in, y);
@@ -322,6 +352,8 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
 
             gather_state(w, N, Ho, dhN ? dhN + ldk * N * Ho : nullptr, dS);
             if (d.lstm()) gather_state(w, N, H, dcN ? dcN + ldk * N * H : nullptr, dC);
+            float *wpack = w.f(l.wpack[dir]);  // the forward's packing is not needed any more
+            rgemm::pack_nn(Ho, GH, p.w_hh, wpack);
 
             for (int s = 0; s < Teff; ++s) {
                 const int t = dir == 0 ? Teff - 1 - s : s;
@@ -358,8 +390,8 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
                     pointwise::bwd_gru(st);
                 else
                     pointwise::bwd_rnn(st);
-                // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS).
-                gemm::nn(n, Ho, GH, dgh + o * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho);
+                // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
+                rgemm::mul(n, Ho, GH, dgh + o * GH, GH, wpack, d.gru(), dS, Ho);
             }
             if (dh0) scatter_state(w, N, Ho, dS, dh0 + ldk * N * Ho);
             if (dc0 && d.lstm()) scatter_state(w, N, H, dC, dc0 + ldk * N * H);

@@ -1,6 +1,9 @@
 // Descriptor validation, parameter offsets and the workspace layout (sizes checked for overflow).
 #include "layout.hpp"
 
+#include "recurrent_gemm.hpp"
+
+#include <algorithm>
 #include <climits>
 #include <string>
 
@@ -140,13 +143,15 @@ Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training) {
     l.off = a.take((int64_t)T + 1, Ii);
     const int64_t scr = d.gru() ? (int64_t)N * d.GH : d.P ? (int64_t)N * d.H : 0;
     for (int x = 0; x < 2; ++x) {
-        l.S[x] = l.S2[x] = l.C[x] = l.scr[x] = l.proj[x] = l.dS[x] = l.dC[x] = l.dM[x] = l.dY[x] = -1;
+        l.S[x] = l.S2[x] = l.wpack[x] = l.C[x] = l.scr[x] = l.proj[x] = l.dS[x] = l.dC[x] = l.dM[x] = l.dY[x] = -1;
     }
     for (int x = 0; x < d.D; ++x) {
         l.S[x] = a.take((int64_t)N * d.Ho, F);
         l.S2[x] = a.take((int64_t)N * d.Ho, F);
         if (d.lstm()) l.C[x] = a.take((int64_t)N * d.H, F);
         if (scr) l.scr[x] = a.take(scr, F);
+        // W_hh packed: forward [GH/16][Ho][16], backward [Ho/16][GH][16]; one buffer for both
+        l.wpack[x] = a.take(std::max(rgemm::packed_floats(d.GH, d.Ho), rgemm::packed_floats(d.Ho, d.GH)), F);
     }
     l.X0 = a.take(mul(R, d.I, "R*I"), F);
     const int nY = training ? d.L : (d.L > 1 ? 2 : 1);

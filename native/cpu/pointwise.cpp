@@ -1,5 +1,5 @@
 // The pointwise level (see pointwise.hpp). The arithmetic itself is in common/cell_math.h; here
-// are only the loops, explicitly vectorised: 16 hidden units at a time as one GCC vector (Vec16),
+// are only the loops, explicitly vectorised: 8 hidden units at a time as one GCC vector (Vec8),
 // the last partial group through zero-padded loads and partial stores, so every element goes
 // through the same instructions. Each entry point is compiled for AVX-512, AVX2+FMA and generic
 // x86-64 and picked at load time (target_clones); the per-row loops are templates over the flags

@@ -1,4 +1,4 @@
-// Explicit-vector helpers for the CPU kernels: 16 floats as one GCC vector (cell::Vec16), full and
+// Explicit-vector helpers for the CPU kernels: 8 floats as one GCC vector (cell::Vec8), full and
 // partial (zero-padded) loads/stores, a lane loop, and a horizontal sum. Everything is inlined
 // into functions compiled per ISA with target_clones (AVX-512, AVX2+FMA, generic x86-64).
 #pragma once
@@ -7,16 +7,20 @@
 
 #pragma GCC diagnostic ignored "-Wpsabi"  // vectors never cross a non-inlined call
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RNN4J_CLONES  // sanitizer builds test the generic code only: one clone compiles 3x faster
+#else
 #define RNN4J_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 #define RNN4J_INLINE inline __attribute__((always_inline))
 
 namespace rnn4j {
 namespace simd {
 
-using V = cell::Vec16;
-constexpr int W = 16;
+using V = cell::Vec8;
+constexpr int W = 8;
 
-struct Full {  // 16 lanes
+struct Full {  // all W lanes
     RNN4J_INLINE V ld(const float *p) const {
         V v;
         __builtin_memcpy(&v, p, sizeof v);
@@ -24,7 +28,7 @@ struct Full {  // 16 lanes
     }
     RNN4J_INLINE void st(float *p, V v) const { __builtin_memcpy(p, &v, sizeof v); }
 };
-struct Part {  // the first cnt < 16 lanes; the others are zero and never stored
+struct Part {  // the first cnt < W lanes; the others are zero and never stored
     int cnt;
     RNN4J_INLINE V ld(const float *p) const {
         V v{};
@@ -34,22 +38,12 @@ struct Part {  // the first cnt < 16 lanes; the others are zero and never stored
     RNN4J_INLINE void st(float *p, V v) const { __builtin_memcpy(p, &v, sizeof(float) * cnt); }
 };
 
-// Runs body(lanes, u) over u = 0, 16, 32, ... < H.
+// Runs body(lanes, u) over u = 0, W, 2W, ... < H.
 template <class Body>
 RNN4J_INLINE void for_lanes(int H, Body &&body) {
     int u = 0;
     for (; u + W <= H; u += W) body(Full{}, u);
     if (u < H) body(Part{H - u}, u);
-}
-
-// Sum of the 16 lanes, in a fixed tree order.
-RNN4J_INLINE float hsum(V v) {
-    typedef float V8 __attribute__((vector_size(32)));
-    typedef float V4 __attribute__((vector_size(16)));
-    const V8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-                 __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-    const V4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
-    return (b[0] + b[2]) + (b[1] + b[3]);
 }
 
 }  // namespace simd

@@ -1,6 +1,9 @@
 // The small-batch forward path (see small_batch.hpp).
 #include "small_batch.hpp"
 
+#include <sched.h>
+
+#include <atomic>
 #include <cstring>
 
 #include "simd.hpp"
@@ -17,29 +20,43 @@ namespace {
 
 enum Kind { K_RNN, K_LSTM, K_GRU };
 
-// out[j*16 + i] = W[i, :] . X[j, :] for RW rows of W (row stride K) and NR rows of X.
-template <int NR, int RW>
-RNN4J_INLINE void dots_rw(const float *Wr, int K, const float *X, int ldx, float *out) {
-    V acc[RW][NR];
-    for (int i = 0; i < RW; ++i)
-        for (int j = 0; j < NR; ++j) acc[i][j] = V{};
-    auto body = [&](auto L, int k) __attribute__((always_inline)) {
-        V x[NR];
-        for (int j = 0; j < NR; ++j) x[j] = L.ld(X + (long)j * ldx + k);
-        for (int i = 0; i < RW; ++i) {
-            const V w = L.ld(Wr + (long)i * K + k);
-            for (int j = 0; j < NR; ++j) acc[i][j] += w * x[j];
-        }
-    };
-    for_lanes(K, body);
-    for (int i = 0; i < RW; ++i)
-        for (int j = 0; j < NR; ++j) out[j * W + i] = hsum(acc[i][j]);
+// out[j*W + i] = W[i, :] . X[j, :] for RW rows of W (row stride K) and NR rows of X. 32-byte
+// accumulators (what an AVX2 register holds: arrays of 64-byte generic vectors get spilled).
+typedef float V8 __attribute__((vector_size(32)));
+
+RNN4J_INLINE float hsum8(const V8 &v) {
+    typedef float V4 __attribute__((vector_size(16)));
+    const V4 a = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    return (a[0] + a[2]) + (a[1] + a[3]);
 }
 
-// out[j*16 + r] = W[r, :] . X[j, :] for r < nrows (<= 16) and j < NR.
+template <int NR, int RW>
+RNN4J_INLINE void dots_rw(const float *Wr, int K, const float *X, int ldx, float *out) {
+    V8 acc[RW][NR];
+    float tail[RW][NR];
+    for (int i = 0; i < RW; ++i)
+        for (int j = 0; j < NR; ++j) acc[i][j] = V8{}, tail[i][j] = 0.0f;
+    int k = 0;
+    for (; k + 8 <= K; k += 8) {
+        V8 x[NR];
+        for (int j = 0; j < NR; ++j) __builtin_memcpy(&x[j], X + (long)j * ldx + k, sizeof(V8));
+        for (int i = 0; i < RW; ++i) {
+            V8 w;
+            __builtin_memcpy(&w, Wr + (long)i * K + k, sizeof(V8));
+            for (int j = 0; j < NR; ++j) acc[i][j] += w * x[j];
+        }
+    }
+    for (; k < K; ++k)
+        for (int i = 0; i < RW; ++i)
+            for (int j = 0; j < NR; ++j) tail[i][j] += Wr[(long)i * K + k] * X[(long)j * ldx + k];
+    for (int i = 0; i < RW; ++i)
+        for (int j = 0; j < NR; ++j) out[j * W + i] = hsum8(acc[i][j]) + tail[i][j];
+}
+
+// out[j*W + r] = W[r, :] . X[j, :] for r < nrows (<= W) and j < NR.
 template <int NR>
 RNN4J_INLINE void dots(const float *Wrows, int K, int nrows, const float *X, int ldx, float *out) {
-    constexpr int RW = NR == 1 ? 4 : NR == 2 ? 2 : 1;
+    constexpr int RW = NR <= 2 ? 4 : 2;
     int r = 0;
     for (; r + RW <= nrows; r += RW) dots_rw<NR, RW>(Wrows + (long)r * K, K, X, ldx, out + r);
     for (; r < nrows; ++r) dots_rw<NR, 1>(Wrows + (long)r * K, K, X, ldx, out + r);
@@ -54,7 +71,7 @@ RNN4J_INLINE void dots_n(int n, const float *Wrows, int K, int nrows, const floa
     }
 }
 
-// One block of up to 16 hidden units [ub, ub + lanes) of one step: gate products, cell update.
+// One block of up to W = 8 hidden units [ub, ub + lanes) of one step: gate products, cell update.
 template <Kind KD, class L>
 RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const float *src, float *dst) {
     constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
@@ -136,39 +153,63 @@ RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
     }
 }
 
+// Work is handed out in chunks of hidden-unit blocks, claimed from a shared counter in order
+// (projection chunks first, then step by step). A chunk of step s waits until every chunk of step
+// s - 1 is done; there is no barrier between the threads themselves, so a partner thread that is
+// asleep or descheduled (a busy machine) just leaves its share to the other. Chunk boundaries do
+// not depend on the thread count: results are bitwise the same with 1 or 2 threads.
+struct Sched {
+    alignas(64) std::atomic<long> claim{0};
+    alignas(64) std::atomic<long> done{0};
+};
+
+inline void cpu_relax() { __builtin_ia32_pause(); }
+
 template <Kind KD>
-RNN4J_INLINE void thread_loop_t(const Fwd &f, threads::SpinBarrier &bar, int tid, int nth) {
+RNN4J_INLINE void thread_loop_t(const Fwd &f, Sched &sc, int nchunks) {
     const int H = f.H;
-    const int nb = (H + W - 1) / W;  // blocks of 16 units
-    const int b0 = (int)((long)nb * tid / nth), b1 = (int)((long)nb * (tid + 1) / nth);
-    if (f.project) project_rows<KD>(f, f.off[f.Teff], b0, b1);
-    const float *src = f.S;
-    float *dst = f.S2;
-    for (int s = 0; s < f.Teff; ++s) {
-        const int t = f.dir == 0 ? s : f.Teff - 1 - s;
-        const int n = f.nt[t];
-        const int64_t o = f.off[t];
-        for (int b = b0; b < b1; ++b) {
-            const int ub = b * W;
-            if (ub + W <= H)
-                block<KD>(f, FullL{}, ub, n, o, src, dst);
-            else
-                block<KD>(f, PartL{{H - ub}}, ub, n, o, src, dst);
+    const int nb = (H + W - 1) / W;  // blocks of W units
+    const int pre_steps = f.project ? 1 : 0;
+    const long total = (long)(pre_steps + f.Teff) * nchunks;
+    for (;;) {
+        const long id = sc.claim.fetch_add(1, std::memory_order_relaxed);
+        if (id >= total) break;
+        const long step = id / nchunks;
+        const int c = (int)(id % nchunks);
+        const long need = step * nchunks;  // every chunk of the previous step
+        for (int i = 0; sc.done.load(std::memory_order_acquire) < need; ++i) {
+            if (i < 4000) cpu_relax();
+            else sched_yield();
         }
-        if (nth > 1) bar.wait();  // every unit of h_t written before anyone reads it
-        float *tmp = const_cast<float *>(src);
-        src = dst;
-        dst = tmp;
+        const int b0 = (int)((long)nb * c / nchunks), b1 = (int)((long)nb * (c + 1) / nchunks);
+        if (step < pre_steps) {
+            project_rows<KD>(f, f.off[f.Teff], b0, b1);
+        } else {
+            const int s = (int)(step - pre_steps);
+            const int t = f.dir == 0 ? s : f.Teff - 1 - s;
+            const int n = f.nt[t];
+            const int64_t o = f.off[t];
+            const float *src = s % 2 == 0 ? f.S : f.S2;  // the state is double-buffered
+            float *dst = s % 2 == 0 ? f.S2 : f.S;
+            for (int b = b0; b < b1; ++b) {
+                const int ub = b * W;
+                if (ub + W <= H)
+                    block<KD>(f, FullL{}, ub, n, o, src, dst);
+                else
+                    block<KD>(f, PartL{{H - ub}}, ub, n, o, src, dst);
+            }
+        }
+        sc.done.fetch_add(1, std::memory_order_release);
     }
 }
 
-RNN4J_CLONES void thread_loop(const Fwd &f, threads::SpinBarrier &bar, int tid, int nth) {
+RNN4J_CLONES void thread_loop(const Fwd &f, Sched &sc, int nchunks) {
     if (f.cell == RNN4J_LSTM)
-        thread_loop_t<K_LSTM>(f, bar, tid, nth);
+        thread_loop_t<K_LSTM>(f, sc, nchunks);
     else if (f.cell == RNN4J_GRU)
-        thread_loop_t<K_GRU>(f, bar, tid, nth);
+        thread_loop_t<K_GRU>(f, sc, nchunks);
     else
-        thread_loop_t<K_RNN>(f, bar, tid, nth);
+        thread_loop_t<K_RNN>(f, sc, nchunks);
 }
 
 }  // namespace
@@ -179,17 +220,12 @@ void forward(const Fwd &f) {
     const int G = f.cell == RNN4J_LSTM ? 4 : f.cell == RNN4J_GRU ? 3 : 1;
     // Not-yet-live rows (reverse direction) must read h0 from whichever buffer is current.
     std::memcpy(f.S2, f.S, sizeof(float) * f.N * f.H);
-    // Two threads only where W_hh is big enough for the split to beat a barrier per step.
+    // Two threads only where W_hh is big enough for the split to pay for the synchronisation.
     const int want = (long)G * f.H * f.H >= 64 * 1024 ? 2 : 1;
-    threads::SpinBarrier bar(want);
-    auto job = [&](int tid, int nth) {
-        if (nth < want) {  // the pool ran us alone: no partner at the barrier
-            threads::SpinBarrier solo(1);
-            thread_loop(f, solo, tid, nth);
-        } else {
-            thread_loop(f, bar, tid, nth);
-        }
-    };
+    const int nb = (f.H + W - 1) / W;
+    const int nchunks = want == 1 ? 1 : (nb < 8 ? nb : 8);
+    Sched sc;
+    auto job = [&](int, int) { thread_loop(f, sc, nchunks); };
     threads::run(want, job);
     // Final states: each row's h after its last processed step is in its output row there.
     for (int j = 0; j < f.N; ++j) {

@@ -3,6 +3,7 @@
 
 #include <sched.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -40,7 +41,7 @@ struct Pool {
         for (;;) {
             // Spin a little (a job usually follows another closely), then sleep.
             uint64_t s = seq.load(std::memory_order_acquire);
-            for (int i = 0; s == seen && i < 20000; ++i) {
+            for (int i = 0; s == seen && i < 2000; ++i) {
                 cpu_relax();
                 s = seq.load(std::memory_order_acquire);
             }
@@ -114,19 +115,6 @@ void run(int want, JobFn fn, void *ctx) {
         else sched_yield();
     }
     p.busy.clear(std::memory_order_release);
-}
-
-void SpinBarrier::wait() {
-    const int ph = phase_.load(std::memory_order_acquire);
-    if (arrived_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
-        arrived_.store(0, std::memory_order_relaxed);
-        phase_.store(ph + 1, std::memory_order_release);
-        return;
-    }
-    for (int i = 0; phase_.load(std::memory_order_acquire) == ph; ++i) {
-        if (i < 4000) cpu_relax();
-        else sched_yield();
-    }
 }
 
 }  // namespace threads

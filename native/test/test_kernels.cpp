@@ -455,6 +455,38 @@ void run_case(const Case &c, uint32_t seed) {
     if (lstm) CHECK_MSG(same_bits(a.cN, b.cN) && same_bits(a.dc0, b.dc0), "%s: cN/dc0 not bitwise equal", n.c_str());
 }
 
+// Streaming: two inference calls over halves of the input with hN == h0 and cN == c0 (aliased)
+// equal one call over the whole input (unidirectional, stacked).
+void streaming_case(int cell, int N, uint32_t seed) {
+    const rnn4j_desc d = mk(cell, 5, 20, 2);
+    const Shape s(d);
+    const int T = 8, half = 4;
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> uni(-0.5f, 0.5f);
+    int64_t count = 0, bytes = 0;
+    rnn4j_param_count(&d, &count);
+    rnn4j_workspace_size(&d, T, N, 0, &bytes);
+    vector<float> params(count), x((size_t)T * N * s.I), h((size_t)s.L * N * s.H), c(h.size());
+    for (float &v : params) v = uni(rng);
+    for (float &v : x) v = uni(rng);
+    for (float &v : h) v = uni(rng);
+    for (float &v : c) v = uni(rng);
+    vector<char> ws(bytes);
+    const bool lstm = cell == RNN4J_LSTM;
+    vector<float> y((size_t)T * N * s.H), hN(h.size()), cN(c.size());
+    CHECK(rnn4j_forward(&d, T, N, nullptr, 0, params.data(), x.data(), h.data(), c.data(), y.data(), hN.data(),
+                        lstm ? cN.data() : nullptr, ws.data(), bytes) == RNN4J_OK);
+    vector<float> y2(y.size());
+    for (int k = 0; k < 2; ++k)  // state in h / c, read and overwritten in place
+        CHECK(rnn4j_forward(&d, half, N, nullptr, 0, params.data(), x.data() + (size_t)k * half * N * s.I, h.data(),
+                            c.data(), y2.data() + (size_t)k * half * N * s.H, h.data(), lstm ? c.data() : nullptr,
+                            ws.data(), bytes) == RNN4J_OK);
+    const vector<double> ry(y.begin(), y.end()), rh(hN.begin(), hN.end()), rc(cN.begin(), cN.end());
+    CHECK_MSG(compare("streaming y", y2.data(), ry), "streaming y, cell %d N %d", cell, N);
+    CHECK_MSG(compare("streaming hN", h.data(), rh), "streaming hN, cell %d N %d", cell, N);
+    if (lstm) CHECK_MSG(compare("streaming cN", c.data(), rc), "streaming cN, cell %d N %d", cell, N);
+}
+
 }  // namespace
 
 int main() {
@@ -526,6 +558,8 @@ int main() {
         run_case(c, seed++);
         if (check::failures() != before) std::fprintf(stderr, "case '%s' failed\n", c.name.c_str());
     }
+    for (int cell = 0; cell < 4; ++cell)
+        for (int N : {1, 3, 9}) streaming_case(cell, N, seed++);
     rnn4j_set_num_threads(1);
     std::printf("%zu cases\n", cases.size());
     return check::exit_code();

@@ -42,7 +42,10 @@
  * is used by one call at a time; separate workspaces may be used concurrently from many threads.
  *
  * Aliasing: outputs never alias inputs or each other, except hN may equal h0 and cN may equal c0
- * (streaming: the state is read before it is overwritten). Optional pointers may be NULL:
+ * (streaming: the state is read before it is overwritten). Streaming inference of a
+ * unidirectional network over a long input in chunks: call rnn4j_forward with training = 0 on
+ * each chunk (no lengths), passing the same buffer as h0 and hN (and c0 and cN); the result equals
+ * one call over the concatenated input up to float rounding. Optional pointers may be NULL:
  * h0, c0 (zeros), lengths, hN, cN (not written), dy, dhN, dcN (zeros), dx, dh0, dc0 (not written).
  *
  * Errors: every function returns RNN4J_OK or an error status and never exits, aborts or lets a
@@ -119,7 +122,10 @@ const char *rnn4j_last_error(void);
 int32_t rnn4j_get_num_threads(void);
 
 /* Sets the number of threads, 1..1024 (OpenBLAS caps it at its MAX_THREADS). Process-wide.
- * Results are bitwise reproducible for a fixed thread count. */
+ * Results are bitwise reproducible for a fixed thread count. rnn4j's own threads (used for
+ * batches of N <= 4: the recurrent product split by hidden units, or the two directions of a
+ * bidirectional layer run concurrently) are created on first use, kept and reused; with 1 thread
+ * none is created. */
 int32_t rnn4j_set_num_threads(int32_t threads);
 
 /* ---- Sizes -------------------------------------------------------------------------------- */
@@ -131,7 +137,8 @@ int32_t rnn4j_check_desc(const rnn4j_desc *desc);
 int32_t rnn4j_param_count(const rnn4j_desc *desc, int64_t *count);
 
 /* [out] *bytes = workspace size for a call with sequence length T and batch N.
- * training = 0: enough for rnn4j_forward in inference mode and for rnn4j_forward_step.
+ * training = 0: enough for rnn4j_forward in inference mode (and for the single-step call
+ *               rnn4j_forward_step once it exists; it is not declared yet).
  * training = 1: enough for a training forward followed by backward_data and backward_weights. */
 int32_t rnn4j_workspace_size(const rnn4j_desc *desc, int32_t T, int32_t N, int32_t training,
                              int64_t *bytes);

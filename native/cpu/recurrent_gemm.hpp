@@ -1,0 +1,28 @@
+// The GEMM level, part 2: the per-step recurrent product h W_hh^T with W_hh packed ONCE per call.
+//
+// An sgemm call per step re-packs W_hh every step (OpenBLAS's copy routines took ~30 % of S1's
+// time, more than the pointwise pass). Here W_hh [GH, K] is packed once into column panels of 16
+// gate columns, each panel [K][16] contiguous (the last one zero-padded), and every step runs a
+// register-blocked kernel (6 rows of h x 16 columns, FMA over k with the h value broadcast) over
+// the panels, each panel read once per step and reused from L1 for all row blocks.
+#pragma once
+
+#include <cstdint>
+
+namespace rnn4j {
+namespace rgemm {
+
+// Floats needed for the packed form of a [GH, K] matrix.
+int64_t packed_floats(int GH, int K);
+
+// P <- the panels of W [GH, K] (row-major): for C = S W^T (forward, h W_hh^T).
+void pack(int GH, int K, const float *W, float *P);
+
+// P <- the panels of B [K, cols] (row-major) used untransposed: for C = S B (backward, dG W_hh).
+void pack_nn(int cols, int K, const float *B, float *P);
+
+// C[n, GH] = S[n, K] * W^T (+ C if accumulate), W given packed as P.
+void mul(int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc);
+
+}  // namespace rgemm
+}  // namespace rnn4j
