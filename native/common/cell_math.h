@@ -115,7 +115,8 @@ RNN4J_HD V sigmoid(V a) { return 1.0f / (1.0f + exp_f(-a)); }
 template <class V>
 RNN4J_HD V tanh_(V a) { return tanh_f(a); }
 template <class V>
-RNN4J_HD V relu(V a) { return select(a > 0.0f, a, Traits<V>::splat(0.0f)); }
+// Written as "a <= 0 ? 0 : a" so that NaN propagates, as in PyTorch (NaN <= 0 is false).
+RNN4J_HD V relu(V a) { return select(a <= 0.0f, Traits<V>::splat(0.0f), a); }
 
 template <class V>
 RNN4J_HD V dsigmoid_from_out(V s) { return s * (1.0f - s); }

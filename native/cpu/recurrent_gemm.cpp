@@ -13,7 +13,7 @@ using namespace rnn4j::simd;
 namespace {
 
 constexpr int MR = 6;   // rows of h per tile: 6 x 2 accumulators of 8 lanes (12 ymm on AVX2)
-constexpr int PW = 16;  // columns per panel
+constexpr int PW = PANEL_WIDTH;
 
 // One tile: rows [0, R) of S times one panel, into C (cols <= 16 columns). The accumulators are
 // 32-byte vectors (two per row), the width an AVX2 register holds, so GCC keeps them in
@@ -80,7 +80,6 @@ RNN4J_INLINE void mul_t(int n, int GH, int K, const float *S, int lds, const flo
 
 }  // namespace
 
-int64_t packed_floats(int GH, int K) { return (int64_t)((GH + PW - 1) / PW) * PW * K; }
 
 void pack(int GH, int K, const float *Wm, float *P) {
     const int nb = (GH + PW - 1) / PW;

@@ -35,6 +35,7 @@ int main() {
     CHECK(std::isfinite(sigmoid(-100.f)) && sigmoid(-100.f) < 1e-37f && sigmoid(100.f) == 1.0f);
     CHECK(tanh_(-100.f) == -1.0f && tanh_(100.f) == 1.0f && tanh_(0.0f) == 0.0f);
     CHECK(std::isnan(exp_f(std::nanf(""))) && std::isnan(tanh_f(std::nanf(""))));
+    CHECK(std::isnan(relu(std::nanf(""))) && std::isnan(sigmoid(std::nanf(""))));  // NaN propagates, as in PyTorch
     // exp_f and tanh_f against double precision on a dense sweep: a few ulp.
     {
         double worst_e = 0, worst_t = 0;

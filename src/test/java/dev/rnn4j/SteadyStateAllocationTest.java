@@ -37,7 +37,9 @@ class SteadyStateAllocationTest {
             long before = threads.getThreadAllocatedBytes(self);
             for (int i = 0; i < 1000; i++) call.run();
             long allocated = threads.getThreadAllocatedBytes(self) - before;
-            assertTrue(allocated < 1024, "1000 forward+backward calls allocated " + allocated + " bytes");
+            // The smallest Java object is 16 bytes: one per call would be >= 16,000 bytes. A few hundred
+            // bytes of one-off noise (JIT deoptimisation, the counter itself) are not per-call allocation.
+            assertTrue(allocated < 8_000, "1000 forward+backward calls allocated " + allocated + " bytes");
         }
     }
 
