@@ -119,13 +119,10 @@ class ApiPropertiesTest {
         checkFault(c, fault, backend, pick);
     }
 
-    /** Output buffers given to a bad call, filled with a sentinel that must survive it. */
-    static final float SENTINEL = -12345.678f;
+    static final float SENTINEL = Workload.SENTINEL;
 
     static float[] sentinel(int n) {
-        float[] a = new float[n];
-        java.util.Arrays.fill(a, SENTINEL);
-        return a;
+        return Workload.sentinel(n);
     }
 
     static void checkFault(Case c, Fault fault, Backend backend, int pick) {

@@ -118,6 +118,15 @@ final class Workload {
         }
     }
 
+    /** Output buffers given to a call that must fail hold this value, which must survive it. */
+    static final float SENTINEL = -12345.678f;
+
+    static float[] sentinel(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, SENTINEL);
+        return a;
+    }
+
     static float[] random(SplittableRandom r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) (r.nextDouble() * 2 - 1);
