@@ -206,7 +206,7 @@ class ApiPropertiesTest {
                     call = () -> rnn.forward(Mode.INFERENCE, Batch.of(t, n), x, null, null);
                 }
                 case STEPS_INT_MAX -> {
-                    mention = new String[] {"x"};
+                    mention = new String[] {"2147483"}; // x or y: whichever does not fit or has the wrong length
                     call = () -> rnn.forward(Mode.TRAINING, Batch.of(Integer.MAX_VALUE - pick % 2, 1), x, null, null);
                 }
                 case Y_TOO_SMALL -> {

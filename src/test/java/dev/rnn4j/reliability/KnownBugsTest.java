@@ -115,6 +115,84 @@ class KnownBugsTest {
                 + " 10 s on a 256 MB heap (exit " + r.exit + "):\n" + r.head());
     }
 
+    /**
+     * Bug 6: the native ReLU maps NaN to 0 ({@code relu(a) = a > 0 ? a : 0} in
+     * native/common/cell_math.h), so on the CPU backend a NaN input of an RNN_RELU network
+     * vanishes, while the reference ({@code Math.max(a, 0.0)}) and PyTorch propagate it, as the
+     * documented policy says ("non-finite values propagate, as in PyTorch").
+     */
+    @Test
+    void reluPropagatesNanOnEveryBackend() {
+        RnnSpec spec = RnnSpec.builder(CellType.RNN_RELU, 1, 1).bias(false).build();
+        for (Backend backend : Workload.available()) {
+            try (Rnn rnn = Rnn.create(spec, backend)) {
+                rnn.setParameters(new float[] {1f, 0f}); // h' = relu(x)
+                float y = rnn.forward(new float[] {Float.NaN}, Batch.of(1, 1)).y()[0];
+                assertTrue(Float.isNaN(y), backend + ": relu(NaN) gave " + y + ", the reference gives NaN");
+            }
+        }
+    }
+
+    /**
+     * Bug 7 (memory corruption under concurrent misuse): Rnn.backward(FloatBuffer...) validates
+     * its buffers against {@code trainingBatch} read before enter() (outside the busy guard), then
+     * runs the kernel on whatever training forward is recorded when it gets in. If another thread
+     * completes a training forward with a larger batch in between, the native backward reads dy
+     * and writes dx, dh0 for the new, larger batch into buffers checked for the old one: an
+     * out-of-bounds write into the caller's (or the staging) memory, instead of the documented
+     * fail-fast IllegalStateException. Caught here by a guard zone after an exactly sized direct dx.
+     * (The same race makes a concurrent backward report "needs a forward in Mode.TRAINING" while
+     * a training forward is in progress on another thread.) Runs for up to 5 s.
+     */
+    @Test
+    void aBackwardRacingAnotherThreadsForwardNeverWritesOutOfBounds() throws Exception {
+        assumeTrue(Backend.CPU.isAvailable(), () -> "CPU skipped: " + Backend.CPU.unavailableReason());
+        RnnSpec spec = RnnSpec.builder(CellType.RNN_TANH, 1, 1).build();
+        int guard = 64;
+        FloatBuffer whole = ByteBuffer.allocateDirect(4 * (1 + guard)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        for (int i = 0; i < whole.capacity(); i++) whole.put(i, Workload.SENTINEL);
+        FloatBuffer dx = whole.duplicate().position(0).limit(1).slice(); // exactly dx of Batch.of(1, 1)
+        try (Rnn rnn = Rnn.create(spec, Backend.CPU)) {
+            rnn.forward(Mode.TRAINING, Batch.of(1, 1), new float[1], null, null);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread other = new Thread(() -> {
+                float[] x1 = new float[1], x2 = new float[3];
+                while (!stop.get()) {
+                    try {
+                        rnn.forward(Mode.TRAINING, Batch.of(1, 1), x1, null, null);
+                        rnn.forward(Mode.TRAINING, Batch.of(3, 1), x2, null, null); // dx needs 3 floats
+                    } catch (IllegalStateException busy) {
+                        // the backward thread is in: fine
+                    }
+                }
+            });
+            other.start();
+            long end = System.nanoTime() + 5_000_000_000L;
+            int corrupted = -1;
+            long calls = 0;
+            try {
+                while (System.nanoTime() < end && corrupted < 0) {
+                    try {
+                        rnn.backward(null, null, null, dx, null, null);
+                        calls++;
+                    } catch (IllegalStateException | IllegalArgumentException expected) {
+                        // busy, or validated against the larger batch: fine
+                    }
+                    for (int i = 1; i < whole.capacity(); i++) {
+                        if (whole.get(i) != Workload.SENTINEL) corrupted = i;
+                    }
+                }
+            } finally {
+                stop.set(true);
+                other.join();
+            }
+            int at = corrupted;
+            long n = calls;
+            assertTrue(at < 0, () -> "backward wrote dx[" + at + "] past the end of a 1-float dx (after " + n
+                    + " backward calls): validated against one training forward, run against another");
+        }
+    }
+
     /** The child JVM of the crash tests. */
     static final class Hazards {
         public static void main(String[] args) {
