@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh                   long run: 1,000,000 executions
 #   scripts/fuzz.sh --runs N          N executions
 #   scripts/fuzz.sh --time S          stop after S seconds (or the count, whichever first)
+#   scripts/fuzz.sh --jobs J          J parallel workers sharing the corpus, RUNS/J executions each
 #   scripts/fuzz.sh --openblas        link the preset's OpenBLAS instead of the instrumented sgemm
 #   scripts/fuzz.sh --repro FILE...   run the target on saved inputs (crash-* files) and exit
 #
@@ -20,6 +21,7 @@ cd "$(dirname "$0")/.."
 RUNS=1000000
 SECONDS_LIMIT=
 BLAS=shim
+JOBS=1
 REPRO=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
     --runs) RUNS="$2"; shift ;;
     --time) SECONDS_LIMIT="$2"; shift ;;
     --openblas) BLAS=openblas ;;
+    --jobs) JOBS="$2"; shift ;;
     --repro) shift; REPRO=("$@"); break ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -79,15 +82,30 @@ fi
 SEEDS=native/test/fuzz/seeds
 cp -n "$SEEDS"/* "$OUT/corpus/" 2>/dev/null || true
 
-LIMIT=(-runs="$RUNS")
-[ -n "$SECONDS_LIMIT" ] && LIMIT+=(-max_total_time="$SECONDS_LIMIT")
 START=$(date +%s)
 set +e
-"$BIN" "${LIMIT[@]}" -max_len=256 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
-  -artifact_prefix="$OUT/artifacts/" "$OUT/corpus" 2>&1 | tee "$OUT/last-run.log" | grep -v '^#[0-9]*\s*\(NEW\|REDUCE\|pulse\)\|^"\|^###' 
-rc=${PIPESTATUS[0]}
+if [ "$JOBS" -le 1 ]; then
+  LIMIT=(-runs="$RUNS")
+  [ -n "$SECONDS_LIMIT" ] && LIMIT+=(-max_total_time="$SECONDS_LIMIT")
+  "$BIN" "${LIMIT[@]}" -max_len=256 -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$OUT/artifacts/" "$OUT/corpus" 2>&1 | tee "$OUT/last-run.log" | grep -v '^#[0-9]*\s*\(NEW\|REDUCE\|pulse\)\|^"\|^###'
+  rc=${PIPESTATUS[0]}
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$OUT/last-run.log" | grep -o '[0-9]*$' | tail -1 || echo '?')
+else
+  # J independent workers (libFuzzer -jobs), each RUNS/J executions, sharing the corpus; their logs
+  # are fuzz-<n>.log in $OUT.
+  LIMIT=(-runs=$(( (RUNS + JOBS - 1) / JOBS )))
+  [ -n "$SECONDS_LIMIT" ] && LIMIT+=(-max_total_time="$SECONDS_LIMIT")
+  rm -f "$OUT"/fuzz-*.log
+  (cd "$OUT" && "$PWD/../../$BIN" "${LIMIT[@]}" -jobs="$JOBS" -workers="$JOBS" -max_len=256 -timeout=20 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$PWD/artifacts/" "$PWD/corpus" > "$PWD/last-run.log" 2>&1)
+  rc=$?
+  cat "$OUT"/fuzz-*.log >> "$OUT/last-run.log"
+  grep -h 'ERROR\|CONTRACT\|runtime error\|SUMMARY\|Done' "$OUT"/fuzz-*.log || true
+  execs=$(grep -ho 'stat::number_of_executed_units: *[0-9]*' "$OUT"/fuzz-*.log | grep -o '[0-9]*$' | awk '{s += $1} END {print s + 0}')
+  if grep -q 'ERROR\|CONTRACT\|runtime error' "$OUT"/fuzz-*.log; then rc=1; fi
+fi
 set -e
 END=$(date +%s)
-execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$OUT/last-run.log" | grep -o '[0-9]*$' | tail -1 || echo '?')
-echo "fuzz.sh: blas=$BLAS executions=$execs seconds=$((END - START)) corpus=$(ls "$OUT/corpus" | wc -l) exit=$rc"
+echo "fuzz.sh: blas=$BLAS jobs=$JOBS executions=$execs seconds=$((END - START)) corpus=$(ls "$OUT/corpus" | wc -l) exit=$rc"
 exit $rc
