@@ -49,7 +49,7 @@ import org.junit.jupiter.api.function.Executable;
  * </ul>
  *
  * CI size: the plain properties (1,650 cases, about 15 s). The {@code @Tag("long")} copies run
- * the same checks on 100,000 cases (15,000 + 40,000 + 5,000 + 30,000 + 10,000; scripts/soak.sh).
+ * the same checks on 130,000 cases (15,000 + 45,000 + 15,000 + 30,000 + 25,000; scripts/soak.sh).
  */
 class ApiPropertiesTest {
 
@@ -112,7 +112,7 @@ class ApiPropertiesTest {
         checkFault(c, fault, backend, pick);
     }
 
-    @Property(tries = 40_000, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 45_000, shrinking = ShrinkingMode.BOUNDED)
     @Tag("long")
     void invalidCallsAreRejectedAndChangeNothingLong(@ForAll("smallCases") Case c, @ForAll Fault fault,
             @ForAll("backends") Backend backend, @ForAll @IntRange(min = 0, max = 1 << 20) int pick) {
@@ -434,7 +434,7 @@ class ApiPropertiesTest {
         checkClosed(backend, op, closeTwice);
     }
 
-    @Property(tries = 5_000)
+    @Property(tries = 15_000)
     @Tag("long")
     void everyMethodOfAClosedObjectThrowsLong(@ForAll("backends") Backend backend,
             @ForAll @IntRange(min = 0, max = 15) int op, @ForAll boolean closeTwice) {
@@ -533,7 +533,7 @@ class ApiPropertiesTest {
         checkBatch(steps, size, l0, l1);
     }
 
-    @Property(tries = 10_000)
+    @Property(tries = 25_000)
     @Tag("long")
     void batchOfAcceptsExactlyValidSizesAndLengthsLong(@ForAll("anyInts") int steps, @ForAll("anyInts") int size,
             @ForAll("anyInts") int l0, @ForAll("anyInts") int l1) {
