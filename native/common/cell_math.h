@@ -2,54 +2,150 @@
 // activation, derivative and per-element cell update, so both backends run the same arithmetic.
 //
 // Conventions (see rnn4j.h for the legend):
-//   * all math is float, with the accurate expf / tanhf of the platform's libm (or CUDA's);
+//   * all math is float; exp and tanh are our own accurate, branch-free versions (exp_f, tanh_f
+//     below: within a few ulp of libm's expf / tanhf, tested in test_cell_math), so that they
+//     vectorise on the CPU and CPU and GPU evaluate the same formula;
 //   * derivatives are written in terms of the saved *outputs* of the activations
 //     (sigmoid'(a) = s(1-s), tanh'(a) = 1-t^2, relu'(a) = [y > 0]), so BPTT needs only the
 //     post-activation gates saved by a training forward;
 //   * every function handles ONE element (one hidden unit of one batch row); the kernels loop.
+//     Each is a template over the value type V: float (CUDA, scalar code) or, on the CPU, a GCC
+//     vector of floats (Vec16 below) holding 16 hidden units, with exactly the same operations.
 #ifndef RNN4J_CELL_MATH_H
 #define RNN4J_CELL_MATH_H
-
-#include <math.h>
 
 #ifdef __CUDACC__
 #define RNN4J_HD __host__ __device__ __forceinline__
 #else
-#define RNN4J_HD inline
+#define RNN4J_HD inline __attribute__((always_inline))
+#endif
+
+#ifndef __CUDACC__
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"  // Vec16 values live only inside always-inlined code
 #endif
 
 namespace rnn4j {
 namespace cell {
 
+// ---- Value types ------------------------------------------------------------------------------
+
+template <class V>
+struct Traits {  // float
+    using Int = int;
+    RNN4J_HD static float splat(float s) { return s; }
+};
+#ifndef __CUDACC__
+typedef float Vec16 __attribute__((vector_size(64)));
+typedef int Vec16i __attribute__((vector_size(64)));
+template <>
+struct Traits<Vec16> {
+    using Int = Vec16i;
+    RNN4J_HD static Vec16 splat(float s) { return Vec16{} + s; }
+};
+#endif
+
+template <class To, class From>
+RNN4J_HD To bit_cast(From f) {
+#ifdef __CUDA_ARCH__
+    To t;
+    memcpy(&t, &f, sizeof t);
+    return t;
+#else
+    To t;
+    __builtin_memcpy(&t, &f, sizeof t);
+    return t;
+#endif
+}
+
+// c ? a : b, elementwise (c: a comparison of V values).
+template <class C, class V>
+RNN4J_HD V select(C c, V a, V b) {
+    return c ? a : b;
+}
+
+// ---- exp and tanh ----------------------------------------------------------------------------
+// exp_f: within ~1 ulp of expf on [-87, 88]; inputs are clamped there (sigmoid and tanh saturate
+// long before; NaN stays NaN). tanh_f: within ~3 ulp (odd Taylor polynomial below |x| = 0.25,
+// 1 - 2/(e^{2|x|}+1) above).
+
+template <class V>
+RNN4J_HD V exp_f(V x) {
+    using T = Traits<V>;
+    using I = typename T::Int;
+    x = select(x < -87.0f, T::splat(-87.0f), x);
+    x = select(x > 88.0f, T::splat(88.0f), x);
+    // n = round(x / ln 2) by the 1.5 * 2^23 trick (exact for |n| < 2^22); r = x - n ln 2 in two
+    // parts (Cody-Waite), |r| <= ln(2)/2; e^r by its Taylor polynomial of degree 7 (error 5e-9).
+    const float magic = 12582912.0f;
+    const V t = x * 1.44269504088896341f + magic;
+    const V n = t - magic;
+    const I ni = bit_cast<I>(t) - bit_cast<int>(magic);
+    V r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    V p = T::splat(1.0f / 5040.0f);
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    return p * bit_cast<V>((ni + 127) << 23);
+}
+
+template <class V>
+RNN4J_HD V tanh_f(V x) {
+    const V ax = select(x < 0.0f, -x, x);
+    const V big = 1.0f - 2.0f / (exp_f(2.0f * ax) + 1.0f);
+    const V x2 = x * x;
+    V q = Traits<V>::splat(62.0f / 2835.0f);
+    q = q * x2 - 17.0f / 315.0f;
+    q = q * x2 + 2.0f / 15.0f;
+    q = q * x2 - 1.0f / 3.0f;
+    const V small = x + x * x2 * q;
+    return select(ax < 0.25f, small, select(x < 0.0f, -big, big));
+}
+
 // ---- Activations and their derivatives (from outputs) ----------------------------------------
 
-RNN4J_HD float sigmoid(float a) { return 1.0f / (1.0f + expf(-a)); }
-RNN4J_HD float tanh_(float a) { return tanhf(a); }
-RNN4J_HD float relu(float a) { return a > 0.0f ? a : 0.0f; }
+template <class V>
+RNN4J_HD V sigmoid(V a) { return 1.0f / (1.0f + exp_f(-a)); }
+template <class V>
+RNN4J_HD V tanh_(V a) { return tanh_f(a); }
+template <class V>
+RNN4J_HD V relu(V a) { return select(a > 0.0f, a, Traits<V>::splat(0.0f)); }
 
-RNN4J_HD float dsigmoid_from_out(float s) { return s * (1.0f - s); }
-RNN4J_HD float dtanh_from_out(float t) { return 1.0f - t * t; }
-RNN4J_HD float drelu_from_out(float y) { return y > 0.0f ? 1.0f : 0.0f; }
+template <class V>
+RNN4J_HD V dsigmoid_from_out(V s) { return s * (1.0f - s); }
+template <class V>
+RNN4J_HD V dtanh_from_out(V t) { return 1.0f - t * t; }
+template <class V>
+RNN4J_HD V drelu_from_out(V y) { return select(y > 0.0f, Traits<V>::splat(1.0f), Traits<V>::splat(0.0f)); }
 
 // ---- Vanilla RNN ---------------------------------------------------------------------------
 // a = x W_ih^T + b_ih + h W_hh^T + b_hh (already summed by the caller); h' = act(a).
 
-RNN4J_HD float rnn_fwd(float a, bool relu_act) { return relu_act ? relu(a) : tanh_(a); }
+template <class V>
+RNN4J_HD V rnn_fwd(V a, bool relu_act) { return relu_act ? relu(a) : tanh_(a); }
 
 // dh: gradient w.r.t. h'; h: the saved h'. Returns the gradient w.r.t. the pre-activation a.
-RNN4J_HD float rnn_bwd(float dh, float h, bool relu_act) {
+template <class V>
+RNN4J_HD V rnn_bwd(V dh, V h, bool relu_act) {
     return dh * (relu_act ? drelu_from_out(h) : dtanh_from_out(h));
 }
 
 // ---- LSTM ----------------------------------------------------------------------------------
 // Pre-activations ai, af, ag, ao (biases included), previous cell state cp.
 // Outputs the gates, the new cell state c, tc = tanh(c) and m = o * tc (h' without projection).
+template <class V>
 struct LstmFwd {
-    float i, f, g, o, c, tc, m;
+    V i, f, g, o, c, tc, m;
 };
 
-RNN4J_HD LstmFwd lstm_fwd(float ai, float af, float ag, float ao, float cp) {
-    LstmFwd r;
+template <class V>
+RNN4J_HD LstmFwd<V> lstm_fwd(V ai, V af, V ag, V ao, V cp) {
+    LstmFwd<V> r;
     r.i = sigmoid(ai);
     r.f = sigmoid(af);
     r.g = tanh_(ag);
@@ -62,14 +158,15 @@ RNN4J_HD LstmFwd lstm_fwd(float ai, float af, float ag, float ao, float cp) {
 
 // dm: gradient w.r.t. m = o*tanh(c) (equal to dh' without projection); dc: gradient w.r.t. c
 // arriving from the next step (or dcN). Returns the pre-activation gradients and dc_prev.
+template <class V>
 struct LstmBwd {
-    float dai, daf, dag, dao, dcp;
+    V dai, daf, dag, dao, dcp;
 };
 
-RNN4J_HD LstmBwd lstm_bwd(float dm, float dc, float i, float f, float g, float o, float cp,
-                          float tc) {
-    LstmBwd r;
-    const float dct = dc + dm * o * dtanh_from_out(tc);
+template <class V>
+RNN4J_HD LstmBwd<V> lstm_bwd(V dm, V dc, V i, V f, V g, V o, V cp, V tc) {
+    LstmBwd<V> r;
+    const V dct = dc + dm * o * dtanh_from_out(tc);
     r.dao = dm * tc * dsigmoid_from_out(o);
     r.dai = dct * g * dsigmoid_from_out(i);
     r.daf = dct * cp * dsigmoid_from_out(f);
@@ -81,12 +178,14 @@ RNN4J_HD LstmBwd lstm_bwd(float dm, float dc, float i, float f, float g, float o
 // ---- GRU (linear before reset, as PyTorch / cuDNN) ----------------------------------------
 // ar, az: full pre-activations of r and z (x and h parts and both biases summed);
 // xn = x W_in^T + b_in; hn = h W_hn^T + b_hn; hp = previous h.
+template <class V>
 struct GruFwd {
-    float r, z, n, h;
+    V r, z, n, h;
 };
 
-RNN4J_HD GruFwd gru_fwd(float ar, float az, float xn, float hn, float hp) {
-    GruFwd o;
+template <class V>
+RNN4J_HD GruFwd<V> gru_fwd(V ar, V az, V xn, V hn, V hp) {
+    GruFwd<V> o;
     o.r = sigmoid(ar);
     o.z = sigmoid(az);
     o.n = tanh_(xn + o.r * hn);
@@ -96,13 +195,15 @@ RNN4J_HD GruFwd gru_fwd(float ar, float az, float xn, float hn, float hp) {
 
 // dh: gradient w.r.t. h'. Returns dar, daz, dan (pre-activation gradients of the x-side blocks;
 // the h-side n block gets dhn = dan * r), and the direct part dh * z of dh_prev.
+template <class V>
 struct GruBwd {
-    float dar, daz, dan, dhn, dhp;
+    V dar, daz, dan, dhn, dhp;
 };
 
-RNN4J_HD GruBwd gru_bwd(float dh, float r, float z, float n, float hn, float hp) {
-    GruBwd o;
-    const float dn = dh * (1.0f - z);
+template <class V>
+RNN4J_HD GruBwd<V> gru_bwd(V dh, V r, V z, V n, V hn, V hp) {
+    GruBwd<V> o;
+    const V dn = dh * (1.0f - z);
     o.daz = dh * (hp - n) * dsigmoid_from_out(z);
     o.dan = dn * dtanh_from_out(n);
     o.dar = o.dan * hn * dsigmoid_from_out(r);
@@ -113,5 +214,9 @@ RNN4J_HD GruBwd gru_bwd(float dh, float r, float z, float n, float hn, float hp)
 
 }  // namespace cell
 }  // namespace rnn4j
+
+#ifndef __CUDACC__
+#pragma GCC diagnostic pop
+#endif
 
 #endif  // RNN4J_CELL_MATH_H

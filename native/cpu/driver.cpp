@@ -8,6 +8,7 @@
 
 #include "gemm.hpp"
 #include "pointwise.hpp"
+#include "small_batch.hpp"
 
 namespace rnn4j {
 
@@ -114,29 +115,11 @@ struct Wts {
     }
 };
 
-// One direction of one layer, forward. in: packed [R, Ik]; out: packed [R, D*Ho] (this
-// direction's half written).
-void forward_direction(const Ws &w, int k, int dir, bool training, const float *params, const float *in, float *out,
-                       const float *h0, const float *c0, float *hN, float *cN, int N, int Teff, int R) {
-    const Dims &d = w.d;
-    const Wts p(d, params, k, dir);
-    const int Ik = d.Ik(k), GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
+// The time loop of the large-batch path: per step one sgemm h W_hh^T and one fused pass.
+void steps_large(const Ws &w, const Dims &d, const Wts &p, bool training, float *pre, float *S, float *C, float *scr,
+                 float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, int Teff, int dir) {
+    const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
     const int32_t *nt = w.nt(), *off = w.off();
-    const int64_t ldk = (int64_t)(k * d.D + dir);
-    float *pre = training ? w.ld(k, dir, w.l.o_gates) : w.f(w.l.proj[dir]);
-    float *S = w.f(w.l.S[dir]), *C = w.f(w.l.C[dir]), *scr = w.f(w.l.scr[dir]);
-    float *hprev = training ? w.ld(k, dir, w.l.o_hprev) : nullptr;
-    float *cprev = training ? w.ld(k, dir, w.l.o_cprev) : nullptr;
-    float *tc = training ? w.ld(k, dir, w.l.o_tc) : nullptr;
-    float *M = training ? w.ld(k, dir, w.l.o_m) : nullptr;
-    float *ghn = training ? w.ld(k, dir, w.l.o_ghn) : nullptr;
-
-    // Hoisted input projection for all R rows.
-    gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
-
-    gather_state(w, N, Ho, h0 ? h0 + ldk * N * Ho : nullptr, S);
-    if (d.lstm()) gather_state(w, N, H, c0 ? c0 + ldk * N * H : nullptr, C);
-
     for (int s = 0; s < Teff; ++s) {
         const int t = dir == 0 ? s : Teff - 1 - s;
         const int n = nt[t];
@@ -180,6 +163,64 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
             for (int j = 0; j < n; ++j) std::memcpy(S + (int64_t)j * Ho, st.y + (int64_t)j * ldo, sizeof(float) * Ho);
         }
     }
+}
+
+// One direction of one layer, forward. in: packed [R, Ik]; out: packed [R, D*Ho] (this
+// direction's half written).
+void forward_direction(const Ws &w, int k, int dir, bool training, const float *params, const float *in, float *out,
+                       const float *h0, const float *c0, float *hN, float *cN, int N, int Teff, int R) {
+    const Dims &d = w.d;
+    const Wts p(d, params, k, dir);
+    const int Ik = d.Ik(k), GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
+    const int32_t *nt = w.nt(), *off = w.off();
+    const int64_t ldk = (int64_t)(k * d.D + dir);
+    float *pre = training ? w.ld(k, dir, w.l.o_gates) : w.f(w.l.proj[dir]);
+    float *S = w.f(w.l.S[dir]), *C = w.f(w.l.C[dir]), *scr = w.f(w.l.scr[dir]);
+    float *hprev = training ? w.ld(k, dir, w.l.o_hprev) : nullptr;
+    float *cprev = training ? w.ld(k, dir, w.l.o_cprev) : nullptr;
+    float *tc = training ? w.ld(k, dir, w.l.o_tc) : nullptr;
+    float *M = training ? w.ld(k, dir, w.l.o_m) : nullptr;
+    float *ghn = training ? w.ld(k, dir, w.l.o_ghn) : nullptr;
+
+    gather_state(w, N, Ho, h0 ? h0 + ldk * N * Ho : nullptr, S);
+    if (d.lstm()) gather_state(w, N, H, c0 ? c0 + ldk * N * H : nullptr, C);
+
+    if (small::applies(d.cell, N, d.P)) {  // N <= 4: the fused matrix-vector path
+        small::Fwd f;
+        f.cell = d.cell;
+        f.H = H;
+        f.Ik = Ik;
+        f.N = N;
+        f.Teff = Teff;
+        f.dir = dir;
+        f.training = training;
+        f.nt = nt;
+        f.off = off;
+        f.lens = w.lens();
+        f.w_ih = p.w_ih;
+        f.w_hh = p.w_hh;
+        f.b_ih = p.b_ih;
+        f.b_hh = p.b_hh;
+        f.x = in;
+        f.project = R <= small::MAX_N;  // a GEMM of <= 4 rows is a matrix-vector product too
+        if (!f.project) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
+        f.pre = pre;
+        f.S = S;
+        f.S2 = w.f(w.l.S2[dir]);
+        f.C = C;
+        f.y = out + dir * Ho;
+        f.ldy = ldo;
+        f.hprev = hprev;
+        f.cprev = cprev;
+        f.tc = tc;
+        f.ghn = ghn;
+        small::forward(f);
+    } else {
+        // Hoisted input projection for all R rows.
+        gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
+        steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, Teff, dir);
+    }
+
     if (hN) scatter_state(w, N, Ho, S, hN + ldk * N * Ho);
     if (cN && d.lstm()) scatter_state(w, N, H, C, cN + ldk * N * H);
 }

@@ -5,6 +5,7 @@
 #include <cblas.h>
 
 #include "status.hpp"
+#include "threads.hpp"
 
 namespace rnn4j {
 
@@ -54,11 +55,13 @@ RNN4J_API int32_t rnn4j_capabilities(void) {
 
 RNN4J_API const char *rnn4j_last_error(void) { return rnn4j::last_error; }
 
-RNN4J_API int32_t rnn4j_get_num_threads(void) { return openblas_get_num_threads(); }
+RNN4J_API int32_t rnn4j_get_num_threads(void) { return rnn4j::threads::count(); }
 
 RNN4J_API int32_t rnn4j_set_num_threads(int32_t threads) {
     if (threads < 1 || threads > 1024)
         return rnn4j::fail(RNN4J_ERR_ARGUMENT, "rnn4j_set_num_threads: threads must be in 1..1024, got %d", threads);
     openblas_set_num_threads(threads);
+    // rnn4j's own pool (small-batch kernel) follows the same setting, as capped by OpenBLAS.
+    rnn4j::threads::set_count(openblas_get_num_threads());
     return RNN4J_OK;
 }

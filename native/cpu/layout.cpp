@@ -29,8 +29,12 @@ struct Alloc {
     int64_t cur = 0;
     int64_t take(int64_t elems, int64_t elem_bytes) {
         int64_t bytes;
-        if (__builtin_mul_overflow(elems, elem_bytes, &bytes) || bytes > (INT64_MAX >> 2))
-            throw ArgumentError("workspace size overflows int64");
+        if (__builtin_mul_overflow(elems, elem_bytes, &bytes) || bytes > (INT64_MAX >> 2)) {
+            char buf[256];
+            std::snprintf(buf, sizeof buf, "workspace size overflows int64 (a buffer of %lld elements of %lld bytes)",
+                          (long long)elems, (long long)elem_bytes);
+            throw ArgumentError(buf);
+        }
         int64_t at = cur;
         bytes = (bytes + 63) & ~int64_t(63);
         if (__builtin_add_overflow(cur, bytes, &cur)) throw ArgumentError("workspace size overflows int64");
@@ -136,10 +140,11 @@ Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training) {
     l.off = a.take((int64_t)T + 1, Ii);
     const int64_t scr = d.gru() ? (int64_t)N * d.GH : d.P ? (int64_t)N * d.H : 0;
     for (int x = 0; x < 2; ++x) {
-        l.S[x] = l.C[x] = l.scr[x] = l.proj[x] = l.dS[x] = l.dC[x] = l.dM[x] = l.dY[x] = -1;
+        l.S[x] = l.S2[x] = l.C[x] = l.scr[x] = l.proj[x] = l.dS[x] = l.dC[x] = l.dM[x] = l.dY[x] = -1;
     }
     for (int x = 0; x < d.D; ++x) {
         l.S[x] = a.take((int64_t)N * d.Ho, F);
+        l.S2[x] = a.take((int64_t)N * d.Ho, F);
         if (d.lstm()) l.C[x] = a.take((int64_t)N * d.H, F);
         if (scr) l.scr[x] = a.take(scr, F);
     }

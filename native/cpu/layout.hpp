@@ -48,7 +48,7 @@ enum { WS_NONE = 0, WS_INFER = 1, WS_TRAIN_FWD = 2, WS_BWD_DATA = 3 };
 // training buffers sit in blocks of ld_stride bytes starting at train_base.
 struct Layout {
     int64_t hdr, perm, lens, nt, off;           // header and int arrays
-    int64_t S[2], C[2], scr[2];                 // per direction state and per-step scratch
+    int64_t S[2], S2[2], C[2], scr[2];          // per direction state (S2: small-batch double buffer), scratch
     int64_t X0;                                 // packed layer-0 input [R, I]
     int64_t Y0, ystride;                        // layer outputs [R, D*Ho]: inference 2, training L
     int64_t proj[2];                            // inference: per direction [R, GH]

@@ -496,6 +496,22 @@ int main() {
         cases.push_back({p + " I!=H wide", mk(cell, 40, 24), 5, 20, {}});
         cases.back().threads = 2;
     }
+    // The small-batch path split across two threads (G*H*H >= 64K floats), H not a multiple of 16,
+    // with lengths, both directions, and the fused input projection (T*N <= 4).
+    {
+        const int splitH[] = {257, 257, 131, 150};
+        for (int ci = 0; ci < 4; ++ci) {
+            const int H = splitH[ci];
+            const std::string p = std::string(cname[ci]) + " split H" + std::to_string(H);
+            cases.push_back({p + " N4 lengths bi", mk(cells[ci], 5, H, 1, 1), 4, 4, {2, 4, 1, 4}});
+            cases.back().threads = 2;
+            cases.push_back({p + " N2 no bias 2 layers", mk(cells[ci], 5, H, 2, 0, 0), 3, 2});
+            cases.back().threads = 2;
+            cases.push_back({p + " T1 N4 projected", mk(cells[ci], 6, H, 1, 1), 1, 4});
+            cases.back().threads = 2;
+            cases.push_back({p + " T2 N2 projected 1 thread", mk(cells[ci], 6, H), 2, 2, {1, 2}});
+        }
+    }
     // LSTM with projection
     cases.push_back({"lstmp", mk(RNN4J_LSTM, 6, 10, 1, 0, 1, 4), 5, 4});
     cases.push_back({"lstmp bi 2 layers lengths", mk(RNN4J_LSTM, 6, 10, 2, 1, 1, 3), 5, 5, {1, 5, 3, 3, 2}});

@@ -63,14 +63,15 @@ public enum Backend {
             case CPU:
                 return "CPU: available: " + dev.rnn4j.cpu.CpuKernel.describe();
             default:
-                return "CUDA: available";
+                return "CUDA: available: " + dev.rnn4j.cuda.CudaKernel.describe();
         }
     }
 
     /**
      * Sets the number of threads this backend's kernels use, process-wide (OpenBLAS's and rnn4j's
      * own for CPU). Results are bitwise reproducible for a fixed thread count. JAVA is
-     * single-threaded and ignores it.
+     * single-threaded and ignores it; CUDA computes on the GPU and ignores it too (its host side is
+     * the calling thread).
      *
      * @throws IllegalArgumentException if {@code threads} is not in 1..1024
      * @throws IllegalStateException if this backend is not available
@@ -139,13 +140,13 @@ public enum Backend {
             case CPU:
                 return new dev.rnn4j.cpu.CpuKernel(spec);
             default:
-                throw new IllegalStateException("backend CUDA is not available in this build");
+                return new dev.rnn4j.cuda.CudaKernel(spec);
         }
     }
 
     /** Loads each native backend once, on first use, and remembers why it failed. */
     private static final class Probes {
         static final String CPU_REASON = dev.rnn4j.cpu.CpuKernel.unavailableReason();
-        static final String CUDA_REASON = "this build of rnn4j has no CUDA backend yet";
+        static final String CUDA_REASON = dev.rnn4j.cuda.CudaKernel.unavailableReason();
     }
 }

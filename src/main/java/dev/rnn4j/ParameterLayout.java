@@ -123,12 +123,13 @@ public final class ParameterLayout {
     private final int size;
 
     ParameterLayout(RnnSpec spec) {
+        checked(totalFloats(spec), spec); // before any int arithmetic below can overflow
         List<Entry> list = new ArrayList<>();
         long offset = 0;
-        int gh = Math.multiplyExact(spec.gates(), spec.hiddenSize());
+        int gh = spec.gates() * spec.hiddenSize();
         for (int k = 0; k < spec.layers(); k++) {
             for (int d = 0; d < spec.directions(); d++) {
-                int inputK = k == 0 ? spec.inputSize() : Math.multiplyExact(spec.directions(), spec.outputSize());
+                int inputK = k == 0 ? spec.inputSize() : spec.directions() * spec.outputSize();
                 offset = add(list, new Entry(Kind.WEIGHT_IH, k, d, checked(offset, spec), gh, inputK), offset, spec);
                 offset = add(list, new Entry(Kind.WEIGHT_HH, k, d, checked(offset, spec), gh, spec.outputSize()), offset, spec);
                 if (spec.bias()) {
@@ -146,6 +147,20 @@ public final class ParameterLayout {
         Map<String, Entry> map = new LinkedHashMap<>();
         for (Entry e : list) map.put(e.name(), e);
         this.byName = Collections.unmodifiableMap(map);
+    }
+
+    private static long totalFloats(RnnSpec spec) {
+        long gh = (long) spec.gates() * spec.hiddenSize();
+        long perDirection = 0;
+        long total = 0;
+        for (int k = 0; k < spec.layers(); k++) {
+            long inputK = k == 0 ? spec.inputSize() : (long) spec.directions() * spec.outputSize();
+            perDirection = gh * inputK + gh * spec.outputSize() + (spec.bias() ? 2 * gh : 0)
+                    + (long) spec.projectionSize() * spec.hiddenSize();
+            total += perDirection * spec.directions();
+            if (total > Integer.MAX_VALUE) break;
+        }
+        return total;
     }
 
     private static long add(List<Entry> list, Entry e, long offset, RnnSpec spec) {

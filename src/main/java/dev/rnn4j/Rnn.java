@@ -330,7 +330,8 @@ public final class Rnn implements AutoCloseable {
      */
     public void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
             FloatBuffer dc0) {
-        Shapes s = new Shapes(spec, requireTrainingBatch());
+        Batch validated = requireTrainingBatch();
+        Shapes s = new Shapes(spec, validated);
         checkInput("dy", dy, s.y, s.yShape(), false);
         checkInput("dhN", dhN, s.h, s.hShape(), false);
         checkCellState("dcN", dcN);
@@ -341,7 +342,11 @@ public final class Rnn implements AutoCloseable {
         checkOutput("dc0", dc0, s.c, s.cShape(), false, dy, dhN, dcN, dx, dh0);
         enter();
         try {
-            if (trainingBatch == null) throw noTrainingForward();
+            // The checks above ran outside the guard: another thread may have run a forward since.
+            if (trainingBatch != validated) {
+                throw new IllegalStateException("the recorded training forward changed while backward was being"
+                        + " validated: an Rnn is for one thread at a time");
+            }
             if (finiteCheck) {
                 requireFinite("dy", dy, s.y);
                 requireFinite("dhN", dhN, s.h);

@@ -43,6 +43,8 @@ class BadInputTest {
         assertRejects(NullPointerException.class, () -> RnnSpec.builder(null, 3, 4), "cell");
         assertRejects(IllegalArgumentException.class,
                 () -> RnnSpec.builder(CellType.LSTM, 1 << 20, 1 << 14).build(), "floats");
+        assertRejects(IllegalArgumentException.class,
+                () -> RnnSpec.builder(CellType.LSTM, 4, Integer.MAX_VALUE / 2).build(), "floats");
     }
 
     @Test

@@ -71,6 +71,9 @@ public final class ReferenceRnn {
             throw new IllegalArgumentException("c0 must be null for " + spec.cell() + ", which has no cell state");
         }
         if (c0 != null) requireLength("c0", c0, stateC, "[L*D, N, H]");
+        // The largest per-step buffers this call allocates must fit in Java arrays.
+        size("y", T, N, D * Ho);
+        size("the saved activations", T, N, Math.max(5 * H, Math.max(spec.inputSize(), D * Ho)));
 
         Trace tr = new Trace(spec, T, N, lengths == null ? null : lengths.clone(), len);
         tr.h0 = h0 == null ? new double[stateH] : h0.clone();

@@ -69,6 +69,28 @@ final class Fixtures {
         }
     }
 
+    /**
+     * Central-difference check of {@code analytic = d f / d v} at the indices {@code which} (all when
+     * null), perturbing {@code v} in place and restoring it. Fails naming {@code what} and the index.
+     */
+    static void checkFiniteDifferences(String what, double[] analytic, double[] v, int[] which,
+            java.util.function.ToDoubleFunction<double[]> f, double eps, double tol) {
+        int count = which == null ? v.length : which.length;
+        for (int n = 0; n < count; n++) {
+            int i = which == null ? n : which[n];
+            double saved = v[i];
+            v[i] = saved + eps;
+            double up = f.applyAsDouble(v);
+            v[i] = saved - eps;
+            double down = f.applyAsDouble(v);
+            v[i] = saved;
+            double fd = (up - down) / (2 * eps);
+            if (!(Math.abs(fd - analytic[i]) <= tol * Math.max(1.0, Math.abs(fd)))) {
+                fail("d loss / d " + what + "[" + i + "]: finite difference " + fd + ", analytic " + analytic[i]);
+            }
+        }
+    }
+
     /** The {@code features}-long slice at {@code [t, b]} of a {@code [T, N, F]} tensor. */
     static double[] slice(double[] a, int t, int b, int N, int features) {
         double[] s = new double[features];

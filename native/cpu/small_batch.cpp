@@ -1,0 +1,202 @@
+// The small-batch forward path (see small_batch.hpp).
+#include "small_batch.hpp"
+
+#include <cstring>
+
+#include "simd.hpp"
+#include "rnn4j/rnn4j.h"
+#include "threads.hpp"
+
+namespace rnn4j {
+namespace small {
+
+using namespace rnn4j::cell;
+using namespace rnn4j::simd;
+
+namespace {
+
+enum Kind { K_RNN, K_LSTM, K_GRU };
+
+// out[j*16 + i] = W[i, :] . X[j, :] for RW rows of W (row stride K) and NR rows of X.
+template <int NR, int RW>
+RNN4J_INLINE void dots_rw(const float *Wr, int K, const float *X, int ldx, float *out) {
+    V acc[RW][NR];
+    for (int i = 0; i < RW; ++i)
+        for (int j = 0; j < NR; ++j) acc[i][j] = V{};
+    auto body = [&](auto L, int k) __attribute__((always_inline)) {
+        V x[NR];
+        for (int j = 0; j < NR; ++j) x[j] = L.ld(X + (long)j * ldx + k);
+        for (int i = 0; i < RW; ++i) {
+            const V w = L.ld(Wr + (long)i * K + k);
+            for (int j = 0; j < NR; ++j) acc[i][j] += w * x[j];
+        }
+    };
+    for_lanes(K, body);
+    for (int i = 0; i < RW; ++i)
+        for (int j = 0; j < NR; ++j) out[j * W + i] = hsum(acc[i][j]);
+}
+
+// out[j*16 + r] = W[r, :] . X[j, :] for r < nrows (<= 16) and j < NR.
+template <int NR>
+RNN4J_INLINE void dots(const float *Wrows, int K, int nrows, const float *X, int ldx, float *out) {
+    constexpr int RW = NR == 1 ? 4 : NR == 2 ? 2 : 1;
+    int r = 0;
+    for (; r + RW <= nrows; r += RW) dots_rw<NR, RW>(Wrows + (long)r * K, K, X, ldx, out + r);
+    for (; r < nrows; ++r) dots_rw<NR, 1>(Wrows + (long)r * K, K, X, ldx, out + r);
+}
+
+RNN4J_INLINE void dots_n(int n, const float *Wrows, int K, int nrows, const float *X, int ldx, float *out) {
+    switch (n) {
+        case 1: dots<1>(Wrows, K, nrows, X, ldx, out); break;
+        case 2: dots<2>(Wrows, K, nrows, X, ldx, out); break;
+        case 3: dots<3>(Wrows, K, nrows, X, ldx, out); break;
+        default: dots<4>(Wrows, K, nrows, X, ldx, out); break;
+    }
+}
+
+// One block of up to 16 hidden units [ub, ub + lanes) of one step: gate products, cell update.
+template <Kind KD, class L>
+RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const float *src, float *dst) {
+    constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
+    const int H = f.H, GH = G * H;
+    const int cnt = lanes.cnt_or_16();
+    alignas(64) float gb[G][MAX_N * W];
+    for (int q = 0; q < G; ++q) dots_n(n, f.w_hh + ((long)q * H + ub) * H, H, cnt, src, H, gb[q]);
+    const float *bi = f.b_ih, *bh = f.b_hh;
+    for (int j = 0; j < n; ++j) {
+        float *pre = f.pre + (o + j) * GH;
+        float *y = f.y + (o + j) * f.ldy;
+        const V hp = lanes.ld(src + (long)j * H + ub);
+        if (f.training) lanes.st(f.hprev + (o + j) * H + ub, hp);
+        auto bsum = [&](int q) __attribute__((always_inline)) {
+            return bi ? lanes.ld(bi + q * H + ub) + lanes.ld(bh + q * H + ub) : V{};
+        };
+        if constexpr (KD == K_RNN) {
+            const V a = (lanes.ld(pre + ub) + lanes.ld(gb[0] + j * W)) + bsum(0);
+            const V h = rnn_fwd(a, f.cell == RNN4J_RNN_RELU);
+            lanes.st(dst + (long)j * H + ub, h);
+            lanes.st(y + ub, h);
+            if (f.training) lanes.st(pre + ub, h);
+        } else if constexpr (KD == K_LSTM) {
+            float *C = f.C + (long)j * H + ub;
+            const V cp = lanes.ld(C);
+            const V ai = (lanes.ld(pre + ub) + lanes.ld(gb[0] + j * W)) + bsum(0);
+            const V af = (lanes.ld(pre + H + ub) + lanes.ld(gb[1] + j * W)) + bsum(1);
+            const V ag = (lanes.ld(pre + 2 * H + ub) + lanes.ld(gb[2] + j * W)) + bsum(2);
+            const V ao = (lanes.ld(pre + 3 * H + ub) + lanes.ld(gb[3] + j * W)) + bsum(3);
+            const LstmFwd<V> r = lstm_fwd(ai, af, ag, ao, cp);
+            lanes.st(C, r.c);
+            lanes.st(dst + (long)j * H + ub, r.m);
+            lanes.st(y + ub, r.m);
+            if (f.training) {
+                lanes.st(f.cprev + (o + j) * H + ub, cp);
+                lanes.st(pre + ub, r.i);
+                lanes.st(pre + H + ub, r.f);
+                lanes.st(pre + 2 * H + ub, r.g);
+                lanes.st(pre + 3 * H + ub, r.o);
+                lanes.st(f.tc + (o + j) * H + ub, r.tc);
+            }
+        } else {
+            const V ar = (lanes.ld(pre + ub) + lanes.ld(gb[0] + j * W)) + bsum(0);
+            const V az = (lanes.ld(pre + H + ub) + lanes.ld(gb[1] + j * W)) + bsum(1);
+            const V xn = bi ? lanes.ld(pre + 2 * H + ub) + lanes.ld(bi + 2 * H + ub) : lanes.ld(pre + 2 * H + ub);
+            const V hn = bi ? lanes.ld(gb[2] + j * W) + lanes.ld(bh + 2 * H + ub) : lanes.ld(gb[2] + j * W);
+            const GruFwd<V> r = gru_fwd(ar, az, xn, hn, hp);
+            lanes.st(dst + (long)j * H + ub, r.h);
+            lanes.st(y + ub, r.h);
+            if (f.training) {
+                lanes.st(pre + ub, r.r);
+                lanes.st(pre + H + ub, r.z);
+                lanes.st(pre + 2 * H + ub, r.n);
+                lanes.st(f.ghn + (o + j) * H + ub, hn);
+            }
+        }
+    }
+}
+
+struct FullL : Full {
+    RNN4J_INLINE int cnt_or_16() const { return W; }
+};
+struct PartL : Part {
+    RNN4J_INLINE int cnt_or_16() const { return cnt; }
+};
+
+// The input projection of the (at most 4) rows for this thread's units.
+template <Kind KD>
+RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
+    constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
+    const int H = f.H, GH = G * H;
+    alignas(64) float tmp[MAX_N * W];
+    for (int b = b0; b < b1; ++b) {
+        const int ub = b * W, cnt = H - ub < W ? H - ub : W;
+        for (int q = 0; q < G; ++q) {
+            dots_n(R, f.w_ih + ((long)q * H + ub) * f.Ik, f.Ik, cnt, f.x, f.Ik, tmp);
+            for (int j = 0; j < R; ++j) std::memcpy(f.pre + (long)j * GH + q * H + ub, tmp + j * W, sizeof(float) * cnt);
+        }
+    }
+}
+
+template <Kind KD>
+RNN4J_INLINE void thread_loop_t(const Fwd &f, threads::SpinBarrier &bar, int tid, int nth) {
+    const int H = f.H;
+    const int nb = (H + W - 1) / W;  // blocks of 16 units
+    const int b0 = (int)((long)nb * tid / nth), b1 = (int)((long)nb * (tid + 1) / nth);
+    if (f.project) project_rows<KD>(f, f.off[f.Teff], b0, b1);
+    const float *src = f.S;
+    float *dst = f.S2;
+    for (int s = 0; s < f.Teff; ++s) {
+        const int t = f.dir == 0 ? s : f.Teff - 1 - s;
+        const int n = f.nt[t];
+        const int64_t o = f.off[t];
+        for (int b = b0; b < b1; ++b) {
+            const int ub = b * W;
+            if (ub + W <= H)
+                block<KD>(f, FullL{}, ub, n, o, src, dst);
+            else
+                block<KD>(f, PartL{{H - ub}}, ub, n, o, src, dst);
+        }
+        if (nth > 1) bar.wait();  // every unit of h_t written before anyone reads it
+        float *tmp = const_cast<float *>(src);
+        src = dst;
+        dst = tmp;
+    }
+}
+
+RNN4J_CLONES void thread_loop(const Fwd &f, threads::SpinBarrier &bar, int tid, int nth) {
+    if (f.cell == RNN4J_LSTM)
+        thread_loop_t<K_LSTM>(f, bar, tid, nth);
+    else if (f.cell == RNN4J_GRU)
+        thread_loop_t<K_GRU>(f, bar, tid, nth);
+    else
+        thread_loop_t<K_RNN>(f, bar, tid, nth);
+}
+
+}  // namespace
+
+bool applies(int /*cell*/, int N, int P) { return N <= MAX_N && P == 0; }
+
+void forward(const Fwd &f) {
+    const int G = f.cell == RNN4J_LSTM ? 4 : f.cell == RNN4J_GRU ? 3 : 1;
+    // Not-yet-live rows (reverse direction) must read h0 from whichever buffer is current.
+    std::memcpy(f.S2, f.S, sizeof(float) * f.N * f.H);
+    // Two threads only where W_hh is big enough for the split to beat a barrier per step.
+    const int want = (long)G * f.H * f.H >= 64 * 1024 ? 2 : 1;
+    threads::SpinBarrier bar(want);
+    auto job = [&](int tid, int nth) {
+        if (nth < want) {  // the pool ran us alone: no partner at the barrier
+            threads::SpinBarrier solo(1);
+            thread_loop(f, solo, tid, nth);
+        } else {
+            thread_loop(f, bar, tid, nth);
+        }
+    };
+    threads::run(want, job);
+    // Final states: each row's h after its last processed step is in its output row there.
+    for (int j = 0; j < f.N; ++j) {
+        const int t = f.dir == 0 ? f.lens[j] - 1 : 0;
+        std::memcpy(f.S + (long)j * f.H, f.y + ((long)f.off[t] + j) * f.ldy, sizeof(float) * f.H);
+    }
+}
+
+}  // namespace small
+}  // namespace rnn4j

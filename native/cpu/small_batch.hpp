@@ -1,0 +1,43 @@
+// The small-batch forward path (N <= 4, no projection): per step the recurrent product is a
+// matrix-vector product, where an sgemm call costs more in overhead than in arithmetic and W_hh
+// is streamed from memory each step. Here one fused kernel per step computes, for a block of 16
+// hidden units, the G gate rows of h W_hh^T (dot products of W_hh rows with the <= 4 state rows)
+// and immediately the cell update for those units. The hidden units are split across up to two
+// persistent threads (threads.hpp), so each thread streams only its slice of W_hh, which stays
+// in its cache from step to step where it fits; the threads meet at one spin barrier per step.
+// The arithmetic of every unit is independent of the thread count (bitwise reproducible).
+#pragma once
+
+#include <cstdint>
+
+namespace rnn4j {
+namespace small {
+
+constexpr int MAX_N = 4;
+
+struct Fwd {
+    int cell = 0;         // rnn4j_cell
+    int H = 0, Ik = 0;    // hidden size (= output size: no projection) and input size
+    int N = 0, Teff = 0;  // batch (<= MAX_N) and steps with any live row
+    int dir = 0;          // 0 forward in time, 1 reverse
+    bool training = false;
+    const int32_t *nt = nullptr, *off = nullptr, *lens = nullptr;  // packed layout
+    const float *w_ih = nullptr, *w_hh = nullptr, *b_ih = nullptr, *b_hh = nullptr;
+    const float *x = nullptr;  // layer input [R, Ik]; only read when project
+    bool project = false;      // compute the input projection here (tiny R), else pre holds it
+    float *pre = nullptr;      // [R, G*H] input projection; training: post-activation gates out
+    float *S = nullptr;        // [N, H] state, initialised from h0; final states out
+    float *S2 = nullptr;       // [N, H] scratch (the state is double-buffered across steps)
+    float *C = nullptr;        // LSTM [N, H] cell state, in and out
+    float *y = nullptr;        // output rows of this direction (row stride ldy)
+    int ldy = 0;
+    float *hprev = nullptr, *cprev = nullptr, *tc = nullptr, *ghn = nullptr;  // training saves
+};
+
+// Whether the small path handles this layer (and is worth it).
+bool applies(int cell, int N, int P);
+
+void forward(const Fwd &f);
+
+}  // namespace small
+}  // namespace rnn4j

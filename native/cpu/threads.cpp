@@ -1,0 +1,133 @@
+// The thread pool (see threads.hpp).
+#include "threads.hpp"
+
+#include <sched.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <cblas.h>
+
+namespace rnn4j {
+namespace threads {
+
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+std::atomic<int> g_count{0};  // 0 = not yet initialised from OpenBLAS
+
+struct Pool {
+    std::mutex m;
+    std::condition_variable cv;
+    std::vector<std::thread> workers;  // worker w runs tid w + 1
+    // The current job, published under m with seq incremented.
+    std::atomic<uint64_t> seq{0};
+    JobFn fn = nullptr;
+    void *ctx = nullptr;
+    int n = 1;
+    std::atomic<int> pending{0};
+    std::atomic_flag busy = ATOMIC_FLAG_INIT;
+
+    void worker(int tid, uint64_t seen) {  // seen: the last job published before it started
+        for (;;) {
+            // Spin a little (a job usually follows another closely), then sleep.
+            uint64_t s = seq.load(std::memory_order_acquire);
+            for (int i = 0; s == seen && i < 20000; ++i) {
+                cpu_relax();
+                s = seq.load(std::memory_order_acquire);
+            }
+            if (s == seen) {
+                std::unique_lock<std::mutex> lock(m);
+                cv.wait(lock, [&] { return seq.load(std::memory_order_acquire) != seen; });
+                s = seq.load(std::memory_order_acquire);
+            }
+            seen = s;
+            // Every worker acknowledges every job (so none can lag into the next one's setup).
+            if (tid < n) fn(ctx, tid, n);
+            pending.fetch_sub(1, std::memory_order_acq_rel);
+        }
+    }
+
+    void ensure(int nthreads) {  // called with busy held
+        while ((int)workers.size() < nthreads - 1) {
+            const int tid = (int)workers.size() + 1;
+            const uint64_t now = seq.load(std::memory_order_acquire);
+            workers.emplace_back([this, tid, now] { worker(tid, now); });
+            workers.back().detach();  // lives as long as the process
+        }
+    }
+};
+
+Pool &pool() {
+    static Pool *p = new Pool;  // never destroyed: detached workers may still reference it at exit
+    return *p;
+}
+
+}  // namespace
+
+int count() {
+    int c = g_count.load(std::memory_order_relaxed);
+    if (c == 0) {
+        c = openblas_get_num_threads();
+        if (c < 1) c = 1;
+        g_count.store(c, std::memory_order_relaxed);
+    }
+    return c;
+}
+
+void set_count(int n) { g_count.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
+
+void run(int want, JobFn fn, void *ctx) {
+    int n = want < count() ? want : count();
+    Pool &p = pool();
+    if (n <= 1 || p.busy.test_and_set(std::memory_order_acquire)) {
+        fn(ctx, 0, 1);
+        return;
+    }
+    try {
+        p.ensure(n);
+    } catch (...) {  // could not start a thread: run alone
+        p.busy.clear(std::memory_order_release);
+        fn(ctx, 0, 1);
+        return;
+    }
+    {
+        std::lock_guard<std::mutex> lock(p.m);
+        p.fn = fn;
+        p.ctx = ctx;
+        p.n = n;
+        p.pending.store((int)p.workers.size(), std::memory_order_relaxed);
+        p.seq.fetch_add(1, std::memory_order_release);
+    }
+    p.cv.notify_all();
+    fn(ctx, 0, n);
+    for (int i = 0; p.pending.load(std::memory_order_acquire) != 0; ++i) {
+        if (i < 4000) cpu_relax();
+        else sched_yield();
+    }
+    p.busy.clear(std::memory_order_release);
+}
+
+void SpinBarrier::wait() {
+    const int ph = phase_.load(std::memory_order_acquire);
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+        arrived_.store(0, std::memory_order_relaxed);
+        phase_.store(ph + 1, std::memory_order_release);
+        return;
+    }
+    for (int i = 0; phase_.load(std::memory_order_acquire) == ph; ++i) {
+        if (i < 4000) cpu_relax();
+        else sched_yield();
+    }
+}
+
+}  // namespace threads
+}  // namespace rnn4j

@@ -1,0 +1,536 @@
+// The driver level of the CUDA backend (see driver.cuh).
+//
+// Per layer and direction, forward: one GEMM for the input projection of all R packed rows, then
+// per step ONE fused kernel (recurrent product for all gates + cell math), or, for small batches,
+// ONE persistent cooperative kernel for all steps of both directions. The reverse direction runs
+// on a second stream. Backward: per step one pointwise kernel (gate gradients) and one GEMM
+// (dh_{t-1} = dG_t W_hh), then dX and the weight gradients as large GEMMs over all R rows.
+#include "driver.cuh"
+
+#include <climits>
+#include <cstddef>
+#include <cstring>
+
+#include "common.cuh"
+#include "gemm.cuh"
+#include "kernels.cuh"
+
+namespace rnn4j {
+namespace cuda {
+
+namespace {
+
+constexpr int64_t ALIGN = 256;
+
+struct Alloc {
+    int64_t cur = 0;
+    int64_t take(int64_t elems, int64_t elem_bytes) {
+        int64_t bytes;
+        if (__builtin_mul_overflow(elems, elem_bytes, &bytes) || bytes > (INT64_MAX >> 2))
+            throw ArgumentError("workspace size overflows int64");
+        const int64_t at = cur;
+        bytes = (bytes + ALIGN - 1) & ~(ALIGN - 1);
+        if (__builtin_add_overflow(cur, bytes, &cur)) throw ArgumentError("workspace size overflows int64");
+        return at;
+    }
+};
+
+int64_t mul(int64_t a, int64_t b) {
+    int64_t r;
+    if (__builtin_mul_overflow(a, b, &r)) throw ArgumentError("workspace size overflows int64");
+    return r;
+}
+
+// Typed views of one device workspace.
+struct DWs {
+    char *base;
+    const CudaLayout &l;
+    const Dims &d;
+    float *f(int64_t at) const { return at < 0 ? nullptr : reinterpret_cast<float *>(base + at); }
+    int32_t *i(int64_t at) const { return reinterpret_cast<int32_t *>(base + at); }
+    float *ld(int k, int dir, int64_t o) const {
+        return o < 0 ? nullptr
+                     : reinterpret_cast<float *>(base + l.train_base + (int64_t)(k * d.D + dir) * l.ld_stride + o);
+    }
+    float *ybuf(int k, bool training) const {
+        return reinterpret_cast<float *>(base + l.Y0 + (training ? k : k % 2) * l.ystride);
+    }
+};
+
+HostPlan &thread_plan() {
+    thread_local HostPlan plan;
+    return plan;
+}
+
+void bind_plan(HostPlan &p, const CudaLayout &l) {
+    const size_t n = (size_t)((l.ints_end - l.ints) / 4);
+    if (p.ints.size() < n) p.ints.resize(n);
+    int32_t *b = p.ints.data();
+    p.perm = b + (l.perm - l.ints) / 4;
+    p.lens = b + (l.lens - l.ints) / 4;
+    p.nt = b + (l.nt - l.ints) / 4;
+    p.off = b + (l.off - l.ints) / 4;
+    p.rowsrc = b + (l.rowsrc - l.ints) / 4;
+}
+
+inline int64_t user_row(bool bf, int T, int N, int t, int b) { return bf ? (int64_t)b * T + t : (int64_t)t * N + b; }
+
+// Sorts the batch by length (descending, stable; counting sort) and fills perm, lens, n_t, off
+// and rowsrc, as the CPU driver does. Returns R.
+int32_t make_plan(HostPlan &p, bool bf, int T, int N, const int32_t *lengths) {
+    int32_t *perm = p.perm, *lens = p.lens, *nt = p.nt, *off = p.off;
+    if (!lengths) {
+        for (int j = 0; j < N; ++j) perm[j] = j, lens[j] = T;
+    } else {
+        for (int v = 0; v < T; ++v) nt[v] = 0;
+        for (int b = 0; b < N; ++b) nt[lengths[b] - 1]++;
+        int32_t acc = 0;
+        for (int v = T - 1; v >= 0; --v) off[v] = acc, acc += nt[v];
+        for (int b = 0; b < N; ++b) {
+            const int j = off[lengths[b] - 1]++;
+            perm[j] = b;
+            lens[j] = lengths[b];
+        }
+    }
+    int j = N;
+    for (int t = 0; t < T; ++t) {
+        while (j > 0 && lens[j - 1] <= t) --j;
+        nt[t] = j;
+    }
+    off[0] = 0;
+    for (int t = 0; t < T; ++t) off[t + 1] = off[t] + nt[t];
+    for (int t = 0; t < T; ++t)
+        for (int r = 0; r < nt[t]; ++r) p.rowsrc[off[t] + r] = (int32_t)user_row(bf, T, N, t, perm[r]);
+    return off[T];
+}
+
+struct Wts {
+    const float *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;
+    Wts(const Dims &d, const float *params, int k, int dir) {
+        const ParamOffsets p = param_offsets(d, k, dir);
+        w_ih = params + p.w_ih;
+        w_hh = params + p.w_hh;
+        b_ih = p.b_ih >= 0 ? params + p.b_ih : nullptr;
+        b_hh = p.b_hh >= 0 ? params + p.b_hh : nullptr;
+        w_hr = p.w_hr >= 0 ? params + p.w_hr : nullptr;
+    }
+};
+
+void write_state(char *base, const CudaLayout &l, int32_t state, cudaStream_t s) {
+    // Pageable host -> device: staged before the call returns, so a local is fine.
+    RNN4J_CUDA_TRY(cudaMemcpyAsync(base + l.hdr + offsetof(CudaWsHeader, state), &state, sizeof state,
+                                   cudaMemcpyHostToDevice, s));
+}
+
+// Forks the second stream off s when D == 2 (and joins it back in the destructor's absence: the
+// caller calls done()).
+struct Streams {
+    cudaStream_t st[2];
+    bool forked = false;
+    Streams(cudaStream_t s, int D) {
+        st[0] = s;
+        st[1] = D == 2 ? aux_stream() : s;
+        if (D == 2) {
+            fork(s, st[1]);
+            forked = true;
+        }
+    }
+    void done() {
+        if (forked) join(st[0], st[1]);
+        forked = false;
+    }
+};
+
+// One layer forward, both directions. in: packed [R, Ik]; out: packed [R, D*Ho].
+void layer_forward(const DWs &w, const HostPlan &plan, int k, bool training, const float *params, const float *in,
+                   float *out, const float *h0, const float *c0, float *hN, float *cN, int N, int Teff, int R,
+                   int flags, cudaStream_t s) {
+    const Dims &d = w.d;
+    const CudaLayout &l = w.l;
+    const int Ik = d.Ik(k), GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
+    const bool tf32 = flags & RNN4J_CUDA_TF32;
+    const int32_t *dperm = w.i(l.perm), *dlens = w.i(l.lens);
+    Streams ss(s, d.D);
+
+    StepIO base[2];
+    for (int dir = 0; dir < d.D; ++dir) {
+        cudaStream_t st = ss.st[dir];
+        const Wts p(d, params, k, dir);
+        const int64_t ldk = (int64_t)(k * d.D + dir);
+        float *pre = training ? w.ld(k, dir, l.o_gates) : w.f(l.proj[dir]);
+        gemm_nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH, tf32, st);
+        float *S0 = w.f(l.S[dir][0]), *S1 = w.f(l.S[dir][1]);
+        // Both ping-pong buffers start as h0: a reverse-direction row that becomes live at step s
+        // reads buffer s % 2 untouched until then.
+        gather_state(N, Ho, dperm, h0 ? h0 + ldk * N * Ho : nullptr, S0, st);
+        RNN4J_CUDA_TRY(cudaMemcpyAsync(S1, S0, sizeof(float) * N * Ho, cudaMemcpyDeviceToDevice, st));
+        if (d.lstm()) gather_state(N, H, dperm, c0 ? c0 + ldk * N * H : nullptr, w.f(l.C[dir]), st);
+
+        StepIO &io = base[dir];
+        io.H = H;
+        io.Ho = Ho;
+        io.GH = GH;
+        io.relu = d.relu();
+        io.training = training;
+        io.W = p.w_hh;
+        io.pre = pre;
+        io.b_ih = p.b_ih;
+        io.b_hh = p.b_hh;
+        io.C = w.f(l.C[dir]);
+        io.y = out + dir * Ho;
+        io.ldy = ldo;
+        if (training) {
+            io.hprev = w.ld(k, dir, l.o_hprev);
+            io.cprev = w.ld(k, dir, l.o_cprev);
+            io.tc = w.ld(k, dir, l.o_tc);
+            io.ghn = w.ld(k, dir, l.o_ghn);
+            io.m = w.ld(k, dir, l.o_m);
+        } else {
+            io.m = w.f(l.M[dir]);
+        }
+    }
+
+    bool done = false;
+    const bool want_persistent = !(flags & RNN4J_CUDA_NO_PERSISTENT) &&
+                                 (N <= 4 || (flags & RNN4J_CUDA_FORCE_PERSISTENT)) &&
+                                 persistent_supported(d.cell, N, H, d.P, d.D);
+    if (want_persistent) {
+        ss.done();  // the persistent kernel runs both directions in one launch on s
+        PersistentArgs a;
+        a.cell = d.cell;
+        a.D = d.D;
+        a.Teff = Teff;
+        a.N = N;
+        a.H = H;
+        a.relu = d.relu();
+        a.training = training;
+        a.nt = w.i(l.nt);
+        a.off = w.i(l.off);
+        for (int dir = 0; dir < d.D; ++dir) {
+            a.base[dir] = base[dir];
+            a.S[dir][0] = w.f(l.S[dir][0]);
+            a.S[dir][1] = w.f(l.S[dir][1]);
+        }
+        done = persistent_forward(a, s);
+        if (!done) ss = Streams(s, d.D);
+    }
+    for (int dir = 0; dir < d.D && !done; ++dir) {
+        cudaStream_t st = ss.st[dir];
+        const Wts p(d, params, k, dir);
+        for (int step = 0; step < Teff; ++step) {
+            const int t = dir == 0 ? step : Teff - 1 - step;
+            const int n = plan.nt[t];
+            const int64_t o = plan.off[t];
+            StepIO io = base[dir];
+            io.S_in = w.f(l.S[dir][step & 1]);
+            io.S_out = w.f(l.S[dir][(step + 1) & 1]);
+            io.pre = base[dir].pre + o * GH;
+            io.y = base[dir].y + o * ldo;
+            if (training) {
+                io.hprev += o * Ho;
+                if (io.cprev) io.cprev += o * H;
+                if (io.tc) io.tc += o * H;
+                if (io.ghn) io.ghn += o * H;
+                if (io.m) io.m += o * H;
+            }
+            if (!d.P) io.m = nullptr;
+            fused_step(d.cell, n, io, st);
+            if (d.P) {  // h = m W_hr^T, into the output rows, then into the state
+                gemm_nt(n, Ho, H, io.m, H, p.w_hr, H, 0.0f, io.y, ldo, tf32, st);
+                copy_rows(n, Ho, io.y, ldo, io.S_out, Ho, st);
+            }
+        }
+    }
+    for (int dir = 0; dir < d.D; ++dir) {
+        cudaStream_t st = done ? s : ss.st[dir];
+        const int64_t ldk = (int64_t)(k * d.D + dir);
+        if (hN)
+            scatter_state(N, Ho, dperm, dlens, dir == 0, Teff & 1, w.f(l.S[dir][0]), w.f(l.S[dir][1]),
+                          hN + ldk * N * Ho, st);
+        if (cN && d.lstm())
+            scatter_state(N, H, dperm, dlens, false, 0, w.f(l.C[dir]), w.f(l.C[dir]), cN + ldk * N * H, st);
+    }
+    ss.done();
+}
+
+}  // namespace
+
+CudaLayout make_cuda_layout(const Dims &d, int32_t T, int32_t N, bool training) {
+    char buf[160];
+    if (T < 1) std::snprintf(buf, sizeof buf, "T = %d must be >= 1", T), throw ArgumentError(buf);
+    if (N < 1) std::snprintf(buf, sizeof buf, "N = %d must be >= 1", N), throw ArgumentError(buf);
+    const int64_t R = (int64_t)T * N;
+    if (R > INT_MAX) {
+        std::snprintf(buf, sizeof buf, "T*N = %d*%d exceeds the int range of the kernels", T, N);
+        throw ArgumentError(buf);
+    }
+    const int64_t F = sizeof(float), Ii = sizeof(int32_t), DHo = (int64_t)d.D * d.Ho;
+    Alloc a;
+    CudaLayout l;
+    l.hdr = a.take(sizeof(CudaWsHeader), 1);
+    // The int arrays are contiguous (one upload, one read-back): 4-byte granularity inside.
+    l.ints = a.cur;
+    l.perm = l.ints;
+    l.lens = l.perm + Ii * N;
+    l.nt = l.lens + Ii * N;
+    l.off = l.nt + Ii * T;
+    l.rowsrc = l.off + Ii * (T + 1);
+    l.ints_end = l.rowsrc + Ii * R;
+    a.take(l.ints_end - l.ints, 1);
+    for (int x = 0; x < 2; ++x) {
+        l.S[x][0] = l.S[x][1] = l.C[x] = l.M[x] = l.proj[x] = l.dS[x] = l.dC[x] = l.dM[x] = l.dY[x] = -1;
+    }
+    for (int x = 0; x < d.D; ++x) {
+        l.S[x][0] = a.take((int64_t)N * d.Ho, F);
+        l.S[x][1] = a.take((int64_t)N * d.Ho, F);
+        if (d.lstm()) l.C[x] = a.take((int64_t)N * d.H, F);
+        if (d.P && !training) l.M[x] = a.take((int64_t)N * d.H, F);
+    }
+    l.X0 = a.take(mul(R, d.I), F);
+    const int nY = training ? d.L : (d.L > 1 ? 2 : 1);
+    l.ystride = (mul(mul(R, DHo), F) + ALIGN - 1) & ~(ALIGN - 1);
+    l.Y0 = a.take(mul(l.ystride / F, nY), F);
+    l.o_gates = l.o_hprev = l.o_cprev = l.o_tc = l.o_m = l.o_ghn = l.o_dgi = l.o_dgh = l.o_dhs = -1;
+    l.train_base = l.ld_stride = 0;
+    if (!training) {
+        for (int x = 0; x < d.D; ++x) l.proj[x] = a.take(mul(R, d.GH), F);
+    } else {
+        for (int x = 0; x < d.D; ++x) {
+            l.dS[x] = a.take((int64_t)N * d.Ho, F);
+            if (d.lstm()) l.dC[x] = a.take((int64_t)N * d.H, F);
+            if (d.P) l.dM[x] = a.take((int64_t)N * d.H, F);
+        }
+        const int64_t dyw = DHo > d.I ? DHo : d.I;
+        for (int x = 0; x < 2; ++x) l.dY[x] = a.take(mul(R, dyw), F);
+        Alloc b;
+        const int64_t RGH = mul(R, d.GH), RH = mul(R, d.H), RHo = mul(R, d.Ho);
+        l.o_gates = b.take(RGH, F);
+        l.o_hprev = b.take(RHo, F);
+        if (d.lstm()) {
+            l.o_cprev = b.take(RH, F);
+            l.o_tc = b.take(RH, F);
+        }
+        if (d.P) {
+            l.o_m = b.take(RH, F);
+            l.o_dhs = b.take(RHo, F);
+        }
+        if (d.gru()) {
+            l.o_ghn = b.take(RH, F);
+            l.o_dgh = b.take(RGH, F);
+        }
+        l.o_dgi = b.take(RGH, F);
+        l.ld_stride = b.cur;
+        l.train_base = a.take(mul(b.cur, (int64_t)d.L * d.D), 1);
+    }
+    l.total = a.cur + ALIGN;
+    return l;
+}
+
+void cuda_forward(const Dims &d, const rnn4j_desc &desc, int T, int N, const int32_t *lengths, bool training,
+                  const float *params, const float *x, const float *h0, const float *c0, float *y, float *hN,
+                  float *cN, char *base, const CudaLayout &l, int flags, cudaStream_t s) {
+    const DWs w{base, l, d};
+    HostPlan &plan = thread_plan();
+    bind_plan(plan, l);
+    const int R = make_plan(plan, d.bf, T, N, lengths);
+    const int Teff = plan.lens[0];
+    const bool identity = !d.bf && R == T * N;
+
+    CudaWsHeader h{};
+    h.magic = CUDA_WS_MAGIC;
+    h.state = WS_NONE;  // until this call's work completes
+    h.T = T;
+    h.N = N;
+    h.R = R;
+    h.Teff = Teff;
+    h.identity = identity;
+    h.flags = flags;
+    h.desc = desc;
+    h.bytes = l.total;
+    RNN4J_CUDA_TRY(cudaMemcpyAsync(base + l.hdr, &h, sizeof h, cudaMemcpyHostToDevice, s));
+    RNN4J_CUDA_TRY(cudaMemcpyAsync(base + l.ints, plan.ints.data(), l.ints_end - l.ints, cudaMemcpyHostToDevice, s));
+
+    const float *in = x;
+    if (training || !identity) {
+        float *X0 = w.f(l.X0);
+        if (identity)
+            RNN4J_CUDA_TRY(cudaMemcpyAsync(X0, x, sizeof(float) * (int64_t)R * d.I, cudaMemcpyDeviceToDevice, s));
+        else
+            pack_rows(R, d.I, w.i(l.rowsrc), x, X0, s);
+        in = X0;
+    }
+    for (int k = 0; k < d.L; ++k) {
+        const bool last = k == d.L - 1;
+        float *out = last && identity ? y : w.ybuf(k, training);
+        layer_forward(w, plan, k, training, params, in, out, h0, c0, hN, cN, N, Teff, R, flags, s);
+        in = out;
+    }
+    if (!identity) unpack_rows(R, (int64_t)T * N, d.D * d.Ho, w.i(l.rowsrc), in, y, s);
+    write_state(base, l, training ? WS_TRAIN_FWD : WS_INFER, s);
+}
+
+CudaWsHeader read_header(const rnn4j_desc *desc, const Dims &d, char *base, int64_t bytes, int min_state,
+                         const char *missing, cudaStream_t s, CudaLayout &l, HostPlan &plan) {
+    if (bytes < (int64_t)sizeof(CudaWsHeader) + ALIGN) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "workspace_bytes = %lld is too small to hold a recorded forward",
+                      (long long)bytes);
+        throw ArgumentError(buf);
+    }
+    CudaWsHeader h;
+    RNN4J_CUDA_TRY(cudaMemcpyAsync(&h, base, sizeof h, cudaMemcpyDeviceToHost, s));
+    RNN4J_CUDA_TRY(cudaStreamSynchronize(s));
+    if (h.magic != CUDA_WS_MAGIC || h.state < WS_INFER)
+        throw StateError(std::string("no training forward has been run on this workspace (") + missing + ")");
+    if (h.state == WS_INFER)
+        throw StateError(std::string("the last forward on this workspace was an inference forward (training = 0); ") +
+                         missing);
+    if (h.state < min_state)
+        throw StateError("rnn4j_cuda_backward_weights needs rnn4j_cuda_backward_data first on this workspace");
+    const rnn4j_desc &a = h.desc, &b = *desc;
+    if (a.cell != b.cell || a.input_size != b.input_size || a.hidden_size != b.hidden_size ||
+        a.proj_size != b.proj_size || a.num_layers != b.num_layers || a.bidirectional != b.bidirectional ||
+        a.bias != b.bias || a.batch_first != b.batch_first)
+        throw ArgumentError("desc differs from the one of the training forward on this workspace");
+    l = make_cuda_layout(d, h.T, h.N, true);
+    if (bytes < l.total) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "workspace_bytes = %lld is too small: the recorded forward needs %lld bytes",
+                      (long long)bytes, (long long)l.total);
+        throw ArgumentError(buf);
+    }
+    bind_plan(plan, l);
+    RNN4J_CUDA_TRY(cudaMemcpyAsync(plan.ints.data(), base + l.ints, l.ints_end - l.ints, cudaMemcpyDeviceToHost, s));
+    RNN4J_CUDA_TRY(cudaStreamSynchronize(s));
+    return h;
+}
+
+HostPlan &backward_plan() { return thread_plan(); }
+
+void cuda_backward_data(const Dims &d, const CudaWsHeader &h, const HostPlan &plan, const float *params,
+                        const float *dy, const float *dhN, const float *dcN, float *dx, float *dh0, float *dc0,
+                        char *base, const CudaLayout &l, int flags, cudaStream_t s) {
+    const DWs w{base, l, d};
+    const int T = h.T, N = h.N, R = h.R, Teff = h.Teff;
+    const bool identity = h.identity;
+    const bool tf32 = flags & RNN4J_CUDA_TF32;
+    const int GH = d.GH, H = d.H, Ho = d.Ho, DHo = d.D * Ho;
+    const int32_t *dperm = w.i(l.perm), *dlens = w.i(l.lens), *rowsrc = w.i(l.rowsrc);
+    write_state(base, l, WS_TRAIN_FWD, s);
+
+    const float *dY = nullptr;
+    if (dy) {
+        if (identity) {
+            dY = dy;
+        } else {
+            pack_rows(R, DHo, rowsrc, dy, w.f(l.dY[0]), s);
+            dY = w.f(l.dY[0]);
+        }
+    }
+    for (int k = d.L - 1; k >= 0; --k) {
+        const int Ik = d.Ik(k);
+        float *dX = nullptr;
+        if (k > 0)
+            dX = w.f(l.dY[(d.L - k) % 2]);
+        else if (dx)
+            dX = identity ? dx : w.f(l.dY[d.L % 2]);
+        Streams ss(s, d.D);
+        for (int dir = 0; dir < d.D; ++dir) {
+            cudaStream_t st = ss.st[dir];
+            const Wts p(d, params, k, dir);
+            const int64_t ldk = (int64_t)(k * d.D + dir);
+            float *dS = w.f(l.dS[dir]), *dC = w.f(l.dC[dir]), *dM = w.f(l.dM[dir]);
+            const float *gates = w.ld(k, dir, l.o_gates), *hprev = w.ld(k, dir, l.o_hprev);
+            const float *cprev = w.ld(k, dir, l.o_cprev), *tc = w.ld(k, dir, l.o_tc), *ghn = w.ld(k, dir, l.o_ghn);
+            float *dgi = w.ld(k, dir, l.o_dgi), *dhs = w.ld(k, dir, l.o_dhs);
+            float *dgh = d.gru() ? w.ld(k, dir, l.o_dgh) : dgi;
+
+            gather_state(N, Ho, dperm, dhN ? dhN + ldk * N * Ho : nullptr, dS, st);
+            if (d.lstm()) gather_state(N, H, dperm, dcN ? dcN + ldk * N * H : nullptr, dC, st);
+            int np = 0;        // live rows of the previously processed step (fused path)
+            int64_t op = 0;    // its packed row offset
+            for (int step = 0; step < Teff; ++step) {
+                const int t = dir == 0 ? Teff - 1 - step : step;
+                const int n = plan.nt[t];
+                const int64_t o = plan.off[t];
+                BwdIO b;
+                b.H = H;
+                b.Ho = Ho;
+                b.relu = d.relu();
+                b.dy = dY ? dY + o * DHo + dir * Ho : nullptr;
+                b.ldy = DHo;
+                b.dS = dS;
+                b.dC = dC;
+                b.gates = gates + o * GH;
+                if (d.lstm()) {
+                    b.cprev = cprev + o * H;
+                    b.tc = tc + o * H;
+                }
+                if (d.gru()) {
+                    b.hprev = hprev + o * Ho;
+                    b.ghn = ghn + o * H;
+                    b.dgh = dgh + o * GH;
+                }
+                b.dgi = dgi + o * GH;
+                if (!d.P) {
+                    // One fused kernel: dh_t = dG_{t'} W_hh (+ dh*z) and the gate gradients of step t.
+                    bwd_fused_step(d.cell, n, np, b, np ? dgh + op * GH : nullptr, p.w_hh, st);
+                    np = n;
+                    op = o;
+                    continue;
+                }
+                {  // dh of the projected output (kept for dW_hr); dm = dh W_hr
+                    add_rows(n, Ho, b.dy, DHo, dS, dhs + o * Ho, st);
+                    gemm_nn(n, H, Ho, dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H, false, st);
+                    b.dm = dM;
+                }
+                bwd_step(d.cell, n, b, st);
+                // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS). FP32: the recurrence.
+                gemm_nn(n, Ho, GH, dgh + o * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
+            }
+            // Fused path: the carried gradient of the last processed step is dh of the initial state.
+            if (!d.P && np) gemm_nn(np, Ho, GH, dgh + op * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
+            if (dh0) scatter_state(N, Ho, dperm, dlens, false, 0, dS, dS, dh0 + ldk * N * Ho, st);
+            if (dc0 && d.lstm()) scatter_state(N, H, dperm, dlens, false, 0, dC, dC, dc0 + ldk * N * H, st);
+        }
+        ss.done();
+        if (dX)
+            for (int dir = 0; dir < d.D; ++dir) {
+                const Wts p(d, params, k, dir);
+                gemm_nn(R, Ik, GH, w.ld(k, dir, l.o_dgi), GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik, tf32, s);
+            }
+        dY = dX;
+    }
+    if (dx && !identity) unpack_rows(R, (int64_t)T * N, d.I, rowsrc, w.f(l.dY[d.L % 2]), dx, s);
+    write_state(base, l, WS_BWD_DATA, s);
+}
+
+void cuda_backward_weights(const Dims &d, const CudaWsHeader &h, float *grads, char *base, const CudaLayout &l,
+                           int flags, cudaStream_t s) {
+    const DWs w{base, l, d};
+    const int R = h.R, GH = d.GH, H = d.H, Ho = d.Ho;
+    const bool tf32 = flags & RNN4J_CUDA_TF32;
+    for (int k = 0; k < d.L; ++k) {
+        const int Ik = d.Ik(k);
+        const float *X = k == 0 ? w.f(l.X0) : w.ybuf(k - 1, true);
+        Streams ss(s, d.D);  // the two directions own disjoint gradient blocks
+        for (int dir = 0; dir < d.D; ++dir) {
+            cudaStream_t st = ss.st[dir];
+            const ParamOffsets p = param_offsets(d, k, dir);
+            const float *dgi = w.ld(k, dir, l.o_dgi);
+            const float *dgh = d.gru() ? w.ld(k, dir, l.o_dgh) : dgi;
+            gemm_tn_acc(GH, Ik, R, dgi, GH, X, Ik, grads + p.w_ih, Ik, tf32, st);
+            gemm_tn_acc(GH, Ho, R, dgh, GH, w.ld(k, dir, l.o_hprev), Ho, grads + p.w_hh, Ho, tf32, st);
+            if (d.bias) {
+                colsum_acc(R, GH, dgi, grads + p.b_ih, st);
+                colsum_acc(R, GH, dgh, grads + p.b_hh, st);
+            }
+            if (d.P)
+                gemm_tn_acc(d.P, H, R, w.ld(k, dir, l.o_dhs), Ho, w.ld(k, dir, l.o_m), H, grads + p.w_hr, H, tf32, st);
+        }
+        ss.done();
+    }
+}
+
+}  // namespace cuda
+}  // namespace rnn4j
