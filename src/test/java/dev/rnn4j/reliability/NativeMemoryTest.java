@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  *       count of live native bytes returns exactly to where it was, and the process's resident
  *       memory (VmRSS from /proc/self/status) stays within 5 MB of its value after warm-up.
  *       The cycles run in a child JVM with a fixed, pre-touched heap, the C1 compiler only and one
- *       malloc arena, after 4000 warm-up cycles, so that JVM growth cannot pass for a leak. {@value #CI_CYCLES} cycles in CI; {@code -Drnn4j.soak.cycles=100000} (scripts/soak.sh) for
+ *       malloc arena, after 2000 warm-up cycles, so that JVM growth cannot pass for a leak. {@value #CI_CYCLES} cycles in CI; {@code -Drnn4j.soak.cycles=100000} (scripts/soak.sh) for
  *       the long run.
  *   <li>Objects dropped without close(): JavaCPP's deallocator (the safety net) frees them once
  *       they are unreachable and collected.
@@ -119,7 +119,7 @@ class NativeMemoryTest {
     /** The child process of {@link #createRunCloseCyclesKeepResidentMemoryFlat}: args = cycles. */
     public static void main(String[] args) throws InterruptedException {
         int cycles = Integer.parseInt(args[0]);
-        int warmup = Math.max(4000, cycles / 5); // JIT code and malloc arenas settle within ~4000 cycles
+        int warmup = Math.max(2000, cycles / 5); // flat after ~1000 cycles with C1 and one arena
         long start = System.nanoTime();
         long nativeBefore = Pointer.totalBytes();
         for (int i = 0; i < warmup; i++) cycle(i);
