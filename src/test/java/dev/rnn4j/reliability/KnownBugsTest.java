@@ -40,6 +40,20 @@ class KnownBugsTest {
     }
 
     /**
+     * Bug 1b (after main's ParameterLayout.totalFloats): the pre-check multiplies in long and can
+     * overflow it, so LSTM(I = H = Integer.MAX_VALUE, bidirectional) builds, with parameterCount 0
+     * and negative row counts (weight_ih_l0[-4, 2147483647]); Rnn.create then succeeds on JAVA.
+     */
+    @Test
+    void specWhoseParameterCountOverflowsALongIsRejected() {
+        for (RnnSpec.Builder b : new RnnSpec.Builder[] {
+            RnnSpec.builder(CellType.LSTM, Integer.MAX_VALUE, Integer.MAX_VALUE).bidirectional(true),
+            RnnSpec.builder(CellType.GRU, Integer.MAX_VALUE, Integer.MAX_VALUE).layers(3)}) {
+            assertThrows(IllegalArgumentException.class, b::build, "a spec with more than 2^63 parameters");
+        }
+    }
+
+    /**
      * Bug 2: direct buffers that share memory are not detected (Rnn.sameMemory compares arrays and
      * identity only), and the CPU kernels then compute a wrong dx silently: with I == D*Ho,
      * {@code backward(dy, .., dx = dy.duplicate())} overwrites dy with the forward direction's dx
