@@ -9,6 +9,8 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #define RNN4J_CLONES  // sanitizer builds test the generic code only: one clone compiles 3x faster
+#elif defined(__clang__) && __clang_major__ < 15
+#define RNN4J_CLONES  // clang < 15 emits the first clone as the only body (SIGILL without AVX-512)
 #else
 #define RNN4J_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #endif

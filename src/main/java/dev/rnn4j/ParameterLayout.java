@@ -159,13 +159,10 @@ public final class ParameterLayout {
      */
     private static double totalFloats(RnnSpec spec) {
         double gh = (double) spec.gates() * spec.hiddenSize();
-        double total = 0;
-        for (int k = 0; k < spec.layers(); k++) {
-            double inputK = k == 0 ? spec.inputSize() : (double) spec.directions() * spec.outputSize();
-            total += spec.directions() * (gh * inputK + gh * spec.outputSize() + (spec.bias() ? 2 * gh : 0)
-                    + (double) spec.projectionSize() * spec.hiddenSize());
-        }
-        return total;
+        double rest = gh * spec.outputSize() + (spec.bias() ? 2 * gh : 0) + (double) spec.projectionSize() * spec.hiddenSize();
+        double first = gh * spec.inputSize() + rest;
+        double above = gh * ((double) spec.directions() * spec.outputSize()) + rest; // every layer k >= 1 alike
+        return spec.directions() * (first + (spec.layers() - 1.0) * above);
     }
 
     private static long add(List<Entry> list, Entry e, long offset, RnnSpec spec) {

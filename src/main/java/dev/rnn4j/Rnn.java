@@ -5,7 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A recurrent network (one {@link RnnSpec}) on one {@link Backend}: its parameters, their
@@ -53,12 +53,14 @@ public final class Rnn implements AutoCloseable {
     private final RnnSpec spec;
     private final Backend backend;
     private final RnnKernel kernel;
-    private final AtomicBoolean busy = new AtomicBoolean();
+    /** The thread inside a method of this Rnn, or null; re-entrant for that thread (see {@link #enter()}). */
+    private final AtomicReference<Thread> owner = new AtomicReference<>();
+    private int depth;
     private volatile boolean closed;
     private boolean finiteCheck;
     private volatile Shapes lastShapes;
     /** The batch of the last training forward, whose activations the kernel holds; null if none. */
-    private Batch trainingBatch;
+    private volatile Batch trainingBatch;
 
     private Rnn(RnnSpec spec, Backend backend) {
         this.spec = spec;
@@ -186,17 +188,20 @@ public final class Rnn implements AutoCloseable {
 
     /**
      * The live parameter buffer, without a copy (a new view; position 0, limit
-     * {@code parameterCount}). Writes change the model. Direct for native backends. Valid until
-     * {@link #close()}.
+     * {@code parameterCount}). Writes change the model. Direct for native backends. After
+     * {@link #close()} it still reads the last values safely (its memory is then released by the
+     * garbage collector, not by {@code close()}).
      */
     public FloatBuffer parameterBuffer() {
         ensureOpen();
+        kernel.shareBuffers();
         return kernel.parameters().duplicate();
     }
 
     /** The live gradient buffer, without a copy; see {@link #parameterBuffer()}. */
     public FloatBuffer gradientBuffer() {
         ensureOpen();
+        kernel.shareBuffers();
         return kernel.gradients().duplicate();
     }
 
@@ -244,15 +249,20 @@ public final class Rnn implements AutoCloseable {
      */
     public ForwardResult forward(Mode mode, Batch batch, float[] x, float[] h0, float[] c0) {
         Objects.requireNonNull(batch, "batch must not be null");
-        Shapes s = shapes(batch);
-        checkArray("x", x, s, Tensor.X, true);
-        checkArray("h0", h0, s, Tensor.H, false);
-        checkArray("c0", c0, s, Tensor.C, false);
-        float[] y = new float[s.y];
-        float[] hN = new float[s.h];
-        float[] cN = spec.cell().hasCellState() ? new float[s.c] : null;
-        forward(mode, batch, wrap(x), wrap(h0), wrap(c0), FloatBuffer.wrap(y), FloatBuffer.wrap(hN), wrap(cN));
-        return new ForwardResult(y, hN, cN);
+        enter();
+        try {
+            Shapes s = shapes(batch);
+            checkArray("x", x, s, Tensor.X, true);
+            checkArray("h0", h0, s, Tensor.H, false);
+            checkArray("c0", c0, s, Tensor.C, false);
+            float[] y = new float[s.y];
+            float[] hN = new float[s.h];
+            float[] cN = spec.cell().hasCellState() ? new float[s.c] : null;
+            forward(mode, batch, wrap(x), wrap(h0), wrap(c0), FloatBuffer.wrap(y), FloatBuffer.wrap(hN), wrap(cN));
+            return new ForwardResult(y, hN, cN);
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -271,17 +281,17 @@ public final class Rnn implements AutoCloseable {
             FloatBuffer hN, FloatBuffer cN) {
         Objects.requireNonNull(mode, "mode must not be null");
         Objects.requireNonNull(batch, "batch must not be null");
-        Shapes s = shapes(batch);
-        checkBuffer("x", x, s, Tensor.X, true);
-        checkBuffer("h0", h0, s, Tensor.H, false);
-        checkCellState("c0", c0);
-        checkBuffer("c0", c0, s, Tensor.C, false);
-        checkOutput("y", y, s, Tensor.Y, true, x, h0, c0, null);
-        checkOutput("hN", hN, s, Tensor.H, false, x, c0, y, null);
-        checkCellState("cN", cN);
-        checkOutput("cN", cN, s, Tensor.C, false, x, h0, y, hN);
-        enter();
+        enter(); // first, so that no other thread can change the state the checks rely on
         try {
+            Shapes s = shapes(batch);
+            checkBuffer("x", x, s, Tensor.X, true);
+            checkBuffer("h0", h0, s, Tensor.H, false);
+            checkCellState("c0", c0);
+            checkBuffer("c0", c0, s, Tensor.C, false);
+            checkOutput("y", y, s, Tensor.Y, true, x, h0, c0, null);
+            checkOutput("hN", hN, s, Tensor.H, false, x, c0, y, null);
+            checkCellState("cN", cN);
+            checkOutput("cN", cN, s, Tensor.C, false, x, h0, y, hN);
             if (finiteCheck) {
                 requireFinite("x", x, s.x);
                 requireFinite("h0", h0, s.h);
@@ -311,15 +321,20 @@ public final class Rnn implements AutoCloseable {
      * @throws IllegalStateException if the last forward was not a training forward
      */
     public BackwardResult backward(float[] dy, float[] dhN, float[] dcN) {
-        Shapes s = shapes(requireTrainingBatch());
-        checkArray("dy", dy, s, Tensor.Y, false);
-        checkArray("dhN", dhN, s, Tensor.H, false);
-        checkArray("dcN", dcN, s, Tensor.C, false);
-        float[] dx = new float[s.x];
-        float[] dh0 = new float[s.h];
-        float[] dc0 = spec.cell().hasCellState() ? new float[s.c] : null;
-        backward(wrap(dy), wrap(dhN), wrap(dcN), FloatBuffer.wrap(dx), FloatBuffer.wrap(dh0), wrap(dc0));
-        return new BackwardResult(dx, dh0, dc0);
+        enter();
+        try {
+            Shapes s = shapes(requireTrainingBatch());
+            checkArray("dy", dy, s, Tensor.Y, false);
+            checkArray("dhN", dhN, s, Tensor.H, false);
+            checkArray("dcN", dcN, s, Tensor.C, false);
+            float[] dx = new float[s.x];
+            float[] dh0 = new float[s.h];
+            float[] dc0 = spec.cell().hasCellState() ? new float[s.c] : null;
+            backward(wrap(dy), wrap(dhN), wrap(dcN), FloatBuffer.wrap(dx), FloatBuffer.wrap(dh0), wrap(dc0));
+            return new BackwardResult(dx, dh0, dc0);
+        } finally {
+            exit();
+        }
     }
 
     /**
@@ -331,24 +346,20 @@ public final class Rnn implements AutoCloseable {
      */
     public void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
             FloatBuffer dc0) {
-        Batch validated = requireTrainingBatch();
-        Shapes s = shapes(validated);
-        checkBuffer("dy", dy, s, Tensor.Y, false);
-        checkBuffer("dhN", dhN, s, Tensor.H, false);
-        checkCellState("dcN", dcN);
-        checkBuffer("dcN", dcN, s, Tensor.C, false);
-        checkOutput("dx", dx, s, Tensor.X, false, dy, dhN, dcN, null);
-        checkOutput("dh0", dh0, s, Tensor.H, false, dy, dhN, dcN, dx);
-        checkCellState("dc0", dc0);
-        checkOutput("dc0", dc0, s, Tensor.C, false, dy, dhN, dcN, dx);
-        if (dc0 != null && sameMemory(dc0, dh0)) throw new IllegalArgumentException("dc0 must not share memory with dh0");
-        enter();
+        enter(); // first, so that no other thread can replace the recorded forward during the checks
         try {
-            // The checks above ran outside the guard: another thread may have run a forward since.
-            if (trainingBatch != validated) {
-                throw new IllegalStateException("the recorded training forward changed while backward was being"
-                        + " validated: an Rnn is for one thread at a time");
-            }
+            Batch recorded = trainingBatch;
+            if (recorded == null) throw noTrainingForward();
+            Shapes s = shapes(recorded);
+            checkBuffer("dy", dy, s, Tensor.Y, false);
+            checkBuffer("dhN", dhN, s, Tensor.H, false);
+            checkCellState("dcN", dcN);
+            checkBuffer("dcN", dcN, s, Tensor.C, false);
+            checkOutput("dx", dx, s, Tensor.X, false, dy, dhN, dcN, null);
+            checkOutput("dh0", dh0, s, Tensor.H, false, dy, dhN, dcN, dx);
+            checkCellState("dc0", dc0);
+            checkOutput("dc0", dc0, s, Tensor.C, false, dy, dhN, dcN, dx);
+            if (dc0 != null && sameMemory(dc0, dh0)) throw new IllegalArgumentException("dc0 must not share memory with dh0");
             if (finiteCheck) {
                 requireFinite("dy", dy, s.y);
                 requireFinite("dhN", dhN, s.h);
@@ -389,16 +400,19 @@ public final class Rnn implements AutoCloseable {
     /** Frees the native memory (parameters, gradients, workspaces). Idempotent. */
     @Override
     public void close() {
-        if (!busy.compareAndSet(false, true)) {
+        if (closed) return;
+        Thread self = Thread.currentThread();
+        if (owner.get() != self && !owner.compareAndSet(null, self)) {
             throw new IllegalStateException("close() called while another thread is using this Rnn");
         }
+        depth++;
         try {
             if (!closed) {
                 closed = true;
                 kernel.close();
             }
         } finally {
-            busy.set(false);
+            exit();
         }
     }
 
@@ -413,26 +427,34 @@ public final class Rnn implements AutoCloseable {
         if (closed) throw new IllegalStateException("this Rnn is closed: " + spec);
     }
 
+    /**
+     * Takes this Rnn for the calling thread (re-entrant: the float[] methods call the buffer ones),
+     * or fails fast if another thread holds it. Everything that reads or changes state runs between
+     * enter() and exit(), so a second thread can never see a half-made change.
+     */
     private void enter() {
         ensureOpen();
-        if (!busy.compareAndSet(false, true)) {
+        Thread self = Thread.currentThread();
+        if (owner.get() != self && !owner.compareAndSet(null, self)) {
             throw new IllegalStateException("this Rnn is being used by another thread; an Rnn is for one thread"
                     + " at a time (create one per thread)");
         }
+        depth++;
         if (closed) {
-            busy.set(false);
+            exit();
             throw new IllegalStateException("this Rnn is closed: " + spec);
         }
     }
 
     private void exit() {
-        busy.set(false);
+        if (--depth == 0) owner.set(null);
     }
 
     private Batch requireTrainingBatch() {
         ensureOpen();
-        if (trainingBatch == null) throw noTrainingForward();
-        return trainingBatch;
+        Batch recorded = trainingBatch;
+        if (recorded == null) throw noTrainingForward();
+        return recorded;
     }
 
     private static IllegalStateException noTrainingForward() {
@@ -499,10 +521,7 @@ public final class Rnn implements AutoCloseable {
             if (required) throw new NullPointerException(name + " must not be null");
             return;
         }
-        if (!b.hasArray() && !b.isDirect()) {
-            throw new IllegalArgumentException(name + " is a read-only heap buffer; pass an array, a writable heap"
-                    + " buffer or a direct buffer");
-        } else if (b.isDirect() && b.order() != ByteOrder.nativeOrder()) {
+        if (b.isDirect() && b.order() != ByteOrder.nativeOrder()) {
             throw new IllegalArgumentException(name + " is a direct buffer in " + b.order() + " byte order; native"
                     + " code needs " + ByteOrder.nativeOrder() + " (ByteBuffer.order(ByteOrder.nativeOrder()))");
         }

@@ -13,25 +13,30 @@ import org.bytedeco.javacpp.Pointer;
 /**
  * The CPU backend: {@link Rnn4jCpu} (the C API) behind the {@link RnnKernel} interface.
  *
- * <p>Owns native memory only: the parameters, the gradients, the workspace (grown on demand, then
- * reused: steady-state calls allocate nothing), and staging copies for heap (array-backed) tensors.
- * Direct buffers are passed to the kernels in place; heap buffers are copied into native staging
- * memory and back, which also makes the allowed aliasing ({@code hN} is {@code h0}) safe.
+ * <p>Owns native memory, freed by {@link #close()}: the workspace (grown on demand, then reused:
+ * steady-state calls allocate nothing), staging copies for heap tensors, and the parameters and
+ * gradients ({@link DirectFloats}: if a live view of them was handed out, they are left to the
+ * garbage collector instead, so that a stale view can never read freed memory). Direct buffers are passed to the kernels in place; heap
+ * buffers are copied into native staging memory and back, which also makes the allowed aliasing
+ * ({@code hN} is {@code h0}) safe. Direct outputs that overlap a direct input are rejected before the
+ * native call, since the kernels may write an output before they have read all of an input.
  */
 public final class CpuKernel implements RnnKernel {
     private static final String UNAVAILABLE = probe();
 
     private final RnnSpec spec;
     private final IntPointer desc = new IntPointer(Rnn4jCpu.DESC_FIELDS);
-    private final FloatPointer params;
-    private final FloatPointer grads;
-    private final FloatBuffer paramsView;
-    private final FloatBuffer gradsView;
+    private final DirectFloats paramMemory;
+    private final DirectFloats gradMemory;
+    private final FloatBuffer params;
+    private final FloatBuffer grads;
     private final LongPointer size = new LongPointer(1);
     private final Staging[] staging = new Staging[Slot.values().length];
     private IntPointer lengths = new IntPointer(1);
     private BytePointer workspace = new BytePointer(0L);
     private long workspaceBytes;
+    private int recordedSteps;
+    private int recordedBatch;
     private boolean closed;
 
     private enum Slot { X, H0, C0, Y, HN, CN, DY, DHN, DCN, DX, DH0, DC0 }
@@ -51,11 +56,10 @@ public final class CpuKernel implements RnnKernel {
             throw new IllegalStateException("native parameter count " + size.get() + " differs from Java's "
                     + spec.parameterCount() + " for " + spec + ": the jar's native library does not match its classes");
         }
-        int count = Math.max(1, spec.parameterCount());
-        params = new FloatPointer(count).zero();
-        grads = new FloatPointer(count).zero();
-        paramsView = params.limit(spec.parameterCount()).asBuffer();
-        gradsView = grads.limit(spec.parameterCount()).asBuffer();
+        paramMemory = new DirectFloats(spec.parameterCount());
+        gradMemory = new DirectFloats(spec.parameterCount());
+        params = paramMemory.buffer();
+        grads = gradMemory.buffer();
         for (Slot s : Slot.values()) staging[s.ordinal()] = new Staging();
     }
 
@@ -100,12 +104,18 @@ public final class CpuKernel implements RnnKernel {
 
     @Override
     public FloatBuffer parameters() {
-        return paramsView;
+        return params;
     }
 
     @Override
     public FloatBuffer gradients() {
-        return gradsView;
+        return grads;
+    }
+
+    @Override
+    public void shareBuffers() {
+        paramMemory.share();
+        gradMemory.share();
     }
 
     @Override
@@ -121,12 +131,21 @@ public final class CpuKernel implements RnnKernel {
             lengths.put(lengthsOrNull, 0, batch);
             len = lengths;
         }
+        long xs = (long) steps * batch * spec.inputSize();
+        long ys = (long) steps * batch * spec.outputFeatures();
+        long hs = (long) spec.stateRows() * batch * spec.outputSize();
+        long cs = (long) spec.stateRows() * batch * spec.hiddenSize();
+        requireDisjoint("y", y, ys, x, xs, h0, hs, c0, cs);
+        if (hN != h0) requireDisjoint("hN", hN, hs, x, xs, h0, hs, c0, cs);
+        if (cN != c0) requireDisjoint("cN", cN, cs, x, xs, h0, hs, c0, cs);
         FloatBuffer nx = in(Slot.X, x);
         FloatBuffer nh0 = in(Slot.H0, h0);
         FloatBuffer nc0 = in(Slot.C0, c0);
         FloatBuffer ny = out(Slot.Y, y);
         FloatBuffer nhN = hN == h0 && h0 != null ? nh0 : out(Slot.HN, hN);
         FloatBuffer ncN = cN == c0 && c0 != null ? nc0 : out(Slot.CN, cN);
+        recordedSteps = steps;
+        recordedBatch = batch;
         check(Rnn4jCpu.rnn4j_forward(desc, steps, batch, len, training ? 1 : 0, params, nx, nh0, nc0, ny, nhN, ncN,
                 workspace, workspaceBytes), "rnn4j_forward");
         back(ny, y);
@@ -137,6 +156,13 @@ public final class CpuKernel implements RnnKernel {
     @Override
     public void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
             FloatBuffer dc0) {
+        long xs = (long) recordedSteps * recordedBatch * spec.inputSize();
+        long ys = (long) recordedSteps * recordedBatch * spec.outputFeatures();
+        long hs = (long) spec.stateRows() * recordedBatch * spec.outputSize();
+        long cs = (long) spec.stateRows() * recordedBatch * spec.hiddenSize();
+        requireDisjoint("dx", dx, xs, dy, ys, dhN, hs, dcN, cs);
+        requireDisjoint("dh0", dh0, hs, dy, ys, dhN, hs, dcN, cs);
+        requireDisjoint("dc0", dc0, cs, dy, ys, dhN, hs, dcN, cs);
         FloatBuffer ndy = in(Slot.DY, dy);
         FloatBuffer ndhN = in(Slot.DHN, dhN);
         FloatBuffer ndcN = in(Slot.DCN, dcN);
@@ -157,8 +183,8 @@ public final class CpuKernel implements RnnKernel {
         for (Staging s : staging) s.close();
         workspace.close();
         lengths.close();
-        params.close();
-        grads.close();
+        paramMemory.free();
+        gradMemory.free();
         desc.close();
         size.close();
     }
@@ -189,6 +215,29 @@ public final class CpuKernel implements RnnKernel {
     private FloatBuffer out(Slot slot, FloatBuffer b) {
         if (b == null || b.isDirect()) return b;
         return staging[slot.ordinal()].view(b.remaining());
+    }
+
+    /** Rejects a direct output whose memory overlaps a direct input's (other kinds are staged copies). */
+    private static void requireDisjoint(String name, FloatBuffer out, long outFloats, FloatBuffer in1, long n1,
+            FloatBuffer in2, long n2, FloatBuffer in3, long n3) {
+        if (out == null || !out.isDirect()) return;
+        if (overlaps(out, outFloats, in1, n1) || overlaps(out, outFloats, in2, n2) || overlaps(out, outFloats, in3, n3)) {
+            throw new IllegalArgumentException(name + " shares memory with an input: outputs must not overlap inputs"
+                    + " (only hN may be h0 and cN may be c0, exactly)");
+        }
+    }
+
+    private static boolean overlaps(FloatBuffer a, long aFloats, FloatBuffer b, long bFloats) {
+        if (b == null || !b.isDirect()) return false;
+        long a0 = DirectAddress.of(a) + 4L * a.position(), b0 = DirectAddress.of(b) + 4L * b.position();
+        return a0 < b0 + 4 * bFloats && b0 < a0 + 4 * aFloats;
+    }
+
+    /** Reads the address of a direct buffer through JavaCPP (no public Java API for it). */
+    private static final class DirectAddress extends Pointer {
+        static long of(java.nio.Buffer b) {
+            return getDirectBufferAddress(b);
+        }
     }
 
     private static void back(FloatBuffer staged, FloatBuffer target) {

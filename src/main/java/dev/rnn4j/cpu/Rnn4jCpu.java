@@ -87,4 +87,15 @@ public final class Rnn4jCpu {
     public static native int rnn4j_backward(@Cast("const rnn4j_desc*") IntPointer desc, @Const FloatPointer params,
             @Const FloatBuffer dy, @Const FloatBuffer dhN, @Const FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
             FloatBuffer dc0, FloatPointer grads, Pointer workspace, long workspaceBytes);
+
+    /** {@code rnn4j_forward} with the parameters in a direct buffer. */
+    public static native int rnn4j_forward(@Cast("const rnn4j_desc*") IntPointer desc, int T, int N,
+            @Cast("const int32_t*") IntPointer lengths, int training, @Const FloatBuffer params, @Const FloatBuffer x,
+            @Const FloatBuffer h0, @Const FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN,
+            Pointer workspace, long workspaceBytes);
+
+    /** {@code rnn4j_backward} with the parameters and gradients in direct buffers. */
+    public static native int rnn4j_backward(@Cast("const rnn4j_desc*") IntPointer desc, @Const FloatBuffer params,
+            @Const FloatBuffer dy, @Const FloatBuffer dhN, @Const FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
+            FloatBuffer dc0, FloatBuffer grads, Pointer workspace, long workspaceBytes);
 }

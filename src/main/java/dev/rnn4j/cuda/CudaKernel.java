@@ -3,6 +3,7 @@ package dev.rnn4j.cuda;
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.spi.RnnKernel;
 import java.nio.FloatBuffer;
+import dev.rnn4j.cpu.DirectFloats;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
@@ -35,8 +36,8 @@ public final class CudaKernel implements RnnKernel {
 
     private final RnnSpec spec;
     private final IntPointer desc = new IntPointer(8);
-    private final FloatPointer hostParams;
-    private final FloatPointer hostGrads;
+    private final DirectFloats hostParams;
+    private final DirectFloats hostGrads;
     private final FloatBuffer paramsView;
     private final FloatBuffer gradsView;
     private final LongPointer size = new LongPointer(1);
@@ -68,10 +69,11 @@ public final class CudaKernel implements RnnKernel {
                     + spec.parameterCount() + " for " + spec + ": the jar's CUDA library does not match its classes");
         }
         int count = Math.max(1, spec.parameterCount());
-        hostParams = new FloatPointer(count).zero();
-        hostGrads = new FloatPointer(count).zero();
-        paramsView = hostParams.limit(spec.parameterCount()).asBuffer();
-        gradsView = hostGrads.limit(spec.parameterCount()).asBuffer();
+        // Host mirrors; left to the GC after close() if Rnn.parameterBuffer() handed out a view of them.
+        hostParams = new DirectFloats(spec.parameterCount());
+        hostGrads = new DirectFloats(spec.parameterCount());
+        paramsView = hostParams.buffer();
+        gradsView = hostGrads.buffer();
         for (Tensor t : Tensor.values()) slots[t.ordinal()] = new Slot();
         long st = 0;
         DeviceBuffer p = null, g = null;
@@ -83,8 +85,6 @@ public final class CudaKernel implements RnnKernel {
         } catch (RuntimeException | Error e) {  // free what was made, then report
             if (p != null) p.close();
             if (st != 0) Rnn4jCuda.rnn4j_cuda_stream_destroy(st);
-            hostParams.close();
-            hostGrads.close();
             desc.close();
             size.close();
             lengths.close();
@@ -177,10 +177,16 @@ public final class CudaKernel implements RnnKernel {
         grads.close();
         if (stream != 0) Rnn4jCuda.rnn4j_cuda_stream_destroy(stream);
         lengths.close();
-        hostParams.close();
-        hostGrads.close();
+        hostParams.free();
+        hostGrads.free();
         desc.close();
         size.close();
+    }
+
+    @Override
+    public void shareBuffers() {
+        hostParams.share();
+        hostGrads.share();
     }
 
     private void ensureWorkspace(int steps, int batch, boolean training) {

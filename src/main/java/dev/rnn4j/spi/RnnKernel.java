@@ -34,6 +34,13 @@ public interface RnnKernel extends AutoCloseable {
      */
     void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0, FloatBuffer dc0);
 
+    /**
+     * Called when a live view of {@link #parameters()} or {@link #gradients()} is handed to
+     * application code: their memory must then stay valid after {@link #close()} (freed by the
+     * garbage collector instead), so that a stale view can never read freed memory.
+     */
+    default void shareBuffers() {}
+
     /** Frees everything this kernel owns; idempotent. */
     @Override
     void close();

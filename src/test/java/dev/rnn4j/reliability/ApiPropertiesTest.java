@@ -89,7 +89,7 @@ class ApiPropertiesTest {
     enum Fault {
         X_WRONG_LENGTH, X_NULL, BATCH_NULL, MODE_NULL, H0_WRONG_LENGTH, C0_WRONG, BATCH_SIZE_MISMATCH,
         LENGTHS_OUT_OF_RANGE, SIZES_NEAR_INT_MAX, STEPS_INT_MAX, Y_TOO_SMALL, Y_NULL, Y_READ_ONLY, HN_TOO_SMALL,
-        CN_FOR_CELL_WITHOUT_C, X_BIG_ENDIAN, X_READ_ONLY_HEAP, Y_SHARES_X_ARRAY, HN_SHARES_Y, DY_WRONG_LENGTH,
+        CN_FOR_CELL_WITHOUT_C, X_BIG_ENDIAN, Y_SHARES_X_ARRAY, HN_SHARES_Y, DY_WRONG_LENGTH,
         DHN_WRONG_LENGTH, DCN_WRONG, DX_TOO_SMALL, DX_SHARES_DY_ARRAY, DH0_READ_ONLY, NAN_IN_X, INF_IN_H0,
         NAN_IN_C0, NAN_IN_PARAMETERS, INF_IN_DY, NAN_IN_DHN, INF_IN_DCN, PARAMETER_UNKNOWN_NAME,
         PARAMETER_WRONG_LENGTH, PARAMETERS_WRONG_LENGTH, PARAMETERS_NULL, STREAM_X_WRONG_LENGTH, STREAM_STEPS_ZERO,
@@ -244,12 +244,6 @@ class ApiPropertiesTest {
                     FloatBuffer bx = ByteBuffer.allocateDirect(4 * c.x()).order(ByteOrder.BIG_ENDIAN).asFloatBuffer();
                     bx.put(x).flip();
                     call = () -> rnn.forward(Mode.TRAINING, batch, bx, null, null, FloatBuffer.wrap(out.apply(c.y())), null,
-                            null);
-                }
-                case X_READ_ONLY_HEAP -> {
-                    mention = new String[] {"x"};
-                    FloatBuffer rx = FloatBuffer.wrap(x).asReadOnlyBuffer();
-                    call = () -> rnn.forward(Mode.TRAINING, batch, rx, null, null, FloatBuffer.wrap(out.apply(c.y())), null,
                             null);
                 }
                 case Y_SHARES_X_ARRAY -> {

@@ -22,12 +22,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bugs found by the reliability work, one test each, failing until the library is fixed (the
- * report of issue 7 describes each: file, function, input, symptom). The two that would take the
+ * Bugs found by the reliability work (property tests, fuzzing, child-JVM hazards), one regression
+ * test each; all are fixed. The two that would take the
  * JVM down (a SIGSEGV, an OutOfMemoryError after minutes) run in a child JVM, so that this JVM
  * survives and the test fails instead.
  */
-class KnownBugsTest {
+class FoundBugsRegressionTest {
 
     /** Bug 1: RnnSpec.build() throws ArithmeticException, not IllegalArgumentException, when G*H or D*Ho overflows. */
     @Test
