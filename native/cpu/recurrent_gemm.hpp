@@ -18,7 +18,7 @@ constexpr int PANEL_WIDTH = 16;
 // Floats needed for the packed form of a [GH, K] matrix. Inline: layout.cpp sizes the workspace
 // with it, and the CUDA library shares layout.cpp without these CPU kernels.
 inline int64_t packed_floats(int GH, int K) {
-    return (int64_t)((GH + PANEL_WIDTH - 1) / PANEL_WIDTH) * PANEL_WIDTH * K;
+    return ((int64_t)GH + PANEL_WIDTH - 1) / PANEL_WIDTH * PANEL_WIDTH * K;  // int64 first: GH may be near INT_MAX
 }
 
 // P <- the panels of W [GH, K] (row-major): for C = S W^T (forward, h W_hh^T).
