@@ -157,6 +157,10 @@ RNN4J_CUDA_API const char *rnn4j_cuda_version(void) {
 }
 
 RNN4J_CUDA_API const char *rnn4j_cuda_build_info(void) {
+#ifdef RNN4J_CUDA_EMULATOR
+    return "CUDA host emulator (native/test/cuda_emulator): the CUDA sources built with the host C++ compiler, "
+           "for tests without a GPU; never shipped";
+#endif
     return "nvcc " RNN4J_STR(__CUDACC_VER_MAJOR__) "." RNN4J_STR(__CUDACC_VER_MINOR__) "." RNN4J_STR(
         __CUDACC_VER_BUILD__) ", architectures " RNN4J_CUDA_ARCHS ", CUDA runtime " RNN4J_STR(CUDART_VERSION)
         " linked statically; own SGEMM / TF32 wmma GEMMs, fused per-step and persistent recurrent kernels";

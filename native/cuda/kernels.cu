@@ -213,7 +213,8 @@ __global__ void __launch_bounds__(PTHREADS) persistent_kernel(PersistentArgs a, 
 template <int G>
 bool launch_persistent(const PersistentArgs &a, cudaStream_t s) {
     const DeviceAttrs &at = device_attrs();
-    const void *fn = reinterpret_cast<const void *>(&persistent_kernel<G>);
+    // Typed kernel pointer: the runtime's C++ overloads take it (and the host emulator needs the type).
+    void (*fn)(PersistentArgs, int, int) = persistent_kernel<G>;
     // Smallest slice with at least 8 W rows per block (one per warp), growing until the grid fits.
     for (int UB = (8 + G - 1) / G; UB <= 64; ++UB) {
         const int bpd = (a.H + UB - 1) / UB;

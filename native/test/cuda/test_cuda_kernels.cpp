@@ -6,6 +6,7 @@
 // fp32 rtol = 1e-4, atol = 1e-5 (summation orders differ between the GPU and OpenBLAS); TF32 inputs
 // have a 10-bit mantissa, so the TF32 runs use rtol = atol = 2e-2 on outputs and gradients.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -72,6 +73,24 @@ bool close(const char *what, const std::string &ctx, const std::vector<float> &g
     CHECK_MSG(bad == 0, "%s %s: %zu of %zu elements outside tolerance; worst [%zu] got %.8g ref %.8g", ctx.c_str(),
               what, bad, ref.size(), worst, got[worst], ref[worst]);
     return bad == 0;
+}
+
+// Norm-wise: ||got - ref|| <= tol * ||ref|| (for results whose elements may legitimately jump).
+bool close_norm(const char *what, const std::string &ctx, const std::vector<float> &got, const std::vector<float> &ref,
+                double tol) {
+    if (got.size() != ref.size()) {
+        CHECK_MSG(false, "%s %s: sizes %zu vs %zu", ctx.c_str(), what, got.size(), ref.size());
+        return false;
+    }
+    double err = 0, norm = 0;
+    for (size_t i = 0; i < ref.size(); ++i) {
+        err += ((double)got[i] - ref[i]) * ((double)got[i] - ref[i]);
+        norm += (double)ref[i] * ref[i];
+    }
+    err = std::sqrt(err), norm = std::sqrt(norm);
+    CHECK_MSG(err <= tol * std::max(norm, 1e-6), "%s %s: ||got - ref|| = %.3g > %.1g * ||ref|| = %.3g", ctx.c_str(),
+              what, err, tol, tol * norm);
+    return err <= tol * std::max(norm, 1e-6);
 }
 
 // ---- GEMMs against a double-precision host product --------------------------------------------
@@ -273,9 +292,18 @@ bool bitwise_equal(const Result &a, const Result &b) {
            eq(a.dc0, b.dc0) && eq(a.grads, b.grads);
 }
 
-void test_matrix() {
+// Runs the cases whose name contains one of `filters` (all when there are none).
+void test_matrix(const std::vector<std::string> &filters) {
     int n = 0;
     for (const Case &c : cases()) {
+        const bool selected = filters.empty() || std::any_of(filters.begin(), filters.end(), [&](const std::string &f) {
+                                  return c.name.find(f) != std::string::npos;
+                              });
+        if (!selected) {
+            ++n;
+            continue;
+        }
+        const auto t0 = std::chrono::steady_clock::now();
         const Inputs in = make_inputs(c, 1234u + (uint32_t)n++);
         const Result ref = run_cpu(c, in);
         const int flag_sets[] = {0, RNN4J_CUDA_NO_PERSISTENT, RNN4J_CUDA_FORCE_PERSISTENT};
@@ -290,8 +318,22 @@ void test_matrix() {
                 check_inference(c, in, ref, flags, ctx);
             }
         }
-        compare(run_cuda(c, in, RNN4J_CUDA_TF32, false), ref, c.name + " tf32", 2e-2, 2e-2);
-        std::printf("ok  %s\n", c.name.c_str());
+        const Result tf32 = run_cuda(c, in, RNN4J_CUDA_TF32, false);
+        if (c.d.cell == RNN4J_RNN_RELU) {
+            // TF32's 10-bit inputs move pre-activations near 0 across relu's kink, which flips that
+            // element's derivative between 0 and 1 and everything that flows through it: the
+            // gradients are compared norm-wise (the fp32 runs above compare them element-wise).
+            const std::string ctx = c.name + " tf32";
+            close("y", ctx, tf32.y, ref.y, 2e-2, 2e-2);
+            close("hN", ctx, tf32.hN, ref.hN, 2e-2, 2e-2);
+            close_norm("dx", ctx, tf32.dx, ref.dx, 2e-2);
+            close_norm("dh0", ctx, tf32.dh0, ref.dh0, 2e-2);
+            close_norm("grads", ctx, tf32.grads, ref.grads, 2e-2);
+        } else {
+            compare(tf32, ref, c.name + " tf32", 2e-2, 2e-2);
+        }
+        std::printf("ok  %s (%.1f s)\n", c.name.c_str(),
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
 }
 
@@ -308,7 +350,11 @@ void test_states() {
 
 }  // namespace
 
-int main() {
+// Usage: test_cuda_kernels [name filter...] (with filters, only the RNN cases whose name contains one
+// of them run, and the GEMM tests are skipped).
+int main(int argc, char **argv) {
+    const std::vector<std::string> filters(argv + 1, argv + argc);
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress lines survive a ctest timeout
     int32_t count = 0, reason = 0;
     char msg[512] = "";
     if (rnn4j_cuda_device_count(&count, &reason, msg, sizeof msg) != RNN4J_OK || reason != RNN4J_CUDA_USABLE) {
@@ -320,7 +366,7 @@ int main() {
     OK(rnn4j_cuda_device_info(0, name, sizeof name, &major, &minor, nullptr, nullptr, &sms));
     std::printf("device 0: %s, sm_%d%d, %d SMs\n", name, major, minor, sms);
     test_states();
-    test_gemm();
-    test_matrix();
+    if (filters.empty()) test_gemm();
+    test_matrix(filters);
     return check::exit_code();
 }
