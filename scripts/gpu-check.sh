@@ -76,7 +76,7 @@ FAILED=()
 # ---- 1. build -------------------------------------------------------------------------------------
 stamp "configure + build ($JOBS jobs) in $BUILD"
 if ! cmake -S "$ROOT/native" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DOPENBLAS_ROOT="$OPENBLAS_ROOT" \
-     -DRNN4J_WITH_CUDA=ON > "$OUT/configure.log" 2>&1; then
+     -DRNN4J_WITH_CUDA=ON -DRNN4J_CUDA_EMULATOR=OFF > "$OUT/configure.log" 2>&1; then  # the real GPU here
   tail -30 "$OUT/configure.log"; echo "gpu-check: FAILED: CMake configure (log: $OUT/configure.log)"; exit 1
 fi
 if ! cmake --build "$BUILD" --parallel "$JOBS" > "$OUT/build.log" 2>&1; then

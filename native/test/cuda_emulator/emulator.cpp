@@ -659,9 +659,10 @@ cudaError_t cudaMalloc(void **ptr, size_t bytes) {
         if (allocated_bytes + rounded > kTotalMemory)
             return fail(cudaErrorMemoryAllocation, "%zu bytes (emulated device memory is %zu)", bytes, kTotalMemory);
     }
-    void *p = std::aligned_alloc(256, rounded);
-    if (!p) return fail(cudaErrorMemoryAllocation, "%zu bytes", bytes);
-    std::memset(p, 0xff, rounded);  // NaN: reading device memory nobody wrote poisons the results
+    // Exactly `bytes` (aligned like cudaMalloc): under ASan an access one past the end is reported.
+    void *p = nullptr;
+    if (posix_memalign(&p, 256, std::max<size_t>(bytes, 1)) != 0) return fail(cudaErrorMemoryAllocation, "%zu bytes", bytes);
+    std::memset(p, 0xff, std::max<size_t>(bytes, 1));  // NaN: reading device memory nobody wrote poisons the results
     std::lock_guard<std::mutex> lock(registry_mutex);
     allocations[reinterpret_cast<uintptr_t>(p)] = bytes;
     allocated_bytes += rounded;

@@ -56,6 +56,19 @@ class CudaProbeTest {
         assertThrows(IllegalStateException.class, () -> new CudaRnn(spec));
     }
 
+    /**
+     * In the Maven execution that runs the CUDA tests on the host emulator (-Drnn4j.test.cudaEmulator=true),
+     * the emulated library must really be the one loaded: otherwise every CUDA test would skip and the
+     * execution would pass without testing anything.
+     */
+    @Test
+    void theEmulatedLibraryIsLoadedWhenExpected() {
+        if (!Boolean.getBoolean("rnn4j.test.cudaEmulator")) return;
+        assertTrue(Backend.CUDA.isAvailable(), "the CUDA host emulator did not load: " + Backend.CUDA.unavailableReason());
+        assertTrue(Backend.CUDA.describe().contains("CUDA host emulator"), Backend.CUDA.describe());
+        System.out.println("CUDA backend on the host emulator: " + Backend.CUDA.describe());
+    }
+
     @Test
     void availableBackendDescribesTheDevice() {
         if (!Backend.CUDA.isAvailable()) return;
