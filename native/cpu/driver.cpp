@@ -117,16 +117,55 @@ struct Wts {
     }
 };
 
-// The time loop of the large-batch path: per step one sgemm h W_hh^T and one fused pass.
+// Rows of the packed batch are independent through the whole recurrence (each carries its own
+// state; only the weights are shared), so the time loop of a large batch splits into row ranges,
+// one per thread, with no synchronisation per step: threads meet once per layer and direction, not
+// once per step. body(r0, r1) runs the loop for rows [r0, r1). The ranges balance the rows' total
+// steps (rows are sorted by length, longest first). Per-row arithmetic does not depend on the
+// range a row falls in, so results are bitwise those of one thread.
+template <class Body>
+void split_rows(const Ws &w, int N, bool splittable, Body &&body) {
+    constexpr int MIN_ROWS = 8;  // per thread: below this the pool handoff costs more than it saves
+    const int want = splittable ? std::min(threads::count(), N / MIN_ROWS) : 1;
+    if (want < 2) {
+        body(0, N);
+        return;
+    }
+    const int32_t *lens = w.lens();
+    int64_t total = 0;
+    for (int j = 0; j < N; ++j) total += lens[j];
+    auto job = [&](int tid, int n) {
+        // Range of thread tid: the rows whose step-prefix falls in [tid, tid + 1) * total / n.
+        auto bound = [&](int i) {
+            if (i == n) return N;
+            const int64_t target = total * i / n;
+            int64_t acc = 0;
+            int j = 0;
+            while (j < N && acc + lens[j] <= target) acc += lens[j++];
+            return j;
+        };
+        const int r0 = bound(tid), r1 = bound(tid + 1);
+        if (r1 > r0) body(r0, r1);
+    };
+    threads::run(want, job);
+}
+
+// The time loop of the large-batch path for rows [r0, r1): per step the recurrent product
+// h W_hh^T and one fused pass.
 void steps_large(const Ws &w, const Dims &d, const Wts &p, bool training, float *pre, float *S, float *C, float *scr,
-                 float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, int Teff, int dir) {
+                 float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, int Teff, int dir, int r0,
+                 int r1) {
     const float *wpack = w.f(w.l.wpack[dir]);
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
     const int32_t *nt = w.nt(), *off = w.off();
+    S += (int64_t)r0 * Ho;
+    if (C) C += (int64_t)r0 * H;
+    if (scr) scr += (int64_t)r0 * GH;
     for (int s = 0; s < Teff; ++s) {
         const int t = dir == 0 ? s : Teff - 1 - s;
-        const int n = nt[t];
-        const int64_t o = off[t];
+        const int n = std::min(nt[t], r1) - r0;  // live rows of this range at step t
+        if (n <= 0) continue;
+        const int64_t o = off[t] + r0;
         float *pre_t = pre + o * GH;
         if (training) {
             std::memcpy(hprev + o * Ho, S, sizeof(float) * n * Ho);
@@ -231,7 +270,10 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.ghn = ghn;
         small::forward(f);
     } else {
-        steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, Teff, dir);
+        // With a projection each step calls OpenBLAS (h = m W_hr^T): not split.
+        split_rows(w, N, !d.P, [&](int r0, int r1) {
+            steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, Teff, dir, r0, r1);
+        });
     }
     if (phases & FINISH) {
         if (hN) scatter_state(w, N, Ho, S, hN + ldk * N * Ho);
@@ -355,44 +397,51 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
             float *wpack = w.f(l.wpack[dir]);  // the forward's packing is not needed any more
             rgemm::pack_nn(Ho, GH, p.w_hh, wpack);
 
-            for (int s = 0; s < Teff; ++s) {
-                const int t = dir == 0 ? Teff - 1 - s : s;
-                const int n = nt[t];
-                const int64_t o = off[t];
-                pointwise::BwdStep st;
-                st.n = n;
-                st.H = H;
-                st.Ho = Ho;
-                st.relu = d.relu();
-                st.dy = dY ? dY + o * DHo + dir * Ho : nullptr;
-                st.ldy = DHo;
-                st.dS = dS;
-                st.dC = dC;
-                st.gates = gates + o * GH;
-                if (d.lstm()) {
-                    st.cprev = cprev + o * H;
-                    st.tc = tc + o * H;
+            // Rows [r0, r1) through all steps (see split_rows).
+            auto steps = [&](int r0, int r1) {
+                float *dS_rows = dS + (int64_t)r0 * Ho, *dC_rows = dC ? dC + (int64_t)r0 * H : nullptr;
+                for (int s = 0; s < Teff; ++s) {
+                    const int t = dir == 0 ? Teff - 1 - s : s;
+                    const int n = std::min(nt[t], r1) - r0;
+                    if (n <= 0) continue;
+                    const int64_t o = off[t] + r0;
+                    pointwise::BwdStep st;
+                    st.n = n;
+                    st.H = H;
+                    st.Ho = Ho;
+                    st.relu = d.relu();
+                    st.dy = dY ? dY + o * DHo + dir * Ho : nullptr;
+                    st.ldy = DHo;
+                    st.dS = dS_rows;
+                    st.dC = dC_rows;
+                    st.gates = gates + o * GH;
+                    if (d.lstm()) {
+                        st.cprev = cprev + o * H;
+                        st.tc = tc + o * H;
+                    }
+                    if (d.gru()) {
+                        st.hprev = hprev + o * Ho;
+                        st.ghn = ghn + o * H;
+                        st.dgh = dgh + o * GH;
+                    }
+                    st.dgi = dgi + o * GH;
+                    if (d.P) {  // dh of the projected output, kept for dW_hr; dm = dh W_hr
+                        pointwise::add_rows(n, Ho, st.dy, DHo, dS_rows, dhs + o * Ho);
+                        gemm::nn(n, H, Ho, dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H);
+                        st.dm = dM;
+                    }
+                    if (d.lstm())
+                        pointwise::bwd_lstm(st);
+                    else if (d.gru())
+                        pointwise::bwd_gru(st);
+                    else
+                        pointwise::bwd_rnn(st);
+                    // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
+                    rgemm::mul(n, Ho, GH, dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho);
                 }
-                if (d.gru()) {
-                    st.hprev = hprev + o * Ho;
-                    st.ghn = ghn + o * H;
-                    st.dgh = dgh + o * GH;
-                }
-                st.dgi = dgi + o * GH;
-                if (d.P) {  // dh of the projected output, kept for dW_hr; dm = dh W_hr
-                    pointwise::add_rows(n, Ho, st.dy, DHo, dS, dhs + o * Ho);
-                    gemm::nn(n, H, Ho, dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H);
-                    st.dm = dM;
-                }
-                if (d.lstm())
-                    pointwise::bwd_lstm(st);
-                else if (d.gru())
-                    pointwise::bwd_gru(st);
-                else
-                    pointwise::bwd_rnn(st);
-                // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
-                rgemm::mul(n, Ho, GH, dgh + o * GH, GH, wpack, d.gru(), dS, Ho);
-            }
+            };
+            // With a projection each step calls OpenBLAS (dm = dh W_hr) and uses one dM: not split.
+            split_rows(w, N, !d.P, steps);
             if (dh0) scatter_state(w, N, Ho, dS, dh0 + ldk * N * Ho);
             if (dc0 && d.lstm()) scatter_state(w, N, H, dC, dc0 + ldk * N * H);
             if (dX) gemm::nn(R, Ik, GH, dgi, GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik);

@@ -60,8 +60,8 @@ RNN4J_API int32_t rnn4j_get_num_threads(void) { return rnn4j::threads::count(); 
 RNN4J_API int32_t rnn4j_set_num_threads(int32_t threads) {
     if (threads < 1 || threads > 1024)
         return rnn4j::fail(RNN4J_ERR_ARGUMENT, "rnn4j_set_num_threads: threads must be in 1..1024, got %d", threads);
-    openblas_set_num_threads(threads);
-    // rnn4j's own pool (small-batch kernel) follows the same setting, as capped by OpenBLAS.
-    rnn4j::threads::set_count(openblas_get_num_threads());
+    // rnn4j's own pool runs everything, OpenBLAS included (single-threaded per pool thread, see
+    // gemm.cpp): OpenBLAS's process-wide setting, which other libraries may rely on, is left alone.
+    rnn4j::threads::set_count(threads);
     return RNN4J_OK;
 }

@@ -1,13 +1,14 @@
-// rnn4j's own threads: a small pool of persistent workers (created lazily, once, reused), used
-// where OpenBLAS cannot help: the small-batch recurrent kernel (W_hh's hidden units shared out in
-// chunks, small_batch.hpp) and the two directions of a small bidirectional layer. The thread count
-// is rnn4j_set_num_threads's (shared with OpenBLAS).
+// rnn4j's own threads: a small pool of persistent workers (created lazily, once, reused) that runs
+// all of rnn4j's parallel work: the large GEMMs (gemm.cpp: OpenBLAS single-threaded per part), the
+// row ranges of a large batch's time loop (driver.cpp), the small-batch recurrent kernel (W_hh's
+// hidden units shared out in chunks, small_batch.hpp) and the two directions of a small
+// bidirectional layer. The thread count is rnn4j_set_num_threads's.
 #pragma once
 
 namespace rnn4j {
 namespace threads {
 
-// The configured thread count (rnn4j_set_num_threads; initially OpenBLAS's own).
+// The configured thread count (rnn4j_set_num_threads; initially OpenBLAS's default).
 int count();
 void set_count(int n);
 

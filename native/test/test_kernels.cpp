@@ -527,6 +527,13 @@ int main() {
         cases.back().dhN = cases.back().dcN = false;
         cases.push_back({p + " I!=H wide", mk(cell, 40, 24), 5, 20, {}});
         cases.back().threads = 2;
+        // The large-batch time loop split into row ranges across threads (N >= 16), with lengths
+        // that make the ranges unequal in rows, and 3 threads (more ranges than cores here).
+        cases.push_back({p + " row ranges bi 2 layers N19 lengths 2 threads", mk(cell, 7, 13, 2, 1), 6, 19,
+                         {6, 1, 3, 6, 2, 5, 4, 6, 1, 2, 3, 6, 5, 4, 1, 2, 6, 3, 5}});
+        cases.back().threads = 2;
+        cases.push_back({p + " row ranges N26 3 threads", mk(cell, 9, 17), 4, 26, {}});
+        cases.back().threads = 3;
     }
     // The small-batch path split across two threads (G*H*H >= 64K floats), H not a multiple of 16,
     // with lengths, both directions, and the fused input projection (T*N <= 4).

@@ -118,14 +118,15 @@ const char *rnn4j_last_error(void);
 
 /* ---- Threads ------------------------------------------------------------------------------ */
 
-/* Number of threads the kernels use (OpenBLAS's and rnn4j's own). */
+/* Number of threads the kernels use (initially OpenBLAS's default thread count). */
 int32_t rnn4j_get_num_threads(void);
 
-/* Sets the number of threads, 1..1024 (OpenBLAS caps it at its MAX_THREADS). Process-wide.
- * Results are bitwise reproducible for a fixed thread count. rnn4j's own threads (used for
- * batches of N <= 4: the recurrent product split by hidden units, or the two directions of a
- * bidirectional layer run concurrently) are created on first use, kept and reused; with 1 thread
- * none is created. */
+/* Sets the number of threads, 1..1024. Process-wide. Results are bitwise reproducible for a fixed
+ * thread count. All of rnn4j's parallel work runs on its own pool of threads, created on first use,
+ * kept and reused (none with 1 thread): the large GEMMs (rows shared out, OpenBLAS single-threaded
+ * on each), the time loop of batches N >= 16 (rows shared out: rows are independent), and for
+ * N <= 4 the recurrent product split by hidden units or the two directions of a bidirectional layer
+ * run concurrently. OpenBLAS's own thread setting is not changed. */
 int32_t rnn4j_set_num_threads(int32_t threads);
 
 /* ---- Sizes -------------------------------------------------------------------------------- */

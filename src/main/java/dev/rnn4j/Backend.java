@@ -68,8 +68,8 @@ public enum Backend {
     }
 
     /**
-     * Sets the number of threads this backend's kernels use, process-wide (OpenBLAS's and rnn4j's
-     * own for CPU). Results are bitwise reproducible for a fixed thread count. JAVA is
+     * Sets the number of threads this backend's kernels use, process-wide (for CPU: rnn4j's own
+     * pool, which also runs the OpenBLAS calls; OpenBLAS's own setting is left alone). Results are bitwise reproducible for a fixed thread count. JAVA is
      * single-threaded and ignores it; CUDA computes on the GPU and ignores it too (its host side is
      * the calling thread).
      *

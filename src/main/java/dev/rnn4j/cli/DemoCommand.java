@@ -62,7 +62,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--backend", paramLabel = "BACKEND", description = "java, cpu or cuda (default: the best available)")
     Backend backend;
 
-    @Option(names = "--threads", paramLabel = "N", description = "threads of the CPU backend (default: 1: the demo's per-step products are small, and OpenBLAS threads slow down badly when the cores are busy; try 2 on an idle machine)")
+    @Option(names = "--threads", paramLabel = "N", description = "threads of the CPU backend (default: 1: the demo's per-step products are small, and busy cores slow threaded runs down; try 2 on an idle machine)")
     Integer threads;
 
     @Option(names = "--seed", paramLabel = "SEED", description = "random seed (default: ${DEFAULT-VALUE})", defaultValue = "1")
