@@ -10,6 +10,8 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+
 #include "threads.hpp"
 
 namespace rnn4j {
@@ -17,34 +19,48 @@ namespace gemm {
 
 namespace {
 
-// Below this much work (2MNK flops) or these many rows per thread, one thread is faster than
-// waking the pool.
+// Below this much work (2MNK flops), or these many rows / columns per thread, one thread is faster
+// than waking the pool.
 constexpr double MIN_PARALLEL_FLOPS = 4e6;
-constexpr int MIN_ROWS_PER_THREAD = 16;
+constexpr int MIN_ROWS_PER_THREAD = 16, MIN_COLS_PER_THREAD = 64;
 
-// C rows [m0, m1) of op(A) op(B): A's rows (or columns when transposed) follow.
-void part(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m0, int m1, int N, int K, const float *A, int lda,
-          const float *B, int ldb, float beta, float *C, int ldc) {
-    const float *Ap = ta == CblasNoTrans ? A + (long)m0 * lda : A + m0;
+// Block [m0, m1) x [n0, n1) of C = op(A) op(B) + beta C, OpenBLAS single-threaded.
+void block(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m0, int m1, int n0, int n1, int K, const float *A, int lda,
+           const float *B, int ldb, float beta, float *C, int ldc) {
+    const float *Ap = ta == CblasNoTrans ? A + (long)m0 * lda : A + m0;  // rows of op(A)
+    const float *Bp = tb == CblasNoTrans ? B + n0 : B + (long)n0 * ldb;  // columns of op(B)
     const int saved = openblas_set_num_threads_local(1);
-    cblas_sgemm(CblasRowMajor, ta, tb, m1 - m0, N, K, 1.0f, Ap, lda, B, ldb, beta, C + (long)m0 * ldc, ldc);
+    cblas_sgemm(CblasRowMajor, ta, tb, m1 - m0, n1 - n0, K, 1.0f, Ap, lda, Bp, ldb, beta, C + (long)m0 * ldc + n0,
+                ldc);
     openblas_set_num_threads_local(saved);
 }
 
+// [lo, hi) of part tid of n over `extent`, in multiples of `grain` (whole micro-tiles for OpenBLAS).
+inline void share(int extent, int grain, int tid, int n, int &lo, int &hi) {
+    const int size = (extent / n + grain - 1) / grain * grain;
+    lo = std::min(extent, tid * size);
+    hi = tid == n - 1 ? extent : std::min(extent, (tid + 1) * size);
+}
+
+// The rows of C are shared out when there are enough (the input projection: T*N rows), else its
+// columns (a short sequence of batch 1: few rows, G*H columns).
 void sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, const float *A, int lda, const float *B,
            int ldb, float beta, float *C, int ldc) {
-    const double flops = 2.0 * M * N * K;
-    int want = flops < MIN_PARALLEL_FLOPS ? 1 : M / MIN_ROWS_PER_THREAD;
-    if (want > threads::count()) want = threads::count();
+    const int threads = 2.0 * M * N * K < MIN_PARALLEL_FLOPS ? 1 : threads::count();
+    const bool by_rows = M / MIN_ROWS_PER_THREAD >= 2;
+    const int want = std::min(threads, by_rows ? M / MIN_ROWS_PER_THREAD : N / MIN_COLS_PER_THREAD);
     if (want < 2) {
-        part(ta, tb, 0, M, N, K, A, lda, B, ldb, beta, C, ldc);
+        block(ta, tb, 0, M, 0, N, K, A, lda, B, ldb, beta, C, ldc);
         return;
     }
     auto job = [&](int tid, int n) {
-        // Row blocks in multiples of 16 (whole micro-tiles for OpenBLAS's kernels).
-        const int rows = (M / n + 15) / 16 * 16;
-        const int m0 = tid * rows, m1 = tid == n - 1 ? M : (tid + 1) * rows < M ? (tid + 1) * rows : M;
-        if (m1 > m0) part(ta, tb, m0, m1, N, K, A, lda, B, ldb, beta, C, ldc);
+        int lo, hi;
+        share(by_rows ? M : N, 16, tid, n, lo, hi);
+        if (hi <= lo) return;
+        if (by_rows)
+            block(ta, tb, lo, hi, 0, N, K, A, lda, B, ldb, beta, C, ldc);
+        else
+            block(ta, tb, 0, M, lo, hi, K, A, lda, B, ldb, beta, C, ldc);
     };
     threads::run(want, job);
 }
