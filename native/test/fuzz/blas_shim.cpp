@@ -50,3 +50,8 @@ extern "C" void cblas_sgemm(OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONS
 extern "C" char *openblas_get_config(void) { return const_cast<char *>("instrumented reference sgemm (fuzz build)"); }
 extern "C" int openblas_get_num_threads(void) { return threads; }
 extern "C" void openblas_set_num_threads(int n) { threads = n; }
+// Per-thread count (rnn4j runs each GEMM part single-threaded): this sgemm is single-threaded anyway.
+extern "C" int openblas_set_num_threads_local(int n) {
+    (void)n;
+    return 1;
+}
