@@ -5,8 +5,9 @@
 // launches (grid.sync() needs every block resident). Within a wave the scheduler resumes each
 // runnable fiber in turn; a fiber runs until it reaches a barrier (__syncthreads, a warp
 // collective, grid.sync) or returns. When every fiber has stopped, the barriers whose participants
-// have all arrived are released. If none can be released the kernel is deadlocked (e.g. a
-// __syncthreads inside divergent code): the launch fails with a message instead of hanging.
+// have all arrived are released (threads that exited count as arrived, as on the hardware). If
+// none can be released the kernel is deadlocked (e.g. one branch waits at __syncthreads, the other
+// at a warp shuffle): the launch fails with a message instead of hanging.
 //
 // What it checks beyond the results: launch configurations as the runtime validates them (empty or
 // oversized grids and blocks, dynamic shared memory above 48 KiB without the opt-in, cooperative
@@ -441,8 +442,10 @@ void run_wave(Wave &w, const LaunchConfig &c, int64_t first, int count, bool rev
                     if (s == Wait::Warp) at_warp = true;
                     else elsewhere = true;
                 }
-                live |= alive != 0;
-                if (!at_warp || elsewhere) break;
+                if (!at_warp || elsewhere) {
+                    live |= alive != 0;
+                    break;
+                }
                 for (int l = 0; l < lanes; ++l) {
                     Fiber &f = w.fibers[first + l];
                     if (f.wait != Wait::Warp) continue;

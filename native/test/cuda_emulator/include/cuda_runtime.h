@@ -204,6 +204,20 @@ Args<A...> args(A &&...a) {
     return Args<A...>{std::tuple<std::decay_t<A>...>(std::forward<A>(a)...)};
 }
 
+// Pointer arguments must be null or point into a live device allocation (a host pointer handed to
+// a kernel faults on a GPU; here the launch fails with a message naming the argument).
+bool check_pointer_argument(const void *p, int index);
+template <typename Tuple, size_t... I>
+bool check_pointer_arguments(const Tuple &t, std::index_sequence<I...>) {
+    bool ok = true;
+    auto one = [&](const auto &v, int index) {
+        if constexpr (std::is_pointer<std::decay_t<decltype(v)>>::value)
+            ok = check_pointer_argument(reinterpret_cast<const void *>(v), index) && ok;
+    };
+    (one(std::get<I>(t), (int)I), ...);
+    return ok;
+}
+
 template <typename... P>
 struct PendingLaunch {
     void (*kernel)(P...);
@@ -218,6 +232,7 @@ void operator|(const PendingLaunch<P...> &l, Args<A...> &&a) {
     static_assert(sizeof...(P) == sizeof...(A), "kernel launched with the wrong number of arguments");
     std::tuple<std::decay_t<P>...> params = std::apply(
         [](auto &&...v) { return std::tuple<std::decay_t<P>...>(v...); }, a.values);
+    if (!check_pointer_arguments(params, std::index_sequence_for<P...>{})) return;
     BoundKernel<void (*)(P...), std::tuple<std::decay_t<P>...>> body(l.kernel, std::move(params));
     launch(reinterpret_cast<const void *>(l.kernel), l.config, false, body);
 }
@@ -253,6 +268,7 @@ cudaError_t cudaLaunchCooperativeKernel(void (*kernel)(P...), dim3 grid, dim3 bl
     // params[i] points at argument i, as the runtime reads them.
     ::cuda_emu::BoundKernel<void (*)(P...), std::tuple<std::decay_t<P>...>> body(
         kernel, ::cuda_emu::Unpack<P...>::from(params, std::index_sequence_for<P...>{}));
+    if (!::cuda_emu::check_pointer_arguments(body.args, std::index_sequence_for<P...>{})) return cudaErrorInvalidValue;
     return ::cuda_emu::launch(reinterpret_cast<const void *>(kernel),
                               ::cuda_emu::LaunchConfig(grid, block, shared_bytes, stream), true, body);
 }
