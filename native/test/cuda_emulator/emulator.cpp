@@ -196,6 +196,11 @@ struct Scheduler {
         }
         char *s = free_stacks.back();
         free_stacks.pop_back();
+#ifdef RNN4J_EMU_ASAN
+        // The last fiber's frames never returned (fiber_main switches away for good): clear their
+        // redzones before the stack is used again.
+        __asan_unpoison_memory_region(s, kStackBytes);
+#endif
         std::memcpy(s, &kCanary, sizeof kCanary);
         return s;
     }
@@ -468,13 +473,9 @@ void run_wave(Wave &w, const LaunchConfig &c, int64_t first, int count, bool rev
             wave_error(w, "deadlock: " + where);
         }
     }
-    for (Fiber &f : w.fibers) {  // abandoned fibers (after an error) hold nothing else
-#ifdef RNN4J_EMU_ASAN
-        if (f.stack && f.wait != Wait::Done) __asan_unpoison_memory_region(f.stack, kStackBytes);  // dead frames
-#endif
+    for (Fiber &f : w.fibers)  // abandoned fibers (after an error) hold nothing else
         if (f.stack && !scheduler.release(f.stack))
             wave_error(w, "a thread overflowed its " + std::to_string(kStackBytes / 1024) + " KiB emulator stack");
-    }
 }
 
 }  // namespace
