@@ -318,35 +318,10 @@ void wave_error(Wave &w, const std::string &msg) {
     if (w.error.empty()) w.error = msg;
 }
 
-// Releases every barrier whose participants have all arrived; false when none could be.
+// Releases every block and grid barrier whose participants have all arrived; false when none
+// could be. (Warp collectives are released by run_wave as each warp runs.)
 bool release(Wave &w) {
     bool any = false;
-    const int nwarps = (int)w.slots.size() / 64;
-    // Warp collectives: every lane that has not exited is waiting, with a mask naming exactly them.
-    for (int wp = 0; wp < nwarps; ++wp) {
-        const int b = wp / w.warps_per_block, first = b * w.threads_per_block + (wp % w.warps_per_block) * 32;
-        const int lanes = std::min(32, b * w.threads_per_block + w.threads_per_block - first);
-        bool all = true, some = false;
-        unsigned live = 0;
-        for (int l = 0; l < lanes; ++l) {
-            const Fiber &f = w.fibers[first + l];
-            if (f.wait == Wait::Done) continue;
-            live |= 1u << l;
-            if (f.wait == Wait::Warp) some = true;
-            else all = false;
-        }
-        if (!some || !all) continue;
-        for (int l = 0; l < lanes; ++l) {
-            Fiber &f = w.fibers[first + l];
-            if (f.wait != Wait::Warp) continue;
-            if (f.mask != live)
-                wave_error(w, "warp collective in block " + std::to_string(b) + " warp " +
-                                  std::to_string(wp % w.warps_per_block) + ": mask " + std::to_string(f.mask) +
-                                  " but the live lanes are " + std::to_string(live));
-            f.wait = Wait::Runnable;
-        }
-        any = true;
-    }
     // __syncthreads: every thread of the block that has not exited is waiting.
     for (int b = 0; b < w.blocks; ++b) {
         bool all = true, some = false;
