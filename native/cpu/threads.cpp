@@ -86,18 +86,31 @@ int count() {
 
 void set_count(int n) { g_count.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
 
+// Without the pool (taken by another caller, or no thread could be started) the calling thread
+// runs all n parts itself, in order: the split, and so every summation order, depends only on the
+// configured thread count, never on whether the pool was free. (Running one part of size 1 instead
+// would hand OpenBLAS a different GEMM shape, with other kernels and other rounding.) Every job
+// tolerates this: no part waits for a later one.
+static void run_inline(int n, JobFn fn, void *ctx) {
+    for (int tid = 0; tid < n; ++tid) fn(ctx, tid, n);
+}
+
 void run(int want, JobFn fn, void *ctx) {
-    int n = want < count() ? want : count();
+    const int n = want < count() ? want : count();
     Pool &p = pool();
-    if (n <= 1 || p.busy.test_and_set(std::memory_order_acquire)) {
+    if (n <= 1) {
         fn(ctx, 0, 1);
+        return;
+    }
+    if (p.busy.test_and_set(std::memory_order_acquire)) {
+        run_inline(n, fn, ctx);
         return;
     }
     try {
         p.ensure(n);
-    } catch (...) {  // could not start a thread: run alone
+    } catch (...) {
         p.busy.clear(std::memory_order_release);
-        fn(ctx, 0, 1);
+        run_inline(n, fn, ctx);
         return;
     }
     {

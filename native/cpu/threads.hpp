@@ -14,7 +14,8 @@ void set_count(int n);
 
 // Runs fn(ctx, tid, n) for tid = 0..n-1 with n = min(want, count()); the calling thread is
 // tid 0. Returns when all are done. If the pool is in use by another caller (separate
-// workspaces may run concurrently), runs with n = 1 on the calling thread instead.
+// workspaces may run concurrently), the calling thread runs parts 0..n-1 itself, in order, so
+// results depend only on the configured thread count. A part must never wait for a later one.
 using JobFn = void (*)(void *ctx, int tid, int n);
 void run(int want, JobFn fn, void *ctx);
 

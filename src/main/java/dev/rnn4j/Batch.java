@@ -23,7 +23,8 @@ public final class Batch {
     }
 
     /**
-     * A batch of {@code size} sequences that all have {@code steps} steps.
+     * A batch of {@code size} sequences that all have {@code steps} steps. For sequences of their own
+     * lengths use {@link #ofLengths(int, int...)}.
      *
      * @throws IllegalArgumentException if {@code steps} or {@code size} is not positive
      */
@@ -34,13 +35,14 @@ public final class Batch {
     }
 
     /**
-     * A batch of {@code lengths.length} sequences of the given lengths, padded to {@code steps}.
+     * A batch of {@code lengths.length} sequences of the given lengths, padded to {@code steps}:
+     * {@code ofLengths(5, 3)} is one sequence of length 3 (whereas {@code of(5, 3)} is three of length 5).
      *
      * @param steps {@code T}, at least 1
      * @param lengths one length per sequence, each in {@code 1..T}; not modified
      * @throws IllegalArgumentException naming the first bad length, or if {@code lengths} is empty
      */
-    public static Batch of(int steps, int... lengths) {
+    public static Batch ofLengths(int steps, int... lengths) {
         Checks.positive("steps (T)", steps);
         if (lengths == null) throw new NullPointerException("lengths must not be null");
         if (lengths.length == 0) throw new IllegalArgumentException("lengths must have at least one entry (N >= 1), got 0");
@@ -50,6 +52,18 @@ public final class Batch {
             }
         }
         return new Batch(steps, lengths.length, lengths.clone());
+    }
+
+    /**
+     * The old name of {@link #ofLengths(int, int...)}, easy to confuse with {@link #of(int, int)}:
+     * {@code of(5, 3)} means three sequences of length 5 but {@code of(5, 3, 2)} two sequences of
+     * lengths 3 and 2.
+     *
+     * @deprecated use {@link #ofLengths(int, int...)}
+     */
+    @Deprecated(since = "0.2.0", forRemoval = true)
+    public static Batch of(int steps, int... lengths) {
+        return ofLengths(steps, lengths);
     }
 
     /** {@code T}: time steps (the longest sequence, or more). */

@@ -124,10 +124,7 @@ public final class ParameterLayout {
 
     ParameterLayout(RnnSpec spec) {
         double total = totalFloats(spec); // before any int arithmetic below can overflow
-        if (total > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("the parameters of " + spec + " need about " + String.format("%.4g", total)
-                    + " floats, more than the " + Integer.MAX_VALUE + " one buffer can hold");
-        }
+        if (total > RnnSpec.MAX_PARAMETERS) throw tooMany(spec, String.format("about %.4g", total));
         List<Entry> list = new ArrayList<>();
         long offset = 0;
         int gh = spec.gates() * spec.hiddenSize();
@@ -171,11 +168,14 @@ public final class ParameterLayout {
     }
 
     private static int checked(long floats, RnnSpec spec) {
-        if (floats > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("the parameters of " + spec + " need " + floats
-                    + " floats, more than the " + Integer.MAX_VALUE + " one buffer can hold");
-        }
+        if (floats > RnnSpec.MAX_PARAMETERS) throw tooMany(spec, String.format("%,d", floats));
         return (int) floats;
+    }
+
+    private static IllegalArgumentException tooMany(RnnSpec spec, String floats) {
+        return new IllegalArgumentException(String.format("the parameters of %s need %s floats, more than the limit of"
+                + " %,d parameter floats (2 GiB of fp32, the largest buffer a backend can hand to Java)", spec, floats,
+                RnnSpec.MAX_PARAMETERS));
     }
 
     /** All entries in buffer order. */

@@ -1,10 +1,12 @@
 package dev.rnn4j;
 
 import dev.rnn4j.spi.RnnKernel;
+import java.lang.ref.Cleaner;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -50,9 +52,24 @@ import java.util.concurrent.atomic.AtomicReference;
  * concurrently.
  */
 public final class Rnn implements AutoCloseable {
+    /**
+     * Frees the native memory of an {@code Rnn} that became unreachable without {@link #close()}.
+     * The JVM would run the garbage collector only when its heap or direct-memory limit is reached
+     * (an {@code Rnn} is a small object that holds large native memory), so creation itself applies
+     * the pressure: when the parameters and gradients of open networks pass a threshold (1 GiB, then
+     * twice what is open, falling back as networks are freed), it asks for a collection. A forgotten close() then costs a bounded
+     * amount of memory instead of exhausting the machine.
+     */
+    private static final Cleaner CLEANER = Cleaner.create();
+    /** Bytes of parameters and gradients of networks neither closed nor cleaned. */
+    private static final AtomicLong OPEN_BYTES = new AtomicLong();
+    private static final long FIRST_GC_THRESHOLD = 1L << 30;
+    private static final AtomicLong gcThreshold = new AtomicLong(FIRST_GC_THRESHOLD);
+
     private final RnnSpec spec;
     private final Backend backend;
     private final RnnKernel kernel;
+    private final Cleaner.Cleanable cleanable;
     /** The thread inside a method of this Rnn, or null; re-entrant for that thread (see {@link #enter()}). */
     private final AtomicReference<Thread> owner = new AtomicReference<>();
     private int depth;
@@ -61,11 +78,16 @@ public final class Rnn implements AutoCloseable {
     private volatile Shapes lastShapes;
     /** The batch of the last training forward, whose activations the kernel holds; null if none. */
     private volatile Batch trainingBatch;
+    /** Why {@link #trainingBatch} is null, for the message of a backward that cannot run. */
+    private volatile String noTrainingForward = "no forward was made";
 
     private Rnn(RnnSpec spec, Backend backend) {
         this.spec = spec;
         this.backend = backend;
+        long bytes = 2L * Float.BYTES * spec.parameterCount();
+        collectForgottenIfNeeded(bytes);
         this.kernel = backend.newKernel(spec);
+        this.cleanable = CLEANER.register(this, new Release(kernel, bytes));
         initialize(0);
     }
 
@@ -267,8 +289,10 @@ public final class Rnn implements AutoCloseable {
 
     /**
      * Forward pass into caller-owned buffers; allocates nothing. Direct buffers are used in place by
-     * the native backends. {@code hN} may be the same buffer as {@code h0}, and {@code cN} as
-     * {@code c0} (the state is read before it is overwritten); no other output may overlap an input.
+     * the native backends. {@code hN} may be exactly {@code h0} (the same floats, through any view), and
+     * {@code cN} exactly {@code c0} (the state is read before it is overwritten); no other output may
+     * share memory with an input or another output. Only each tensor's floats are written, however
+     * much room a buffer has.
      *
      * @param x input {@code [T, N, I]} ({@code [N, T, I]} if batch-first), required
      * @param h0 {@code [L*D, N, Ho]} or null (zeros)
@@ -288,10 +312,24 @@ public final class Rnn implements AutoCloseable {
             checkBuffer("h0", h0, s, Tensor.H, false);
             checkCellState("c0", c0);
             checkBuffer("c0", c0, s, Tensor.C, false);
-            checkOutput("y", y, s, Tensor.Y, true, x, h0, c0, null);
-            checkOutput("hN", hN, s, Tensor.H, false, x, c0, y, null);
+            checkOutput("y", y, s, Tensor.Y, true);
+            checkOutput("hN", hN, s, Tensor.H, false);
             checkCellState("cN", cN);
-            checkOutput("cN", cN, s, Tensor.C, false, x, h0, y, hN);
+            checkOutput("cN", cN, s, Tensor.C, false);
+            // One aliasing rule for every backend, judged on memory: an output overlaps no input and
+            // no other output, except that hN may be exactly h0 and cN exactly c0 (state in place).
+            disjoint("y", y, s.y, "x", x, s.x);
+            disjoint("y", y, s.y, "h0", h0, s.h);
+            disjoint("y", y, s.y, "c0", c0, s.c);
+            disjoint("hN", hN, s.h, "x", x, s.x);
+            if (!Aliasing.sameStart(hN, h0)) disjoint("hN", hN, s.h, "h0", h0, s.h);
+            disjoint("hN", hN, s.h, "c0", c0, s.c);
+            disjoint("cN", cN, s.c, "x", x, s.x);
+            disjoint("cN", cN, s.c, "h0", h0, s.h);
+            if (!Aliasing.sameStart(cN, c0)) disjoint("cN", cN, s.c, "c0", c0, s.c);
+            disjoint("y", y, s.y, "hN", hN, s.h);
+            disjoint("y", y, s.y, "cN", cN, s.c);
+            disjoint("hN", hN, s.h, "cN", cN, s.c);
             if (finiteCheck) {
                 requireFinite("x", x, s.x);
                 requireFinite("h0", h0, s.h);
@@ -299,9 +337,11 @@ public final class Rnn implements AutoCloseable {
                 requireFinite("parameters", kernel.parameters(), spec.parameterCount());
             }
             trainingBatch = null; // the kernel's recorded activations are about to be replaced
+            noTrainingForward = "the last forward failed (it threw), so nothing was recorded";
             kernel.forward(batch.steps(), batch.size(), batch.lengthsUnsafe(), mode == Mode.TRAINING, x, h0, c0, y,
                     hN, cN);
             if (mode == Mode.TRAINING) trainingBatch = batch;
+            else noTrainingForward = "the last forward was in Mode.INFERENCE, which replaced any recorded one";
         } finally {
             exit();
         }
@@ -349,17 +389,28 @@ public final class Rnn implements AutoCloseable {
         enter(); // first, so that no other thread can replace the recorded forward during the checks
         try {
             Batch recorded = trainingBatch;
-            if (recorded == null) throw noTrainingForward();
+            if (recorded == null) throw noTrainingForward(noTrainingForward);
             Shapes s = shapes(recorded);
             checkBuffer("dy", dy, s, Tensor.Y, false);
             checkBuffer("dhN", dhN, s, Tensor.H, false);
             checkCellState("dcN", dcN);
             checkBuffer("dcN", dcN, s, Tensor.C, false);
-            checkOutput("dx", dx, s, Tensor.X, false, dy, dhN, dcN, null);
-            checkOutput("dh0", dh0, s, Tensor.H, false, dy, dhN, dcN, dx);
+            checkOutput("dx", dx, s, Tensor.X, false);
+            checkOutput("dh0", dh0, s, Tensor.H, false);
             checkCellState("dc0", dc0);
-            checkOutput("dc0", dc0, s, Tensor.C, false, dy, dhN, dcN, dx);
-            if (dc0 != null && sameMemory(dc0, dh0)) throw new IllegalArgumentException("dc0 must not share memory with dh0");
+            checkOutput("dc0", dc0, s, Tensor.C, false);
+            disjoint("dx", dx, s.x, "dy", dy, s.y);
+            disjoint("dx", dx, s.x, "dhN", dhN, s.h);
+            disjoint("dx", dx, s.x, "dcN", dcN, s.c);
+            disjoint("dh0", dh0, s.h, "dy", dy, s.y);
+            disjoint("dh0", dh0, s.h, "dhN", dhN, s.h);
+            disjoint("dh0", dh0, s.h, "dcN", dcN, s.c);
+            disjoint("dc0", dc0, s.c, "dy", dy, s.y);
+            disjoint("dc0", dc0, s.c, "dhN", dhN, s.h);
+            disjoint("dc0", dc0, s.c, "dcN", dcN, s.c);
+            disjoint("dx", dx, s.x, "dh0", dh0, s.h);
+            disjoint("dx", dx, s.x, "dc0", dc0, s.c);
+            disjoint("dh0", dh0, s.h, "dc0", dc0, s.c);
             if (finiteCheck) {
                 requireFinite("dy", dy, s.y);
                 requireFinite("dhN", dhN, s.h);
@@ -397,7 +448,11 @@ public final class Rnn implements AutoCloseable {
         return closed;
     }
 
-    /** Frees the native memory (parameters, gradients, workspaces). Idempotent. */
+    /**
+     * Frees the native memory (parameters, gradients, workspaces) now. Idempotent. An {@code Rnn}
+     * dropped without it is freed once the garbage collector finds it unreachable, which the JVM's
+     * direct-memory limit ({@code -XX:MaxDirectMemorySize}, by default the heap's maximum) forces.
+     */
     @Override
     public void close() {
         if (closed) return;
@@ -409,7 +464,7 @@ public final class Rnn implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
-                kernel.close();
+                cleanable.clean(); // kernel.close(), once
             }
         } finally {
             exit();
@@ -423,6 +478,33 @@ public final class Rnn implements AutoCloseable {
 
     // ---- Internals ---------------------------------------------------------------------------
 
+    /** What the cleaner runs: it must not refer to the Rnn, or the Rnn could never become unreachable. */
+    private static final class Release implements Runnable {
+        private final RnnKernel kernel;
+        private final long bytes;
+
+        Release(RnnKernel kernel, long bytes) {
+            this.kernel = kernel;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void run() {
+            kernel.close();
+            long open = OPEN_BYTES.addAndGet(-bytes);
+            long threshold = gcThreshold.get();
+            if (open < threshold / 4) gcThreshold.compareAndSet(threshold, Math.max(FIRST_GC_THRESHOLD, 2 * open));
+        }
+    }
+
+    private static void collectForgottenIfNeeded(long bytes) {
+        long open = OPEN_BYTES.addAndGet(bytes);
+        long threshold = gcThreshold.get();
+        if (open > threshold && gcThreshold.compareAndSet(threshold, Math.max(FIRST_GC_THRESHOLD, 2 * open))) {
+            System.gc(); // the cleaner then frees the networks nobody can reach
+        }
+    }
+
     private void ensureOpen() {
         if (closed) throw new IllegalStateException("this Rnn is closed: " + spec);
     }
@@ -432,7 +514,7 @@ public final class Rnn implements AutoCloseable {
      * or fails fast if another thread holds it. Everything that reads or changes state runs between
      * enter() and exit(), so a second thread can never see a half-made change.
      */
-    private void enter() {
+    void enter() {
         ensureOpen();
         Thread self = Thread.currentThread();
         if (owner.get() != self && !owner.compareAndSet(null, self)) {
@@ -446,20 +528,19 @@ public final class Rnn implements AutoCloseable {
         }
     }
 
-    private void exit() {
+    void exit() {
         if (--depth == 0) owner.set(null);
     }
 
     private Batch requireTrainingBatch() {
         ensureOpen();
         Batch recorded = trainingBatch;
-        if (recorded == null) throw noTrainingForward();
+        if (recorded == null) throw noTrainingForward(noTrainingForward);
         return recorded;
     }
 
-    private static IllegalStateException noTrainingForward() {
-        return new IllegalStateException("backward needs a forward in Mode.TRAINING first (none was recorded,"
-                + " or a later forward in Mode.INFERENCE replaced it)");
+    private static IllegalStateException noTrainingForward(String why) {
+        return new IllegalStateException("backward needs a successful forward in Mode.TRAINING first: " + why);
     }
 
     private ParameterLayout.Entry entry(String name) {
@@ -531,21 +612,18 @@ public final class Rnn implements AutoCloseable {
         }
     }
 
-    /** An output: checked like an input, writable, and sharing no memory with the given inputs (nulls ignored). */
-    private static void checkOutput(String name, FloatBuffer b, Shapes s, Tensor t, boolean required, FloatBuffer in1,
-            FloatBuffer in2, FloatBuffer in3, FloatBuffer in4) {
+    /** An output: checked like an input, and writable. */
+    private static void checkOutput(String name, FloatBuffer b, Shapes s, Tensor t, boolean required) {
         checkBuffer(name, b, s, t, required);
-        if (b == null) return;
-        if (b.isReadOnly()) throw new IllegalArgumentException(name + " is read-only, but it is an output");
-        if (sameMemory(b, in1) || sameMemory(b, in2) || sameMemory(b, in3) || sameMemory(b, in4)) {
-            throw new IllegalArgumentException(name + " must not share memory with an input");
-        }
+        if (b != null && b.isReadOnly()) throw new IllegalArgumentException(name + " is read-only, but it is an output");
     }
 
-    private static boolean sameMemory(FloatBuffer a, FloatBuffer b) {
-        if (b == null) return false;
-        if (a == b) return true;
-        return a.hasArray() && b.hasArray() && a.array() == b.array();
+    /** Rejects an output whose tensor shares memory with another tensor of the call (nulls ignored). */
+    private static void disjoint(String output, FloatBuffer out, int outFloats, String other, FloatBuffer b, int bFloats) {
+        if (!Aliasing.overlap(out, outFloats, b, bFloats)) return;
+        throw new IllegalArgumentException(output + " (" + outFloats + " floats) and " + other + " (" + bFloats
+                + " floats) share memory: an output must not overlap an input or another output, whatever views"
+                + " they come through (only hN may be exactly h0, and cN exactly c0)");
     }
 
     private static void requireFinite(String name, FloatBuffer b, int floats) {

@@ -19,6 +19,13 @@ import java.util.Objects;
  * {@code [L*D, N, Ho]} and {@code c} (LSTM) {@code [L*D, N, H]}.
  */
 public final class RnnSpec {
+    /**
+     * The most parameters a spec may have: 536,870,911 floats, the largest count whose fp32 bytes
+     * fit one Java buffer (2 GiB), which is how every backend exposes them
+     * ({@link Rnn#parameterBuffer()}). Larger specs are rejected by {@link Builder#build()}.
+     */
+    public static final int MAX_PARAMETERS = Integer.MAX_VALUE / Float.BYTES;
+
     private final CellType cell;
     private final int inputSize;
     private final int hiddenSize;

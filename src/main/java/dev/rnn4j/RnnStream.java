@@ -1,14 +1,17 @@
 package dev.rnn4j;
 
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
  * Online inference over {@code N} sequences that arrive a step (or a chunk of steps) at a time.
  * Each {@link #step} continues from the state the previous one left, so feeding a sequence in
  * chunks gives exactly the outputs of one {@link Rnn#forward} over the whole of it. Made by
- * {@link Rnn#stream(int)}; shares its {@code Rnn} (and so its thread rule). A step is an inference
- * forward: it replaces any training forward recorded in the {@code Rnn}.
+ * {@link Rnn#stream(int)}; shares its {@code Rnn} and so its thread rule: every method, not only
+ * {@code step}, fails fast with {@link IllegalStateException} while another thread is inside the
+ * stream or the {@code Rnn}. A step is an inference forward: it replaces any training forward
+ * recorded in the {@code Rnn}.
  */
 public final class RnnStream implements AutoCloseable {
     private final Rnn rnn;
@@ -59,29 +62,46 @@ public final class RnnStream implements AutoCloseable {
      * {@code steps} is the same as in the previous call.
      */
     public void step(FloatBuffer x, int steps, FloatBuffer y) {
-        Batch batch = lastBatch;
-        if (batch == null || batch.steps() != steps) {
-            batch = Batch.of(steps, batchSize);
-            lastBatch = batch;
+        enter();
+        try {
+            Batch batch = lastBatch;
+            if (batch == null || batch.steps() != steps) {
+                batch = Batch.of(steps, batchSize);
+                lastBatch = batch;
+            }
+            step(batch, x, y);
+        } finally {
+            rnn.exit();
         }
-        step(batch, x, y);
     }
 
     private void step(Batch batch, FloatBuffer x, FloatBuffer y) {
-        ensureOpen();
-        rnn.forward(Mode.INFERENCE, batch, x, hBuffer, cBuffer, y, hBuffer, cBuffer);
+        enter();
+        try {
+            rnn.forward(Mode.INFERENCE, batch, x, hBuffer, cBuffer, y, hBuffer, cBuffer);
+        } finally {
+            rnn.exit();
+        }
     }
 
     /** A copy of the current hidden state {@code [L, N, Ho]}. */
     public float[] hiddenState() {
-        ensureOpen();
-        return h.clone();
+        enter();
+        try {
+            return h.clone();
+        } finally {
+            rnn.exit();
+        }
     }
 
     /** A copy of the current cell state {@code [L, N, H]} (LSTM), or null. */
     public float[] cellState() {
-        ensureOpen();
-        return c == null ? null : c.clone();
+        enter();
+        try {
+            return c == null ? null : c.clone();
+        } finally {
+            rnn.exit();
+        }
     }
 
     /**
@@ -91,7 +111,6 @@ public final class RnnStream implements AutoCloseable {
      * @param cell {@code [L, N, H]} for LSTM (null means zeros), must be null otherwise
      */
     public void setState(float[] hidden, float[] cell) {
-        ensureOpen();
         Objects.requireNonNull(hidden, "hidden must not be null");
         if (hidden.length != h.length) {
             throw new IllegalArgumentException("hidden must have L*N*Ho = " + h.length + " floats, got " + hidden.length);
@@ -102,28 +121,58 @@ public final class RnnStream implements AutoCloseable {
         if (c != null && cell != null && cell.length != c.length) {
             throw new IllegalArgumentException("cell must have L*N*H = " + c.length + " floats, got " + cell.length);
         }
-        System.arraycopy(hidden, 0, h, 0, h.length);
-        if (c != null) {
-            if (cell == null) java.util.Arrays.fill(c, 0f);
-            else System.arraycopy(cell, 0, c, 0, c.length);
+        enter();
+        try {
+            System.arraycopy(hidden, 0, h, 0, h.length);
+            if (c != null) {
+                if (cell == null) Arrays.fill(c, 0f);
+                else System.arraycopy(cell, 0, c, 0, c.length);
+            }
+        } finally {
+            rnn.exit();
         }
     }
 
     /** Resets the state to zeros (the start of new sequences). */
     public void reset() {
-        ensureOpen();
-        java.util.Arrays.fill(h, 0f);
-        if (c != null) java.util.Arrays.fill(c, 0f);
+        enter();
+        try {
+            Arrays.fill(h, 0f);
+            if (c != null) Arrays.fill(c, 0f);
+        } finally {
+            rnn.exit();
+        }
     }
 
-    /** Ends the stream; the {@code Rnn} stays open. */
+    /**
+     * Ends the stream; the {@code Rnn} stays open. Idempotent.
+     *
+     * @throws IllegalStateException if another thread is inside this stream or its {@code Rnn}
+     */
     @Override
     public void close() {
-        closed = true;
+        if (closed || rnn.isClosed()) {
+            closed = true;
+            return;
+        }
+        rnn.enter();
+        try {
+            closed = true;
+        } finally {
+            rnn.exit();
+        }
     }
 
-    private void ensureOpen() {
-        if (closed) throw new IllegalStateException("this RnnStream is closed");
-        if (rnn.isClosed()) throw new IllegalStateException("the Rnn of this stream is closed");
+    /**
+     * Takes the shared {@code Rnn} for the calling thread (its thread rule: a second thread fails fast
+     * with {@link IllegalStateException}), then checks that this stream is open. Paired with
+     * {@code rnn.exit()}.
+     */
+    private void enter() {
+        rnn.enter();
+        if (closed) {
+            rnn.exit();
+            throw new IllegalStateException("this RnnStream is closed");
+        }
     }
 }

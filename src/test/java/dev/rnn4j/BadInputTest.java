@@ -53,10 +53,10 @@ class BadInputTest {
     void batchIsChecked() {
         assertRejects(IllegalArgumentException.class, () -> Batch.of(0, 2), "steps", "0");
         assertRejects(IllegalArgumentException.class, () -> Batch.of(3, -1), "batch size", "-1");
-        assertRejects(IllegalArgumentException.class, () -> Batch.of(3, new int[] {1, 4}), "lengths[1]", "1..T=3", "4");
-        assertRejects(IllegalArgumentException.class, () -> Batch.of(3, new int[] {0}), "lengths[0]", "0");
-        assertRejects(IllegalArgumentException.class, () -> Batch.of(3, new int[0]), "lengths");
-        assertRejects(NullPointerException.class, () -> Batch.of(3, (int[]) null), "lengths");
+        assertRejects(IllegalArgumentException.class, () -> Batch.ofLengths(3, new int[] {1, 4}), "lengths[1]", "1..T=3", "4");
+        assertRejects(IllegalArgumentException.class, () -> Batch.ofLengths(3, new int[] {0}), "lengths[0]", "0");
+        assertRejects(IllegalArgumentException.class, () -> Batch.ofLengths(3, new int[0]), "lengths");
+        assertRejects(NullPointerException.class, () -> Batch.ofLengths(3, (int[]) null), "lengths");
     }
 
     @ParameterizedTest
@@ -76,7 +76,7 @@ class BadInputTest {
             assertRejects(IllegalArgumentException.class,
                     () -> rnn.forward(Mode.TRAINING, batch, x, null, new float[17]), "c0", "16", "17");
             assertRejects(IllegalArgumentException.class,
-                    () -> rnn.forward(Mode.TRAINING, Batch.of(5, 1, 2, 3), x, null, null), "x", "45", "30");
+                    () -> rnn.forward(Mode.TRAINING, Batch.ofLengths(5, 1, 2, 3), x, null, null), "x", "45", "30");
             // Buffers: too small, wrong byte order, read-only output, output aliasing an input.
             FloatBuffer xb = FloatBuffer.wrap(x);
             FloatBuffer small = FloatBuffer.allocate(39);

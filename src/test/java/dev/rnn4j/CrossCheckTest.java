@@ -39,29 +39,29 @@ class CrossCheckTest {
                 for (int layers = 1; layers <= 2; layers++) {
                     RnnSpec s = spec(cell, 5, 6).layers(layers).bidirectional(bi).build();
                     cases.add(new Case("matrix", s, Batch.of(4, 3), true, true));
-                    cases.add(new Case("lengths", s, Batch.of(6, unsortedWithTies), true, true));
+                    cases.add(new Case("lengths", s, Batch.ofLengths(6, unsortedWithTies), true, true));
                 }
             }
             cases.add(new Case("no bias", spec(cell, 4, 5).bias(false).build(), Batch.of(3, 2), true, true));
             cases.add(new Case("batch-first", spec(cell, 4, 5).batchFirst(true).bidirectional(true).build(),
-                    Batch.of(5, 4, 2, 5), true, true));
+                    Batch.ofLengths(5, 4, 2, 5), true, true));
             cases.add(new Case("T=1", spec(cell, 3, 4).build(), Batch.of(1, 2), true, true));
             cases.add(new Case("N=1", spec(cell, 3, 4).bidirectional(true).build(), Batch.of(5, 1), true, true));
             cases.add(new Case("H=1", spec(cell, 3, 1).layers(2).build(), Batch.of(4, 2), true, true));
             cases.add(new Case("odd I=7 H=13", spec(cell, 7, 13).build(), Batch.of(5, 3), true, true));
             cases.add(new Case("3 layers", spec(cell, 4, 6).layers(3).bidirectional(true).build(),
-                    Batch.of(4, 2, 4, 3), true, true));
+                    Batch.ofLengths(4, 2, 4, 3), true, true));
             cases.add(new Case("zero states, no upstream", spec(cell, 4, 5).layers(2).build(), Batch.of(4, 3), false,
                     false));
             cases.add(new Case("long T=200", spec(cell, 4, 8).build(), Batch.of(200, 2), true, true));
             cases.add(new Case("small batch N=4", spec(cell, 16, 32).build(), Batch.of(6, 4), true, true));
             cases.add(new Case("large batch", spec(cell, 24, 40).build(), Batch.of(5, 20), true, true));
             cases.add(new Case("large batch, lengths", spec(cell, 8, 16).bidirectional(true).build(),
-                    Batch.of(7, 7, 1, 3, 3, 6, 2, 7, 5, 4, 1, 2), true, true));
+                    Batch.ofLengths(7, 7, 1, 3, 3, 6, 2, 7, 5, 4, 1, 2), true, true));
         }
         RnnSpec proj = spec(CellType.LSTM, 5, 8).projectionSize(3).layers(2).bidirectional(true).build();
         cases.add(new Case("LSTM projection", proj, Batch.of(4, 3), true, true));
-        cases.add(new Case("LSTM projection, lengths", proj, Batch.of(5, 2, 5, 5), true, true));
+        cases.add(new Case("LSTM projection, lengths", proj, Batch.ofLengths(5, 2, 5, 5), true, true));
         return cases;
     }
 
@@ -135,7 +135,7 @@ class CrossCheckTest {
     void repeatedBackwardAccumulatesLikeTheReference() {
         assumeTrue(Backend.CPU.isAvailable(), () -> "CPU skipped: " + Backend.CPU.unavailableReason());
         for (CellType cell : CellType.values()) {
-            Case c = new Case("twice", spec(cell, 4, 5).layers(2).bidirectional(true).build(), Batch.of(4, 3, 1, 4),
+            Case c = new Case("twice", spec(cell, 4, 5).layers(2).bidirectional(true).build(), Batch.ofLengths(4, 3, 1, 4),
                     true, true);
             Data d = new Data(c, 7);
             assertSame(c, run(Backend.CPU, c, d, 2), run(Backend.JAVA, c, d, 2));
@@ -147,7 +147,7 @@ class CrossCheckTest {
         assumeTrue(Backend.CPU.isAvailable(), () -> "CPU skipped: " + Backend.CPU.unavailableReason());
         for (CellType cell : CellType.values()) {
             Case c = new Case("determinism", spec(cell, 12, 24).layers(2).bidirectional(true).build(),
-                    Batch.of(9, 5, 9, 2, 9, 7), true, true);
+                    Batch.ofLengths(9, 5, 9, 2, 9, 7), true, true);
             Data d = new Data(c, 11);
             Run a = run(Backend.CPU, c, d, 1), b = run(Backend.CPU, c, d, 1);
             assertArrayEquals(a.out().y(), b.out().y());
@@ -165,7 +165,7 @@ class CrossCheckTest {
         Backend.CPU.setThreads(2);
         try {
             for (CellType cell : CellType.values()) {
-                for (Batch batch : new Batch[] {Batch.of(6, 2), Batch.of(6, 33), Batch.of(6, 6, 2, 5, 6, 1)}) {
+                for (Batch batch : new Batch[] {Batch.of(6, 2), Batch.of(6, 33), Batch.ofLengths(6, 6, 2, 5, 6, 1)}) {
                     Case c = new Case("2 threads", spec(cell, 20, 48).layers(2).bidirectional(true).build(), batch,
                             true, true);
                     Data d = new Data(c, 3);

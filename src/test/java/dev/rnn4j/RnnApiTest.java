@@ -83,7 +83,7 @@ class RnnApiTest {
     @EnumSource(Backend.class)
     void directBuffersGiveTheSameResultsAsArrays(Backend backend) {
         RnnSpec spec = RnnSpec.builder(CellType.LSTM, 4, 6).bidirectional(true).build();
-        Batch batch = Batch.of(5, 3, 5, 1);
+        Batch batch = Batch.ofLengths(5, 3, 5, 1);
         Rnn.Shapes s = new Rnn.Shapes(spec, batch);
         float[] x = random(s.x, 1), h0 = random(s.h, 2), c0 = random(s.c, 3), dy = random(s.y, 4);
         try (Rnn rnn = open(backend, spec)) {
@@ -158,7 +158,7 @@ class RnnApiTest {
     @EnumSource(Backend.class)
     void paddedOutputsAndTheirGradientsAreZero(Backend backend) {
         RnnSpec spec = RnnSpec.builder(CellType.LSTM, 2, 3).bidirectional(true).build();
-        Batch batch = Batch.of(4, 2, 4);
+        Batch batch = Batch.ofLengths(4, 2, 4);
         Rnn.Shapes s = new Rnn.Shapes(spec, batch);
         try (Rnn rnn = open(backend, spec)) {
             ForwardResult out = rnn.forward(Mode.TRAINING, batch, random(s.x, 1), null, null);

@@ -24,7 +24,7 @@ class SteadyStateAllocationTest {
         long self = Thread.currentThread().getId();
 
         RnnSpec spec = RnnSpec.builder(CellType.LSTM, 8, 16).layers(2).bidirectional(true).build();
-        Batch batch = Batch.of(5, 3, 5, 2);
+        Batch batch = Batch.ofLengths(5, 3, 5, 2);
         Rnn.Shapes s = new Rnn.Shapes(spec, batch);
         FloatBuffer x = direct(s.x), y = direct(s.y), hN = direct(s.h), cN = direct(s.c);
         FloatBuffer dy = direct(s.y), dx = direct(s.x), dh0 = direct(s.h), dc0 = direct(s.c);

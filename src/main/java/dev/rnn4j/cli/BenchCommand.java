@@ -138,7 +138,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--reps", paramLabel = "N", defaultValue = "15", description = "at most this many timed repetitions (default: ${DEFAULT-VALUE})")
     int reps;
 
-    @Option(names = "--min-reps", paramLabel = "N", defaultValue = "3", description = "at least this many (default: ${DEFAULT-VALUE})")
+    @Option(names = "--min-reps", paramLabel = "N", description = "at least this many (default: 3, or --reps if fewer)")
+    Integer minRepsOption;
+
     int minReps;
 
     @Option(names = "--time", paramLabel = "SECONDS", defaultValue = "1.5",
@@ -163,6 +165,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         if (reps < 1) throw new Main.UsageError("--reps must be positive, got " + reps);
+        minReps = minRepsOption == null ? Math.min(3, reps) : minRepsOption;
         if (minReps < 1 || minReps > reps) throw new Main.UsageError("--min-reps must be in 1..--reps=" + reps + ", got " + minReps);
         if (!(time > 0)) throw new Main.UsageError("--time must be positive, got " + time);
         if (!(javaBudget > 0)) throw new Main.UsageError("--java-budget must be positive, got " + javaBudget);

@@ -57,14 +57,21 @@ final class CharModel implements AutoCloseable {
         this.vocab = corpus.vocabularySize();
         this.random = new SplittableRandom(s.seed());
         int heldOut = Math.min(corpus.characters / 10, 4000);
-        if (corpus.characters - heldOut < s.batch() * (s.seqLength() + 2)) heldOut = 0;
+        long needed = minCharacters(s.batch(), s.seqLength()); // in long: both can be near Integer.MAX_VALUE
+        if (corpus.characters - heldOut < needed) heldOut = 0;
         this.trainEnd = corpus.characters - heldOut;
         this.streamLength = trainEnd / s.batch();
-        if (streamLength < s.seqLength() + 2) {
-            throw new Main.UsageError("the text has " + corpus.characters + " characters: too few for --batch " + s.batch()
-                    + " streams of --seq-length " + s.seqLength() + " (need at least " + (s.batch() * (s.seqLength() + 2)) + ")");
+        if (streamLength < s.seqLength() + 2L) {
+            throw new Main.UsageError(Text.f("the text has %,d characters: too few for --batch %,d streams of --seq-length"
+                    + " %,d (need at least %,d)", corpus.characters, s.batch(), s.seqLength(), needed));
         }
-        RnnSpec spec = RnnSpec.builder(s.cell(), vocab, s.hidden()).layers(s.layers()).build();
+        RnnSpec spec;
+        try {
+            spec = RnnSpec.builder(s.cell(), vocab, s.hidden()).layers(s.layers()).build();
+        } catch (IllegalArgumentException tooLarge) {
+            throw new Main.UsageError("--hidden " + s.hidden() + " with --layers " + s.layers() + " is too large: "
+                    + tooLarge.getMessage());
+        }
         this.rnn = Rnn.create(spec, backend);
         rnn.initialize(s.seed());
         Init.forgetGateBias(rnn, s.forgetBias());
@@ -241,6 +248,11 @@ final class CharModel implements AutoCloseable {
             }
             return vocab - 1;
         }
+    }
+
+    /** The characters that {@code batch} streams of {@code seqLength} (plus input and target) need. */
+    static long minCharacters(int batch, int seqLength) {
+        return (long) batch * (seqLength + 2L);
     }
 
     @Override

@@ -54,7 +54,7 @@ final class Corpus {
      * @throws Main.UsageError if it is missing, unreadable, empty, not text, too short, or has too
      *     many distinct characters
      */
-    static Corpus load(Path file, int minCharacters) {
+    static Corpus load(Path file, long minCharacters) {
         byte[] bytes;
         if (Files.isDirectory(file)) throw new Main.UsageError("--corpus " + file + " is a directory, not a text file");
         try {
@@ -83,8 +83,8 @@ final class Corpus {
         text = normalise(text);
         Corpus c = new Corpus(file.toString(), text);
         if (c.characters < minCharacters) {
-            throw new Main.UsageError("--corpus " + file + " is too short: " + c.characters + " characters; these settings need at least "
-                    + minCharacters + " (or lower --seq-length / --batch)");
+            throw new Main.UsageError(Text.f("--corpus %s is too short: %,d characters; these settings need at least %,d"
+                    + " (or lower --seq-length / --batch)", file, c.characters, minCharacters));
         }
         if (c.vocabulary.length > MAX_VOCABULARY) {
             throw new Main.UsageError("--corpus " + file + " has " + c.vocabulary.length

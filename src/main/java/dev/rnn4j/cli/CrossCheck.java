@@ -97,14 +97,14 @@ final class CrossCheck {
         if (level == Level.QUICK) {
             for (CellType cell : CellType.values()) {
                 list.add(new Config("", spec(cell, 5, 6).build(), Batch.of(5, 3)));
-                list.add(new Config("", spec(cell, 5, 6).bidirectional(true).layers(2).build(), Batch.of(5, 4, 2, 4)));
+                list.add(new Config("", spec(cell, 5, 6).bidirectional(true).layers(2).build(), Batch.ofLengths(5, 4, 2, 4)));
                 list.add(new Config("T=1 N=1", spec(cell, 7, 13).layers(3).build(), Batch.of(1, 1)));
                 list.add(new Config("odd sizes", spec(cell, 7, 13).bidirectional(true).layers(3).build(),
-                        Batch.of(9, 9, 1, 4, 9, 7)));
+                        Batch.ofLengths(9, 9, 1, 4, 9, 7)));
                 list.add(new Config("", spec(cell, 4, 5).bias(false).batchFirst(true).build(), Batch.of(4, 3)));
             }
             list.add(new Config("projection", spec(CellType.LSTM, 5, 6).projectionSize(3).bidirectional(true).layers(2).build(),
-                    Batch.of(5, 4, 2, 4)));
+                    Batch.ofLengths(5, 4, 2, 4)));
             return list;
         }
         for (CellType cell : CellType.values()) {
@@ -112,14 +112,14 @@ final class CrossCheck {
                 for (int layers = 1; layers <= 3; layers++) {
                     RnnSpec s = spec(cell, 5, 6).bidirectional(bi).layers(layers).build();
                     list.add(new Config("", s, Batch.of(5, 3)));
-                    list.add(new Config("", s, Batch.of(5, 4, 2, 4)));  // unsorted, a tie, max(L) < T
+                    list.add(new Config("", s, Batch.ofLengths(5, 4, 2, 4)));  // unsorted, a tie, max(L) < T
                 }
             }
         }
         for (boolean bi : new boolean[] {false, true}) {
             RnnSpec p = spec(CellType.LSTM, 5, 6).projectionSize(3).bidirectional(bi).layers(2).build();
             list.add(new Config("projection", p, Batch.of(5, 3)));
-            list.add(new Config("projection", p, Batch.of(5, 4, 2, 4)));
+            list.add(new Config("projection", p, Batch.ofLengths(5, 4, 2, 4)));
         }
         for (CellType cell : CellType.values()) {
             list.add(new Config("T=1", spec(cell, 5, 6).bidirectional(true).layers(2).build(), Batch.of(1, 3)));
@@ -127,18 +127,18 @@ final class CrossCheck {
             list.add(new Config("odd sizes", spec(cell, 7, 13).build(), Batch.of(9, 5)));
             list.add(new Config("H=1", spec(cell, 3, 1).layers(2).build(), Batch.of(4, 2)));
             list.add(new Config("", spec(cell, 4, 5).bias(false).build(), Batch.of(4, 3)));
-            list.add(new Config("", spec(cell, 4, 5).batchFirst(true).bidirectional(true).build(), Batch.of(5, 4, 2, 5)));
+            list.add(new Config("", spec(cell, 4, 5).batchFirst(true).bidirectional(true).build(), Batch.ofLengths(5, 4, 2, 5)));
         }
         if (level == Level.FULL) {
             for (CellType cell : CellType.values()) {
                 list.add(new Config("long T", spec(cell, 8, 16).build(), Batch.of(200, 3)));
-                list.add(new Config("long T", spec(cell, 8, 16).bidirectional(true).build(), Batch.of(200, 200, 77, 150)));
+                list.add(new Config("long T", spec(cell, 8, 16).bidirectional(true).build(), Batch.ofLengths(200, 200, 77, 150)));
                 list.add(new Config("larger", spec(cell, 64, 128).layers(2).bidirectional(true).build(), Batch.of(20, 16)));
-                list.add(new Config("larger", spec(cell, 96, 200).build(), Batch.of(30, 17, 30, 3, 29, 30, 12, 30, 1, 30, 25,
+                list.add(new Config("larger", spec(cell, 96, 200).build(), Batch.ofLengths(30, 17, 30, 3, 29, 30, 12, 30, 1, 30, 25,
                         30, 8, 30, 30, 30, 19, 2)));
             }
             list.add(new Config("projection, larger", spec(CellType.LSTM, 64, 128).projectionSize(48).layers(2)
-                    .bidirectional(true).build(), Batch.of(25, 25, 3, 17, 25, 9, 25, 1, 20)));
+                    .bidirectional(true).build(), Batch.ofLengths(25, 25, 3, 17, 25, 9, 25, 1, 20)));
         }
         return list;
     }
@@ -147,15 +147,15 @@ final class CrossCheck {
     static List<Config> finiteDifferenceGrid(Level level) {
         List<Config> list = new ArrayList<>();
         if (level == Level.QUICK) {
-            list.add(new Config("", spec(CellType.LSTM, 3, 4).bidirectional(true).build(), Batch.of(4, 3, 2, 3)));
+            list.add(new Config("", spec(CellType.LSTM, 3, 4).bidirectional(true).build(), Batch.ofLengths(4, 3, 2, 3)));
             list.add(new Config("", spec(CellType.GRU, 3, 4).layers(2).build(), Batch.of(3, 2)));
             return list;
         }
         for (CellType cell : CellType.values()) {
-            list.add(new Config("", spec(cell, 3, 4).bidirectional(true).layers(2).build(), Batch.of(4, 3, 2, 3)));
+            list.add(new Config("", spec(cell, 3, 4).bidirectional(true).layers(2).build(), Batch.ofLengths(4, 3, 2, 3)));
         }
         list.add(new Config("projection", spec(CellType.LSTM, 3, 4).projectionSize(2).bidirectional(true).build(),
-                Batch.of(4, 3, 4)));
+                Batch.ofLengths(4, 3, 4)));
         return list;
     }
 

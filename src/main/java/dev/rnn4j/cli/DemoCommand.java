@@ -117,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
         int T = seqLength == null ? 64 : seqLength, N = batch == null ? 32 : batch;
         int H = hidden == null ? 256 : hidden, S = steps == null ? 800 : steps;
         double lr = learningRate == null ? 0.003 : learningRate;
-        Corpus text = corpus == null ? Corpus.builtin() : Corpus.load(corpus, N * (T + 2));
+        Corpus text = corpus == null ? Corpus.builtin() : Corpus.load(corpus, CharModel.minCharacters(N, T));
         CharModel.Settings s = new CharModel.Settings(cell, H, layers, T, N, lr, clip, seed, (float) forgetBias);
         try (CharModel model = new CharModel(text, s, b)) {
             double baseline = text.unigramEntropy(0, model.trainEnd);

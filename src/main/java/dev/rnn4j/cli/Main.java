@@ -2,6 +2,9 @@ package dev.rnn4j.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bytedeco.javacpp.Pointer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,6 +40,21 @@ public final class Main implements Runnable {
         cl.setUsageHelpAutoWidth(true);
         cl.setOut(out);
         cl.setErr(err);
+        // picocli passes Errors through; an OutOfMemoryError is a model or batch too large for this
+        // machine, a usage error: one line, exit 2, and the JVM lives on (the allocation failed whole).
+        cl.setExecutionStrategy(parseResult -> {
+            try {
+                return new CommandLine.RunLast().execute(parseResult);
+            } catch (OutOfMemoryError oom) {
+                CommandLine sub = parseResult.asCommandLineList().get(parseResult.asCommandLineList().size() - 1);
+                sub.getOut().flush();
+                PrintWriter e = sub.getErr();
+                e.println("rnn4j " + sub.getCommandName() + ": " + notEnoughMemory(oom));
+                if (Boolean.getBoolean("rnn4j.debug")) oom.printStackTrace(e);
+                e.flush();
+                return CommandLine.ExitCode.USAGE;
+            }
+        });
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter e = commandLine.getErr();
             if (ex instanceof UsageError) {
@@ -54,6 +72,26 @@ public final class Main implements Runnable {
             return CommandLine.ExitCode.SOFTWARE;
         });
         return cl;
+    }
+
+    /**
+     * One sentence: what could not be allocated (JavaCPP and rnn4j name the bytes in the message)
+     * and what this machine and JVM have, with the options that shrink the need.
+     */
+    static String notEnoughMemory(OutOfMemoryError oom) {
+        String what = String.valueOf(oom.getMessage());
+        Matcher m = Pattern.compile("\\((\\d{4,})\\)|of (\\d{4,}) bytes").matcher(what);
+        String need = m.find() ? "they need at least " + Text.bytes(Long.parseLong(m.group(1) != null ? m.group(1) : m.group(2)))
+                + " (an allocation of that size failed)" : "an allocation failed (" + firstClause(what) + ")";
+        return "not enough memory for this model and batch: " + need + "; this machine has "
+                + Text.bytes(Pointer.availablePhysicalBytes()) + " of physical memory free and the JVM"
+                + " heap may grow to " + Text.bytes(Runtime.getRuntime().maxMemory())
+                + ". Use smaller sizes (--hidden, --layers, --batch, --seq-length or --shape).";
+    }
+
+    private static String firstClause(String message) {
+        int cut = message.indexOf(':');
+        return cut > 0 ? message.substring(0, cut) : message;
     }
 
     /** Runs the command line and returns its exit code. */

@@ -15,6 +15,19 @@ final class Text {
         return String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60);
     }
 
+    /** Bytes in binary units: "512 B", "3.2 MiB", "18.3 GiB". */
+    static String bytes(long n) {
+        if (n < 1024) return n + " B";
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
     static String f(String format, Object... args) {
         return String.format(Locale.ROOT, format, args);
     }

@@ -8,7 +8,6 @@ import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
-import org.bytedeco.javacpp.Pointer;
 
 /**
  * The CPU backend: {@link Rnn4jCpu} (the C API) behind the {@link RnnKernel} interface.
@@ -18,8 +17,8 @@ import org.bytedeco.javacpp.Pointer;
  * gradients ({@link DirectFloats}: if a live view of them was handed out, they are left to the
  * garbage collector instead, so that a stale view can never read freed memory). Direct buffers are passed to the kernels in place; heap
  * buffers are copied into native staging memory and back, which also makes the allowed aliasing
- * ({@code hN} is {@code h0}) safe. Direct outputs that overlap a direct input are rejected before the
- * native call, since the kernels may write an output before they have read all of an input.
+ * ({@code hN} is {@code h0}) safe. Only each tensor's floats are read and written, however much room
+ * a buffer has. Overlapping tensors never get here: {@link dev.rnn4j.Rnn} rejects them for every backend.
  */
 public final class CpuKernel implements RnnKernel {
     private static final String UNAVAILABLE = probe();
@@ -131,49 +130,43 @@ public final class CpuKernel implements RnnKernel {
             lengths.put(lengthsOrNull, 0, batch);
             len = lengths;
         }
-        long xs = (long) steps * batch * spec.inputSize();
-        long ys = (long) steps * batch * spec.outputFeatures();
-        long hs = (long) spec.stateRows() * batch * spec.outputSize();
-        long cs = (long) spec.stateRows() * batch * spec.hiddenSize();
-        requireDisjoint("y", y, ys, x, xs, h0, hs, c0, cs);
-        if (hN != h0) requireDisjoint("hN", hN, hs, x, xs, h0, hs, c0, cs);
-        if (cN != c0) requireDisjoint("cN", cN, cs, x, xs, h0, hs, c0, cs);
-        FloatBuffer nx = in(Slot.X, x);
-        FloatBuffer nh0 = in(Slot.H0, h0);
-        FloatBuffer nc0 = in(Slot.C0, c0);
-        FloatBuffer ny = out(Slot.Y, y);
-        FloatBuffer nhN = hN == h0 && h0 != null ? nh0 : out(Slot.HN, hN);
-        FloatBuffer ncN = cN == c0 && c0 != null ? nc0 : out(Slot.CN, cN);
+        int xs = steps * batch * spec.inputSize(); // Rnn checked that every tensor's count fits an int
+        int ys = steps * batch * spec.outputFeatures();
+        int hs = spec.stateRows() * batch * spec.outputSize();
+        int cs = spec.stateRows() * batch * spec.hiddenSize();
+        FloatBuffer nx = in(Slot.X, x, xs);
+        FloatBuffer nh0 = in(Slot.H0, h0, hs);
+        FloatBuffer nc0 = in(Slot.C0, c0, cs);
+        FloatBuffer ny = out(Slot.Y, y, ys);
+        FloatBuffer nhN = hN == h0 && h0 != null ? nh0 : out(Slot.HN, hN, hs);
+        FloatBuffer ncN = cN == c0 && c0 != null ? nc0 : out(Slot.CN, cN, cs);
         recordedSteps = steps;
         recordedBatch = batch;
         check(Rnn4jCpu.rnn4j_forward(desc, steps, batch, len, training ? 1 : 0, params, nx, nh0, nc0, ny, nhN, ncN,
                 workspace, workspaceBytes), "rnn4j_forward");
-        back(ny, y);
-        back(nhN, hN);
-        back(ncN, cN);
+        back(ny, y, ys);
+        back(nhN, hN, hs);
+        back(ncN, cN, cs);
     }
 
     @Override
     public void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
             FloatBuffer dc0) {
-        long xs = (long) recordedSteps * recordedBatch * spec.inputSize();
-        long ys = (long) recordedSteps * recordedBatch * spec.outputFeatures();
-        long hs = (long) spec.stateRows() * recordedBatch * spec.outputSize();
-        long cs = (long) spec.stateRows() * recordedBatch * spec.hiddenSize();
-        requireDisjoint("dx", dx, xs, dy, ys, dhN, hs, dcN, cs);
-        requireDisjoint("dh0", dh0, hs, dy, ys, dhN, hs, dcN, cs);
-        requireDisjoint("dc0", dc0, cs, dy, ys, dhN, hs, dcN, cs);
-        FloatBuffer ndy = in(Slot.DY, dy);
-        FloatBuffer ndhN = in(Slot.DHN, dhN);
-        FloatBuffer ndcN = in(Slot.DCN, dcN);
-        FloatBuffer ndx = out(Slot.DX, dx);
-        FloatBuffer ndh0 = out(Slot.DH0, dh0);
-        FloatBuffer ndc0 = out(Slot.DC0, dc0);
+        int xs = recordedSteps * recordedBatch * spec.inputSize();
+        int ys = recordedSteps * recordedBatch * spec.outputFeatures();
+        int hs = spec.stateRows() * recordedBatch * spec.outputSize();
+        int cs = spec.stateRows() * recordedBatch * spec.hiddenSize();
+        FloatBuffer ndy = in(Slot.DY, dy, ys);
+        FloatBuffer ndhN = in(Slot.DHN, dhN, hs);
+        FloatBuffer ndcN = in(Slot.DCN, dcN, cs);
+        FloatBuffer ndx = out(Slot.DX, dx, xs);
+        FloatBuffer ndh0 = out(Slot.DH0, dh0, hs);
+        FloatBuffer ndc0 = out(Slot.DC0, dc0, cs);
         check(Rnn4jCpu.rnn4j_backward(desc, params, ndy, ndhN, ndcN, ndx, ndh0, ndc0, grads, workspace,
                 workspaceBytes), "rnn4j_backward");
-        back(ndx, dx);
-        back(ndh0, dh0);
-        back(ndc0, dc0);
+        back(ndx, dx, xs);
+        back(ndh0, dh0, hs);
+        back(ndc0, dc0, cs);
     }
 
     @Override
@@ -203,46 +196,27 @@ public final class CpuKernel implements RnnKernel {
         }
     }
 
-    /** An input: a direct buffer as it is, a heap buffer copied into native staging memory. */
-    private FloatBuffer in(Slot slot, FloatBuffer b) {
+    /** An input: a direct buffer as it is, a heap buffer's tensor copied into native staging memory. */
+    private FloatBuffer in(Slot slot, FloatBuffer b, int floats) {
         if (b == null || b.isDirect()) return b;
-        FloatBuffer s = staging[slot.ordinal()].view(b.remaining());
-        s.put(0, b, b.position(), b.remaining());
+        FloatBuffer s = staging[slot.ordinal()].view(floats);
+        s.put(0, b, b.position(), floats);
         return s;
     }
 
     /** An output: a direct buffer as it is, a heap buffer written to staging and copied back by {@link #back}. */
-    private FloatBuffer out(Slot slot, FloatBuffer b) {
+    private FloatBuffer out(Slot slot, FloatBuffer b, int floats) {
         if (b == null || b.isDirect()) return b;
-        return staging[slot.ordinal()].view(b.remaining());
+        return staging[slot.ordinal()].view(floats);
     }
 
-    /** Rejects a direct output whose memory overlaps a direct input's (other kinds are staged copies). */
-    private static void requireDisjoint(String name, FloatBuffer out, long outFloats, FloatBuffer in1, long n1,
-            FloatBuffer in2, long n2, FloatBuffer in3, long n3) {
-        if (out == null || !out.isDirect()) return;
-        if (overlaps(out, outFloats, in1, n1) || overlaps(out, outFloats, in2, n2) || overlaps(out, outFloats, in3, n3)) {
-            throw new IllegalArgumentException(name + " shares memory with an input: outputs must not overlap inputs"
-                    + " (only hN may be h0 and cN may be c0, exactly)");
-        }
-    }
-
-    private static boolean overlaps(FloatBuffer a, long aFloats, FloatBuffer b, long bFloats) {
-        if (b == null || !b.isDirect()) return false;
-        long a0 = DirectAddress.of(a) + 4L * a.position(), b0 = DirectAddress.of(b) + 4L * b.position();
-        return a0 < b0 + 4 * bFloats && b0 < a0 + 4 * aFloats;
-    }
-
-    /** Reads the address of a direct buffer through JavaCPP (no public Java API for it). */
-    private static final class DirectAddress extends Pointer {
-        static long of(java.nio.Buffer b) {
-            return getDirectBufferAddress(b);
-        }
-    }
-
-    private static void back(FloatBuffer staged, FloatBuffer target) {
+    /**
+     * Copies exactly the tensor's floats back into a heap output: the caller's buffer may have more
+     * room, and what lies past the tensor is the caller's, not stale staging memory.
+     */
+    private static void back(FloatBuffer staged, FloatBuffer target, int floats) {
         if (target == null || staged == target) return;
-        target.put(target.position(), staged, 0, target.remaining());
+        target.put(target.position(), staged, 0, floats);
     }
 
     private static void check(int status, String function) {

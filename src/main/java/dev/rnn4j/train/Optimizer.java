@@ -1,5 +1,6 @@
 package dev.rnn4j.train;
 
+import dev.rnn4j.Aliasing;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -56,7 +57,9 @@ public abstract class Optimizer {
      * @param params the parameters (position to limit), updated in place by {@link #step()}
      * @param grads the gradients, same number of floats remaining
      * @return this
-     * @throws IllegalArgumentException if the sizes differ or {@code params} is read-only
+     * @throws IllegalArgumentException if the sizes differ, {@code params} is read-only, or either
+     *     shares memory with the other or with a tensor already added (each tensor once; see
+     *     {@link Aliasing})
      */
     public Optimizer add(FloatBuffer params, FloatBuffer grads) {
         Objects.requireNonNull(params, "params must not be null");
@@ -66,6 +69,22 @@ public abstract class Optimizer {
                     + grads.remaining());
         }
         if (params.isReadOnly()) throw new IllegalArgumentException("params is read-only");
+        int n = params.remaining();
+        if (Aliasing.overlap(params, n, grads, n)) {
+            throw new IllegalArgumentException("params and grads share memory: each needs its own " + n + " floats");
+        }
+        for (int i = 0; i < slots.size(); i++) {
+            Slot s = slots.get(i);
+            FloatBuffer p = s.params.duplicate().position(s.offset), g = s.grads.duplicate().position(s.offset);
+            if (Aliasing.overlap(params, n, p, s.size)) {
+                throw new IllegalArgumentException("params shares memory with the parameters of tensor " + i
+                        + " (" + s.size + " floats) already added: each tensor may be registered once");
+            }
+            if (Aliasing.overlap(params, n, g, s.size) || Aliasing.overlap(grads, n, p, s.size)) {
+                throw new IllegalArgumentException("params or grads shares memory with tensor " + i
+                        + " already added (its parameters or gradients)");
+            }
+        }
         if (grads.position() != params.position()) {
             // Offsets may differ; both are read relative to their own position.
             Slot s = new Slot(params.slice(), grads.slice());

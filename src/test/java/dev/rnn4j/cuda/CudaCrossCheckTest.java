@@ -41,15 +41,15 @@ class CudaCrossCheckTest {
         for (CellType cell : CellType.values()) {
             cases.add(new Case(cell + " bi L2", RnnSpec.builder(cell, 5, 6).layers(2).bidirectional(true).build(),
                     Batch.of(6, 5)));
-            cases.add(new Case(cell + " lengths", RnnSpec.builder(cell, 7, 13).build(), Batch.of(6, 3, 5, 2, 5, 1)));
+            cases.add(new Case(cell + " lengths", RnnSpec.builder(cell, 7, 13).build(), Batch.ofLengths(6, 3, 5, 2, 5, 1)));
             cases.add(new Case(cell + " batch-first lengths", RnnSpec.builder(cell, 4, 9).batchFirst(true).build(),
-                    Batch.of(5, 5, 2, 4)));
+                    Batch.ofLengths(5, 5, 2, 4)));
             cases.add(new Case(cell + " H=256 N=2 (persistent)", RnnSpec.builder(cell, 32, 256).bidirectional(true).build(),
                     Batch.of(9, 2)));
             cases.add(new Case(cell + " H=96 N=40", RnnSpec.builder(cell, 16, 96).bias(false).build(), Batch.of(5, 40)));
         }
         cases.add(new Case("LSTM projection", RnnSpec.builder(CellType.LSTM, 5, 8).projectionSize(3).layers(2)
-                .bidirectional(true).build(), Batch.of(5, 2, 5, 5)));
+                .bidirectional(true).build(), Batch.ofLengths(5, 2, 5, 5)));
         return cases.stream();
     }
 

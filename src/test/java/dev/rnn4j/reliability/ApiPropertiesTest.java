@@ -196,7 +196,7 @@ class ApiPropertiesTest {
                     int[] badValues = {0, -1, c.steps() + 1, Integer.MIN_VALUE, Integer.MAX_VALUE};
                     lengths[at] = badValues[(pick >> 3) % badValues.length];
                     mention = new String[] {"lengths[" + at + "]", String.valueOf(lengths[at])};
-                    call = () -> rnn.forward(Mode.TRAINING, Batch.of(c.steps(), lengths), x, null, null);
+                    call = () -> rnn.forward(Mode.TRAINING, Batch.ofLengths(c.steps(), lengths), x, null, null);
                 }
                 case SIZES_NEAR_INT_MAX -> {
                     // T*N*I just above Integer.MAX_VALUE: rejected while computing the shapes.
@@ -511,7 +511,7 @@ class ApiPropertiesTest {
             long per = g * h * ((long) i + ho) + 2 * g * h + (long) proj * h;
             long other = g * h * (dirs * ho + ho) + 2 * g * h + (long) proj * h;
             double total = dirs * ((double) per + (double) (layers - 1) * other);
-            count = total > Integer.MAX_VALUE ? -1 : (long) total;
+            count = total > RnnSpec.MAX_PARAMETERS ? -1 : (long) total;
         }
         RnnSpec.Builder b = RnnSpec.builder(cell, i, h).layers(layers).projectionSize(proj).bidirectional(bi);
         if (fields && count >= 0) {
@@ -550,11 +550,11 @@ class ApiPropertiesTest {
         int[] lengths = {l0, l1};
         boolean valid = steps >= 1 && l0 >= 1 && l0 <= steps && l1 >= 1 && l1 <= steps;
         if (valid) {
-            Batch b = Batch.of(steps, lengths);
+            Batch b = Batch.ofLengths(steps, lengths);
             lengths[0] = -5; // copied: the caller's array may change afterwards
             assertEquals(l0, b.length(0));
         } else {
-            assertThrows(IllegalArgumentException.class, () -> Batch.of(steps, lengths));
+            assertThrows(IllegalArgumentException.class, () -> Batch.ofLengths(steps, lengths));
         }
     }
 }

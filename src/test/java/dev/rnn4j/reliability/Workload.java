@@ -48,7 +48,7 @@ final class Workload {
     record Case(RnnSpec spec, int steps, int size, int[] lengths, long seed, boolean states, boolean upstream,
             boolean direct, int backwards) {
         Batch batch() {
-            return lengths == null ? Batch.of(steps, size) : Batch.of(steps, lengths);
+            return lengths == null ? Batch.of(steps, size) : Batch.ofLengths(steps, lengths);
         }
 
         int x() {

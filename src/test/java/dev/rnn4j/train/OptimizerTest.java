@@ -126,4 +126,24 @@ class OptimizerTest {
         a.setLearningRate(0.5);
         assertEquals(0.5, a.learningRate());
     }
+
+    /** Found by trying to break the API: the same tensor twice, and params == grads, were accepted. */
+    @Test
+    void aTensorIsRegisteredOnceAndNeverAsItsOwnGradient() {
+        for (boolean direct : new boolean[] {false, true}) {
+            FloatBuffer memory = direct ? ByteBuffer.allocateDirect(64).order(ByteOrder.nativeOrder()).asFloatBuffer()
+                    : FloatBuffer.allocate(16);
+            FloatBuffer p = memory.duplicate().limit(4), g = memory.duplicate().position(4).limit(8).slice();
+            Adam adam = new Adam(0.1);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> adam.add(p, p.duplicate()));
+            assertTrue(e.getMessage().contains("share memory"), e.getMessage());
+            adam.add(p, g);
+            e = assertThrows(IllegalArgumentException.class, () -> adam.add(p.duplicate(), memory.duplicate().position(8).limit(12)));
+            assertTrue(e.getMessage().contains("once"), e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> adam.add(memory.duplicate().position(8).limit(12), memory.duplicate().position(2).limit(6)));
+            adam.add(memory.duplicate().position(8).limit(12), memory.duplicate().position(12).limit(16)); // disjoint: fine
+            assertEquals(2, adam.gradients().size());
+        }
+    }
 }

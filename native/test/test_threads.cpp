@@ -1,0 +1,61 @@
+// The pool's split depends only on the configured thread count: a caller that finds the pool busy
+// runs the same n parts itself, in order (results then stay bitwise those of a caller that had the
+// pool, whatever kernels OpenBLAS would pick for other part shapes). Compiled with the pool's own
+// source because threads::run is internal to librnn4j.
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "../cpu/threads.cpp"
+#include "check.hpp"
+
+namespace {
+
+struct Recorder {
+    std::mutex m;
+    std::vector<std::pair<int, int>> parts;  // (tid, n) in the order they ran
+    void operator()(int tid, int n) {
+        std::lock_guard<std::mutex> lock(m);
+        parts.emplace_back(tid, n);
+    }
+};
+
+}  // namespace
+
+int main() {
+    using namespace rnn4j;
+    for (int count : {2, 3, 4}) {
+        threads::set_count(count);
+        // A first caller takes the pool and holds it until the second caller is done.
+        std::atomic<bool> holding{false}, release{false};
+        auto hold = [&](int tid, int) {
+            if (tid != 0) return;
+            holding.store(true);
+            while (!release.load()) std::this_thread::yield();
+        };
+        std::thread first([&] { threads::run(count, hold); });
+        while (!holding.load()) std::this_thread::yield();
+
+        Recorder second;
+        threads::run(count, second);
+        release.store(true);
+        first.join();
+
+        CHECK_MSG((int)second.parts.size() == count, "count %d: a busy pool ran %d parts", count,
+                  (int)second.parts.size());
+        for (size_t i = 0; i < second.parts.size(); ++i)
+            CHECK_MSG(second.parts[i].first == (int)i && second.parts[i].second == count,
+                      "count %d: part %zu ran as (tid %d, n %d)", count, i, second.parts[i].first,
+                      second.parts[i].second);
+
+        // With the pool free, the same parts run (on several threads).
+        Recorder free_pool;
+        threads::run(count, free_pool);
+        CHECK_MSG((int)free_pool.parts.size() == count, "count %d: a free pool ran %d parts", count,
+                  (int)free_pool.parts.size());
+        for (const auto &p : free_pool.parts) CHECK(p.second == count);
+    }
+    return check::exit_code();
+}
