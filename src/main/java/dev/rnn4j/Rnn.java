@@ -426,7 +426,7 @@ public final class Rnn implements AutoCloseable {
 
     /**
      * A stream of {@code batchSize} sequences for online inference: each {@link RnnStream#step}
-     * call processes the next steps and carries the state, giving the same outputs as one forward
+     * call processes the next steps and carries the state, giving (to a few ulps) the outputs of one forward
      * over the whole sequences. Unidirectional specs only.
      *
      * @throws IllegalStateException if the spec is bidirectional (the reverse direction needs the whole sequence)

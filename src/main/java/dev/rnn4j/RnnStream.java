@@ -7,7 +7,9 @@ import java.util.Objects;
 /**
  * Online inference over {@code N} sequences that arrive a step (or a chunk of steps) at a time.
  * Each {@link #step} continues from the state the previous one left, so feeding a sequence in
- * chunks gives exactly the outputs of one {@link Rnn#forward} over the whole of it. Made by
+ * chunks gives the outputs of one {@link Rnn#forward} over the whole of it, within the cross-check
+ * tolerance (a few ulps; not bitwise in general: the JAVA backend carries the state in fp32 between
+ * calls, and the CPU backend's small-batch kernel rounds a chunk's input projection differently). Made by
  * {@link Rnn#stream(int)}; shares its {@code Rnn} and so its thread rule: every method, not only
  * {@code step}, fails fast with {@link IllegalStateException} while another thread is inside the
  * stream or the {@code Rnn}. A step is an inference forward: it replaces any training forward

@@ -9,8 +9,10 @@ import java.nio.FloatBuffer;
  *
  * <p>Buffers are read and written from their {@code position()}, which is not changed. Optional
  * buffers may be null: {@code h0}, {@code c0}, {@code dy}, {@code dhN}, {@code dcN} mean zeros;
- * {@code hN}, {@code cN}, {@code dx}, {@code dh0}, {@code dc0} mean "not wanted". {@code hN} may be
- * the same buffer as {@code h0} and {@code cN} as {@code c0} (streaming).
+ * {@code hN}, {@code cN}, {@code dx}, {@code dh0}, {@code dc0} mean "not wanted". Buffers may have
+ * more room than their tensor: exactly the tensor's floats are read or written. No output shares
+ * memory with an input or another output ({@link dev.rnn4j.Aliasing}), except that {@code hN} may be
+ * exactly {@code h0} and {@code cN} exactly {@code c0}, possibly through different views (streaming).
  */
 public interface RnnKernel extends AutoCloseable {
 
