@@ -210,20 +210,20 @@ class FoundBugsRegressionTest {
     /**
      * Found by trying to break the API: Rnns dropped without close() kept their native memory until
      * the direct-memory limit (by default the heap's maximum) forced a collection; 2,000 dropped
-     * LSTM(128, 512) reached 7.96 GB of RSS. Creation now applies the pressure. Child JVM: 400 dropped
-     * networks (4.2 GB of parameters and gradients) under a direct-memory limit of 8 GB must peak
+     * LSTM(128, 512) reached 7.96 GB of RSS. Creation now applies the pressure. Child JVM: 700 dropped
+     * networks (7.4 GB of parameters and gradients) under a direct-memory limit of 8 GB must peak
      * far below that.
      */
     @Test
     void droppedNetworksAreFreedBeforeTheDirectMemoryLimit() throws Exception {
         assumeTrue(Backend.CPU.isAvailable(), "needs the CPU backend");
         assumeTrue(java.nio.file.Files.exists(Path.of("/proc/self/status")), "reads the peak RSS from /proc");
-        Child r = Child.run(300, "-Xmx512m", "-XX:MaxDirectMemorySize=8g", Hazards.class.getName(), "dropped");
+        Child r = Child.run(300, "-Xmx4g", "-XX:MaxDirectMemorySize=8g", Hazards.class.getName(), "dropped");
         assertTrue(r.exit == 0, "child JVM failed:\n" + r.head());
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("peak (\\d+) kB").matcher(r.output);
         assertTrue(m.find(), r.head());
         long peakMb = Long.parseLong(m.group(1)) / 1024;
-        assertTrue(peakMb < 2500, "peak RSS " + peakMb + " MB for 400 dropped LSTM(128, 512) of 10.5 MB each");
+        assertTrue(peakMb < 2500, "peak RSS " + peakMb + " MB for 700 dropped LSTM(128, 512) of 10.5 MB each");
     }
 
     /** The child JVM of the crash tests. */
@@ -256,7 +256,7 @@ class FoundBugsRegressionTest {
                 case "dropped" -> {
                     RnnSpec spec = RnnSpec.builder(CellType.LSTM, 128, 512).build(); // 10.5 MB params + grads
                     float[] x = new float[5 * 4 * 128];
-                    for (int i = 0; i < 400; i++) {
+                    for (int i = 0; i < 700; i++) {
                         Rnn r = Rnn.create(spec, Backend.CPU); // never closed
                         r.forward(Mode.TRAINING, Batch.of(5, 4), x, null, null);
                     }
