@@ -89,7 +89,7 @@ class ApiPropertiesTest {
     enum Fault {
         X_WRONG_LENGTH, X_NULL, BATCH_NULL, MODE_NULL, H0_WRONG_LENGTH, C0_WRONG, BATCH_SIZE_MISMATCH,
         LENGTHS_OUT_OF_RANGE, SIZES_NEAR_INT_MAX, STEPS_INT_MAX, Y_TOO_SMALL, Y_NULL, Y_READ_ONLY, HN_TOO_SMALL,
-        CN_FOR_CELL_WITHOUT_C, X_BIG_ENDIAN, Y_SHARES_X_ARRAY, HN_SHARES_Y, DY_WRONG_LENGTH,
+        CN_FOR_CELL_WITHOUT_C, X_BIG_ENDIAN, Y_OVERLAPS_X_ARRAY, HN_SHARES_Y, DY_WRONG_LENGTH,
         DHN_WRONG_LENGTH, DCN_WRONG, DX_TOO_SMALL, DX_SHARES_DY_ARRAY, DH0_READ_ONLY, NAN_IN_X, INF_IN_H0,
         NAN_IN_C0, NAN_IN_PARAMETERS, INF_IN_DY, NAN_IN_DHN, INF_IN_DCN, PARAMETER_UNKNOWN_NAME,
         PARAMETER_WRONG_LENGTH, PARAMETERS_WRONG_LENGTH, PARAMETERS_NULL, STREAM_X_WRONG_LENGTH, STREAM_STEPS_ZERO,
@@ -246,13 +246,14 @@ class ApiPropertiesTest {
                     call = () -> rnn.forward(Mode.TRAINING, batch, bx, null, null, FloatBuffer.wrap(out.apply(c.y())), null,
                             null);
                 }
-                case Y_SHARES_X_ARRAY -> {
-                    mention = new String[] {"y", "share"};
+                case Y_OVERLAPS_X_ARRAY -> {
+                    // Slices of one array that share one float (disjoint slices are valid, as for direct memory).
+                    mention = new String[] {"y", "x", "share"};
                     float[] both = sentinel(c.x() + c.y());
                     System.arraycopy(x, 0, both, 0, x.length);
                     outputs.add(null); // checked below by content
                     FloatBuffer bx = FloatBuffer.wrap(both, 0, c.x()).slice();
-                    FloatBuffer by = FloatBuffer.wrap(both, c.x(), c.y()).slice();
+                    FloatBuffer by = FloatBuffer.wrap(both, c.x() - 1, c.y()).slice();
                     float[] copy = both.clone();
                     call = () -> {
                         try {
