@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every native backend against the Java reference, element by element, on every output and every
- * gradient (DESIGN.md §6), over shape sets named by intent.
+ * gradient (docs/DESIGN.md §6), over shape sets named by intent.
  */
 class CrossCheckTest {
 

@@ -3,7 +3,7 @@ package dev.rnn4j;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Element-by-element comparison with the tolerance of DESIGN.md §6:
+ * Element-by-element comparison with the tolerance of docs/DESIGN.md §6:
  * {@code |got - ref| <= rtol*|ref| + atol*max(max|ref|, 1e-3)} per tensor. fp32 kernels against
  * the double-precision reference: rtol = 1e-4, atol = 1e-5 (the max|ref| term scales the absolute
  * part with the tensor, since accumulation errors grow with its magnitude).

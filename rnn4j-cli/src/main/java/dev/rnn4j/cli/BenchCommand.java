@@ -26,10 +26,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-/** {@code rnn4j bench}: times the DESIGN.md section 7 shapes on each available backend. */
+/** {@code rnn4j bench}: times the docs/DESIGN.md section 7 shapes on each available backend. */
 @Command(name = "bench", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class, sortOptions = false,
         header = "Time RNN shapes on each backend: GFLOP/s and speed-up over the Java reference.",
-        description = {"Times RNN shapes on each available backend, in training and inference mode: the median of repetitions after warm-up, GFLOP/s, and the ratio to the Java reference. Default shapes: DESIGN.md section 7 (S1-S7 train and infer, L1-L3 infer).",
+        description = {"Times RNN shapes on each available backend, in training and inference mode: the median of repetitions after warm-up, GFLOP/s, and the ratio to the Java reference. Default shapes: docs/DESIGN.md section 7 (S1-S7 train and infer, L1-L3 infer).",
             "",
             "Timed region, identical for every backend: inference = one forward (input projection included); training = a training forward plus the full backward (dx, dh0, dc0 and all weight gradients). Workspace allocation is excluded: a warm-up call creates it first; the timed loop uses the zero-allocation FloatBuffer methods with direct buffers. FLOPs per layer and direction: forward 2*G*H*(I_k + H_out)*N*T; training counts 3x forward.",
             "",
@@ -119,10 +119,10 @@ final class BenchCommand implements Callable<Integer> {
     enum BenchMode { train, infer }
 
     @Option(names = "--shape", paramLabel = "CELL,I,H,N,T[,L][,bi]", converter = ShapeConverter.class,
-            description = "a shape to time instead of the DESIGN.md ones (repeatable), e.g. lstm,256,256,16,150 or lstm,128,256,32,100,2,bi")
+            description = "a shape to time instead of the docs/DESIGN.md ones (repeatable), e.g. lstm,256,256,16,150 or lstm,128,256,32,100,2,bi")
     List<Shape> shapes;
 
-    @Option(names = "--only", paramLabel = "ID", split = ",", description = "only these DESIGN.md shapes, e.g. S1,S5,L1")
+    @Option(names = "--only", paramLabel = "ID", split = ",", description = "only these docs/DESIGN.md shapes, e.g. S1,S5,L1")
     List<String> only;
 
     @Option(names = "--backend", paramLabel = "BACKEND", split = ",", description = "java, cpu, cuda (default: every available one)")
@@ -237,7 +237,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private List<Shape> chooseShapes() {
         if (shapes != null && !shapes.isEmpty()) {
-            if (only != null) throw new Main.UsageError("--only selects among the DESIGN.md shapes; it cannot be combined with --shape");
+            if (only != null) throw new Main.UsageError("--only selects among the docs/DESIGN.md shapes; it cannot be combined with --shape");
             List<Shape> numbered = new ArrayList<>();
             for (Shape s : shapes) {
                 numbered.add(new Shape("X" + (numbered.size() + 1), s.cell(), s.input(), s.hidden(), s.batch(), s.steps(),

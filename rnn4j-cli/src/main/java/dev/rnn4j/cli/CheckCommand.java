@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         header = "Cross-check every backend against the Java reference.",
         description = {"Cross-checks every available backend against the double-precision Java reference on a grid of configurations: all four cells x uni/bidirectional x 1-3 layers x with and without lengths, the LSTM projection, and edge sizes (T=1, N=1, H=1, odd sizes, no bias, batch-first); forward and backward with random initial states and upstream gradients; every output (y, hN, cN) and every gradient (dx, dh0, dc0, each parameter's). Also checks the reference's own gradients against finite differences on a few small configurations, so the oracle is checked too.",
             "",
-            "A tensor passes when every element has |got - ref| <= 1e-4*|ref| + 1e-5*max(max|ref|, 1e-3) (DESIGN.md section 6). The table shows each tensor's worst error as a multiple of that tolerance: 1 is the limit. Exit code 0 only if everything passes, 1 if anything fails.",
+            "A tensor passes when every element has |got - ref| <= 1e-4*|ref| + 1e-5*max(max|ref|, 1e-3) (docs/DESIGN.md section 6). The table shows each tensor's worst error as a multiple of that tolerance: 1 is the limit. Exit code 0 only if everything passes, 1 if anything fails.",
             ""})
 final class CheckCommand implements Callable<Integer> {
     @Spec

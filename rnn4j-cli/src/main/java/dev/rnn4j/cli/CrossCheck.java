@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
 /**
  * The logic of {@code rnn4j check}: runs a backend and the double-precision reference on the same
  * random problem and compares every output and gradient, element by element, with the tolerance
- * of DESIGN.md §6: {@code |got - ref| <= RTOL*|ref| + ATOL*max(max|ref|, 1e-3)} per tensor; and
+ * of docs/DESIGN.md §6: {@code |got - ref| <= RTOL*|ref| + ATOL*max(max|ref|, 1e-3)} per tensor; and
  * checks the reference's own gradients against central finite differences.
  */
 final class CrossCheck {

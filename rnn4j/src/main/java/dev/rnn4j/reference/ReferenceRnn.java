@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * The pure-Java reference implementation of an {@link RnnSpec}: forward pass and backpropagation
- * through time, in {@code double}, written to be read as the specification (DESIGN.md §1) and used
+ * through time, in {@code double}, written to be read as the specification (docs/DESIGN.md §1) and used
  * as the oracle every native kernel is tested against. It is also the fallback backend where no
  * native library loads.
  *

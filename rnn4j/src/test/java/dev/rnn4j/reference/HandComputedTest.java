@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One tiny case per cell whose numbers were worked out independently of this code, straight from
- * the equations of DESIGN.md §1: the forward values by hand (shown below) and, for the longer ones,
+ * the equations of docs/DESIGN.md §1: the forward values by hand (shown below) and, for the longer ones,
  * by a separate scalar evaluation of the same equations in 40-digit arithmetic (Python mpmath),
  * whose gradients are 40-digit central differences (no chain rule involved). This pins the
  * semantics (gate order, where the GRU reset applies, which bias goes where, the projection, the

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Properties that follow from the contract (DESIGN.md §1) rather than from particular numbers:
+ * Properties that follow from the contract (docs/DESIGN.md §1) rather than from particular numbers:
  * variable lengths behave like separate runs, padding is exactly zero, the reverse direction
  * starts at each sequence's own end, gradients accumulate, layouts agree, absent upstream
  * gradients are zeros, and a sequence can be run (and backpropagated) in chunks.

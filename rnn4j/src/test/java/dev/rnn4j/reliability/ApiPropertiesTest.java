@@ -36,7 +36,7 @@ import org.junit.jupiter.api.function.Executable;
  *
  * <ul>
  *   <li>Random valid training steps give, on every available native backend, results within
- *       DESIGN.md §6's tolerance of the Java reference, and bitwise the same results through
+ *       docs/DESIGN.md §6's tolerance of the Java reference, and bitwise the same results through
  *       arrays and through direct buffers.
  *   <li>Random invalid calls ({@link Fault}: shapes, lengths, nulls, wrong buffer kinds and
  *       capacities, sizes near {@code Integer.MAX_VALUE}, NaN/Inf with the finite check on) throw

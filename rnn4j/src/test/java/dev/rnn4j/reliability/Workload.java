@@ -111,7 +111,7 @@ final class Workload {
             return null;
         }
 
-        /** Element-by-element within DESIGN.md §6's tolerance of the reference. */
+        /** Element-by-element within docs/DESIGN.md §6's tolerance of the reference. */
         void assertCloseTo(Result ref, String what) {
             float[][] a = all(), b = ref.all();
             for (int t = 0; t < a.length; t++) TensorAssert.assertClose(what + " " + NAMES[t], a[t], b[t]);
