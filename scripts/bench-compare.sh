@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compares rnn4j (CPU backend and the pure-Java reference) with PyTorch (CPU), oneDNN's RNN
-# primitives, DL4J and the sgemm limit of the OpenBLAS rnn4j uses, on the shapes of DESIGN.md §7,
+# primitives, DL4J and the sgemm limit of the OpenBLAS rnn4j uses, on the shapes of docs/DESIGN.md §7,
 # one implementation after the other in the same run, with the same thread counts, warm-up and
 # repetitions. Before a shape is timed, each implementation's outputs and gradients are checked
 # against rnn4j's on the same weights and inputs (rnn4j's own against its Java reference).

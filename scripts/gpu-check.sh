@@ -11,7 +11,7 @@
 #   1. configure and build native/ with CMake (CPU library, CUDA library, tests, benchmark);
 #   2. ctest: the CPU tests and the CUDA-vs-CPU cross-check (native/test/cuda); on a GPU machine
 #      the CUDA tests must RUN: a "skipped" CUDA test (no usable GPU) counts as a failure here;
-#   3. the C++ benchmark (native/cuda/bench): DESIGN.md §7 shapes + DeepBench training shapes,
+#   3. the C++ benchmark (native/cuda/bench): docs/DESIGN.md §7 shapes + DeepBench training shapes,
 #      fp32 and tf32, inference and training (forward + full backward);
 #   4. scripts/gpu_torch_bench.py: torch.nn.LSTM/GRU/RNN (cuDNN) on the same shapes, fp32 and tf32;
 #   5. one table with the ratios (torch ms / rnn4j ms: above 1 means rnn4j is faster).

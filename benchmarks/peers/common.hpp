@@ -16,7 +16,7 @@
 
 namespace peer {
 
-// One shape of DESIGN.md §7 with rnn4j's inputs and outputs on it.
+// One shape of docs/DESIGN.md §7 with rnn4j's inputs and outputs on it.
 struct Reference {
     std::string shape, cell;
     int I = 0, H = 0, N = 0, T = 0, L = 0, D = 0;

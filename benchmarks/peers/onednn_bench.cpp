@@ -1,5 +1,5 @@
 // oneDNN's RNN primitives (Debian's libdnnl-dev, oneDNN 2.x, f32, CPU engine, OpenMP threads)
-// on the shapes of DESIGN.md §7, with rnn4j's weights and inputs, checked against rnn4j's outputs
+// on the shapes of docs/DESIGN.md §7, with rnn4j's weights and inputs, checked against rnn4j's outputs
 // before timing.
 //
 // Cells: LSTM -> lstm (gate order i, f, c~, o = PyTorch's i, f, g, o); GRU -> lbr_gru, the

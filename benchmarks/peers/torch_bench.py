@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch on the CPU (Debian's python3-torch) on the shapes of DESIGN.md §7, with rnn4j's weights
+"""PyTorch on the CPU (Debian's python3-torch) on the shapes of docs/DESIGN.md §7, with rnn4j's weights
 and inputs, checked against rnn4j's outputs before timing.
 
 torch.nn.LSTM / GRU / RNN(tanh) with the flat parameters Compare.java wrote (PyTorch's own order,

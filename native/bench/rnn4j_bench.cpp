@@ -1,4 +1,4 @@
-// rnn4j_bench: median wall time of the kernels on the DESIGN.md §7 shapes, and of OpenBLAS's
+// rnn4j_bench: median wall time of the kernels on the docs/DESIGN.md §7 shapes, and of OpenBLAS's
 // cblas_sgemm on the same GEMM shapes (the limit a GEMM-based RNN can reach).
 //
 // Timed regions:

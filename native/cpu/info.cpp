@@ -47,9 +47,11 @@ RNN4J_API const char *rnn4j_blas_config(void) {
 
 RNN4J_API int32_t rnn4j_capabilities(void) {
     int32_t caps = RNN4J_CAP_CPU_KERNELS;
+#if defined(__x86_64__)  // elsewhere (linux-arm64) the kernels run their generic vector code
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) caps |= RNN4J_CAP_AVX2;
     if (__builtin_cpu_supports("avx512f")) caps |= RNN4J_CAP_AVX512;
+#endif
     return caps;
 }
 

@@ -7,7 +7,9 @@
 
 #pragma GCC diagnostic ignored "-Wpsabi"  // vectors never cross a non-inlined call
 
-#if defined(__SANITIZE_ADDRESS__)
+#if !defined(__x86_64__)
+#define RNN4J_CLONES  // linux-arm64: one body, the GCC vectors compile to NEON (generic path)
+#elif defined(__SANITIZE_ADDRESS__)
 #define RNN4J_CLONES  // sanitizer builds test the generic code only: one clone compiles 3x faster
 #elif defined(__clang__) && __clang_major__ < 15
 #define RNN4J_CLONES  // clang < 15 emits the first clone as the only body (SIGILL without AVX-512)

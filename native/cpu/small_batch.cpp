@@ -163,7 +163,13 @@ struct Sched {
     alignas(64) std::atomic<long> done{0};
 };
 
-inline void cpu_relax() { __builtin_ia32_pause(); }
+inline void cpu_relax() {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 template <Kind KD>
 RNN4J_INLINE void thread_loop_t(const Fwd &f, Sched &sc, int nchunks) {

@@ -1,5 +1,5 @@
 // Separate workspaces used concurrently from several threads give exactly the results of a
-// single-threaded caller (DESIGN.md §8), on the small-batch path (rnn4j's own pool, which a
+// single-threaded caller (docs/DESIGN.md §8), on the small-batch path (rnn4j's own pool, which a
 // concurrent caller finds busy and then runs alone) and on the large path (OpenBLAS).
 #include <atomic>
 #include <cstring>

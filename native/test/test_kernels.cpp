@@ -1,6 +1,6 @@
 // The kernels against a naive, obviously-correct reference in double precision (forward and
 // BPTT, one sequence at a time, plain loops over named indices), element by element:
-//   |got - ref| <= 1e-4 * |ref| + 1e-5 * max(max|ref|, 1e-3)      per tensor (DESIGN.md §6).
+//   |got - ref| <= 1e-4 * |ref| + 1e-5 * max(max|ref|, 1e-3)      per tensor (docs/DESIGN.md §6).
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>

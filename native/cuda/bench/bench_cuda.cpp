@@ -4,7 +4,7 @@
 //                                           scripts/gpu_torch_bench.py times PyTorch on the same list
 //   rnn4j_cuda_bench [--quick] [--only ID]  times every shape, prints one JSON line per measurement
 //
-// Shapes: DESIGN.md §7 (S1-S7 train + infer, L1-L3 infer) and DeepBench training shapes
+// Shapes: docs/DESIGN.md §7 (S1-S7 train + infer, L1-L3 infer) and DeepBench training shapes
 // (anchors.md §5: LSTM / GRU / vanilla, input size = hidden size, one layer). Each is timed in fp32
 // and with TF32 tensor cores for the large GEMMs (flags RNN4J_CUDA_TF32); shapes with N <= 4 also
 // without the persistent kernel, shapes with 4 < N <= 16 also with it forced (fp32 only).

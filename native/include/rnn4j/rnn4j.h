@@ -14,7 +14,7 @@
  *   G      gates per cell: 1 (RNN_TANH, RNN_RELU), 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n)
  *   I_k    input size of layer k: I for k = 0, D*Ho for k >= 1
  *
- * Semantics are exactly PyTorch's (torch.nn.RNN / LSTM / GRU), see DESIGN.md §1:
+ * Semantics are exactly PyTorch's (torch.nn.RNN / LSTM / GRU), see docs/DESIGN.md §1:
  *   RNN:  h' = act(x W_ih^T + b_ih + h W_hh^T + b_hh)
  *   LSTM: a = x W_ih^T + b_ih + h W_hh^T + b_hh, gates i, f, g, o in that order;
  *         c' = f*c + i*g;  h' = o*tanh(c')  (with P > 0: h' = (o*tanh(c')) W_hr^T)

@@ -2,7 +2,7 @@
 // reference), element by element, on the cross-check matrix; and the GEMM kernels against a host
 // product in double. Without a usable GPU: prints the probe's reason and exits 77 (ctest: skipped).
 //
-// Tolerance (DESIGN.md §6): |got - ref| <= rtol*|ref| + atol*max(max|ref|, 1e-3) per tensor, with
+// Tolerance (docs/DESIGN.md §6): |got - ref| <= rtol*|ref| + atol*max(max|ref|, 1e-3) per tensor, with
 // fp32 rtol = 1e-4, atol = 1e-5 (summation orders differ between the GPU and OpenBLAS); TF32 inputs
 // have a 10-bit mantissa, so the TF32 runs use rtol = atol = 2e-2 on outputs and gradients.
 #include <algorithm>

@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Forward inference over every shape of DESIGN.md §7.
+ * Forward inference over every shape of docs/DESIGN.md §7.
  *
  * <p>Timed: one {@code Rnn.forward(INFERENCE, ...)} over the whole sequence batch, through the
  * public zero-allocation {@link FloatBuffer} overload with direct buffers: argument checks, the JNI

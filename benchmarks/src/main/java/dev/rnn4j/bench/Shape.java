@@ -6,7 +6,7 @@ import dev.rnn4j.RnnSpec;
 import java.util.Locale;
 
 /**
- * The benchmark shapes of DESIGN.md §7 (one layer, unidirectional, with bias, sequence-major, fp32,
+ * The benchmark shapes of docs/DESIGN.md §7 (one layer, unidirectional, with bias, sequence-major, fp32,
  * unless said), and their FLOP counts.
  *
  * <p>FLOPs per layer and direction, forward: {@code 2*G*H*(I_k + H)*N*T}; training (forward saving
@@ -33,7 +33,7 @@ public enum Shape {
     public final int steps;
     public final int layers;
     public final boolean bidirectional;
-    /** Whether DESIGN.md §7 lists training for this shape (the L shapes are inference only). */
+    /** Whether docs/DESIGN.md §7 lists training for this shape (the L shapes are inference only). */
     public final boolean training;
 
     Shape(CellType cell, int inputSize, int hiddenSize, int batch, int steps, int layers, boolean bidirectional,

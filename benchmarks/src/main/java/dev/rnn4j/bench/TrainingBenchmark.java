@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Training over the shapes of DESIGN.md §7 that list it (S1..S7), in three parts.
+ * Training over the shapes of docs/DESIGN.md §7 that list it (S1..S7), in three parts.
  *
  * <ul>
  *   <li>{@link #trainingForward}: one forward in {@code Mode.TRAINING} (saves the activations BPTT needs).
@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       (overwritten) and every parameter gradient (accumulated). A backward may be repeated on the
  *       same recorded forward, so no forward is inside the timed region.
  *   <li>{@link #train}: forward in training mode followed by the full backward: the "training"
- *       figure of DESIGN.md §7.
+ *       figure of docs/DESIGN.md §7.
  * </ul>
  *
  * Parameter gradients accumulate by contract. Accumulating does not change the work, but so that

@@ -16,7 +16,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * DL4J's LSTM and SimpleRnn layers on the shapes of DESIGN.md §7 that DL4J can express (it has no
+ * DL4J's LSTM and SimpleRnn layers on the shapes of docs/DESIGN.md §7 that DL4J can express (it has no
  * GRU layer: S5 and L3 are absent), through {@link Dl4jModel}. Only in the jar of the {@code dl4j}
  * profile ({@code benchmarks/target/dl4j/benchmarks-dl4j.jar}).
  *

@@ -1,0 +1,62 @@
+package example;
+
+import dev.rnn4j.Backend;
+import dev.rnn4j.BackwardResult;
+import dev.rnn4j.Batch;
+import dev.rnn4j.CellType;
+import dev.rnn4j.ForwardResult;
+import dev.rnn4j.Mode;
+import dev.rnn4j.Rnn;
+import dev.rnn4j.RnnSpec;
+import java.util.Random;
+
+/**
+ * What a user of rnn4j-platform does first: a training forward and a backward pass on the native CPU
+ * backend, each output and gradient compared element by element with the pure-Java reference
+ * (tolerance of docs/DESIGN.md §6). Exits non-zero on any failure.
+ */
+public final class ConsumerCheck {
+    public static void main(String[] args) {
+        if (!Backend.CPU.isAvailable()) {
+            throw new AssertionError("Backend.CPU is not available from rnn4j-platform: " + Backend.CPU.unavailableReason());
+        }
+        RnnSpec spec = RnnSpec.builder(CellType.LSTM, 5, 8).layers(2).bidirectional(true).build();
+        int steps = 6, size = 3;
+        float[] x = random(steps * size * 5, 1);
+        float[] dy = random(steps * size * 2 * 8, 2);
+        try (Rnn cpu = Rnn.create(spec, Backend.CPU); Rnn ref = Rnn.create(spec, Backend.JAVA)) {
+            ForwardResult f = cpu.forward(Mode.TRAINING, Batch.of(steps, size), x, null, null);
+            ForwardResult g = ref.forward(Mode.TRAINING, Batch.of(steps, size), x, null, null);
+            assertClose("y", f.y(), g.y());
+            assertClose("hN", f.hN(), g.hN());
+            assertClose("cN", f.cN(), g.cN());
+            BackwardResult b = cpu.backward(dy, null, null);
+            BackwardResult c = ref.backward(dy, null, null);
+            assertClose("dx", b.dx(), c.dx());
+            assertClose("dh0", b.dh0(), c.dh0());
+            assertClose("dc0", b.dc0(), c.dc0());
+            assertClose("parameter gradients", cpu.gradients(), ref.gradients());
+        }
+        System.out.println("consumer check passed: LSTM forward and backward on " + Backend.CPU + " match the Java reference");
+    }
+
+    private static float[] random(int n, long seed) {
+        Random r = new Random(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = r.nextFloat() * 2 - 1;
+        return a;
+    }
+
+    /** |got - ref| <= 1e-4 |ref| + 1e-5 max(max|ref|, 1e-3) for every element (docs/DESIGN.md §6). */
+    private static void assertClose(String what, float[] got, float[] ref) {
+        if (got.length != ref.length) throw new AssertionError(what + ": length " + got.length + " != " + ref.length);
+        double maxRef = 1e-3;
+        for (float r : ref) maxRef = Math.max(maxRef, Math.abs(r));
+        for (int i = 0; i < got.length; i++) {
+            double diff = Math.abs((double) got[i] - ref[i]);
+            if (!(diff <= 1e-4 * Math.abs(ref[i]) + 1e-5 * maxRef)) {
+                throw new AssertionError(what + "[" + i + "]: CPU " + got[i] + ", reference " + ref[i]);
+            }
+        }
+    }
+}
