@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Fixtures for rnn4j's model-file tests (dev.rnn4j.io), made by real producers: PyTorch writes the
+state_dicts and the outputs, torch.onnx.export writes the ONNX models.
+
+    /usr/bin/python3 scripts/make-io-fixtures.py              # (re)writes the fixtures
+    /usr/bin/python3 scripts/make-io-fixtures.py --check DIR  # reads rnn4j-written files back into PyTorch
+
+Needs Debian's python3-torch (1.13) and python3-onnx (apt-get install python3-torch python3-onnx).
+
+There is no safetensors package for this Python (the reference implementation, safetensors.torch, is
+not packaged by Debian and PyPI is not reachable), so the .safetensors files are written by
+write_safetensors() below from the torch tensors' bytes, following the published format: an 8-byte
+little-endian header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {..}}
+padded with spaces to a multiple of 8 as the reference writer does, then the tensors back to back in
+row-major little-endian order. read_safetensors() is the matching reader used by --check.
+Outputs are computed by PyTorch in float32 on a fixed input.
+"""
+import json
+import os
+import struct
+import sys
+
+import torch
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'rnn4j', 'src', 'test', 'resources',
+                   'dev', 'rnn4j', 'io')
+I, H, P, T, N = 3, 4, 2, 5, 2
+
+DTYPES = {torch.float32: 'F32', torch.float16: 'F16', torch.bfloat16: 'BF16', torch.float64: 'F64'}
+BY_NAME = {v: k for k, v in DTYPES.items()}
+
+
+def tensor_bytes(t):
+    t = t.detach().contiguous()
+    if t.dtype == torch.bfloat16:  # numpy has no bfloat16: its bits are the top half of a float32
+        return (t.to(torch.float32).view(torch.int32) >> 16).to(torch.int16).numpy().astype('<i2').tobytes()
+    return t.numpy().astype(t.numpy().dtype.newbyteorder('<')).tobytes()
+
+
+def write_safetensors(path, tensors, metadata=None):
+    header, offset, blobs = {}, 0, []
+    for name in sorted(tensors):
+        t = tensors[name]
+        data = tensor_bytes(t)
+        header[name] = {'dtype': DTYPES[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    if metadata:
+        header['__metadata__'] = metadata
+    text = json.dumps(header, separators=(',', ':')).encode('utf-8')
+    text += b' ' * (-len(text) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(text)))
+        f.write(text)
+        for b in blobs:
+            f.write(b)
+
+
+def read_safetensors(path):
+    with open(path, 'rb') as f:
+        raw = f.read()
+    (n,) = struct.unpack('<Q', raw[:8])
+    header = json.loads(raw[8:8 + n])
+    data = raw[8 + n:]
+    meta = header.pop('__metadata__', {})
+    out = {}
+    for name, h in header.items():
+        begin, end = h['data_offsets']
+        if h['dtype'] != 'F32':
+            raise ValueError(f'{path}: {name}: rnn4j writes F32, got {h["dtype"]}')
+        out[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=torch.float32).reshape(h['shape'])
+    return out, meta
+
+
+def make(kind, layers=1, bidirectional=False, bias=True, proj=0):
+    torch.manual_seed(1234)
+    if kind == 'LSTM':
+        return torch.nn.LSTM(I, H, num_layers=layers, bidirectional=bidirectional, bias=bias, proj_size=proj)
+    if kind == 'GRU':
+        return torch.nn.GRU(I, H, num_layers=layers, bidirectional=bidirectional, bias=bias)
+    return torch.nn.RNN(I, H, num_layers=layers, bidirectional=bidirectional, bias=bias,
+                        nonlinearity='relu' if kind == 'RNN_RELU' else 'tanh')
+
+
+# name: (cell, layers, bidirectional, bias, projection, also exported to ONNX)
+CONFIGS = {
+    'lstm': ('LSTM', 1, False, True, 0, True),
+    'gru': ('GRU', 1, False, True, 0, True),
+    'rnn_tanh': ('RNN_TANH', 1, False, True, 0, True),
+    'rnn_relu': ('RNN_RELU', 1, False, True, 0, True),
+    'lstm_bi2': ('LSTM', 2, True, True, 0, True),
+    'gru_bi2': ('GRU', 2, True, True, 0, True),
+    'rnn_tanh_bi2': ('RNN_TANH', 2, True, True, 0, True),
+    'lstm_nobias': ('LSTM', 1, False, False, 0, True),
+    'gru_nobias': ('GRU', 1, False, False, 0, True),
+    'lstm_proj': ('LSTM', 1, False, True, P, False),
+    'lstm_proj_bi2': ('LSTM', 2, True, True, P, False),
+}
+
+
+def fixed_input():
+    g = torch.Generator().manual_seed(99)
+    return torch.randn(T, N, I, generator=g)
+
+
+def outputs(model, x):
+    with torch.no_grad():
+        y, state = model(x)
+    out = {'x': x, 'y': y}
+    if isinstance(state, tuple):
+        out['h_n'], out['c_n'] = state
+    else:
+        out['h_n'] = state
+    return out
+
+
+def generate():
+    os.makedirs(OUT, exist_ok=True)
+    x = fixed_input()
+    for name, (cell, layers, bi, bias, proj, onnx_too) in CONFIGS.items():
+        model = make(cell, layers, bi, bias, proj).eval()
+        write_safetensors(os.path.join(OUT, name + '.safetensors'), model.state_dict())
+        write_safetensors(os.path.join(OUT, name + '.expected.safetensors'), outputs(model, x),
+                          {'producer': 'torch ' + torch.__version__})
+        if onnx_too:
+            names = ['y', 'h_n', 'c_n'] if cell == 'LSTM' else ['y', 'h_n']
+            torch.onnx.export(model, (x,), os.path.join(OUT, name + '.onnx'), input_names=['x'], output_names=names,
+                              opset_version=14, do_constant_folding=True)
+    # The LSTM in the other dtypes the reader accepts; expected outputs of the weights rounded to them.
+    model = make('LSTM').eval()
+    for dtype in (torch.float16, torch.bfloat16, torch.float64):
+        sd = {k: v.to(dtype) for k, v in model.state_dict().items()}
+        write_safetensors(os.path.join(OUT, 'lstm.%s.safetensors' % DTYPES[dtype].lower()), sd)
+        rounded = make('LSTM').eval()
+        rounded.load_state_dict({k: v.to(torch.float32) for k, v in sd.items()})
+        write_safetensors(os.path.join(OUT, 'lstm.%s.expected.safetensors' % DTYPES[dtype].lower()), outputs(rounded, x))
+    # A whole small model: embedding, an LSTM under a prefix, a linear head.
+    torch.manual_seed(7)
+
+    class Tagger(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(10, I)
+            self.encoder = torch.nn.Module()
+            self.encoder.lstm = torch.nn.LSTM(I, H, num_layers=2)
+            self.head = torch.nn.Linear(H, 6)
+
+    tagger = Tagger().eval()
+    with torch.no_grad():
+        y, (h, c) = tagger.encoder.lstm(x)
+        logits = tagger.head(y)
+    write_safetensors(os.path.join(OUT, 'tagger.safetensors'), tagger.state_dict(), {'note': 'embedding unused here'})
+    write_safetensors(os.path.join(OUT, 'tagger.expected.safetensors'), {'x': x, 'y': y, 'h_n': h, 'c_n': c,
+                                                                          'logits': logits})
+    print('fixtures written to', os.path.normpath(OUT))
+
+
+def check(directory):
+    """Loads every <name>.safetensors that rnn4j wrote (with <name>.io.safetensors: x and rnn4j's outputs,
+    and the spec in its metadata) into a fresh PyTorch module and compares PyTorch's outputs."""
+    worst, count = 0.0, 0
+    for f in sorted(os.listdir(directory)):
+        if not f.endswith('.safetensors') or f.endswith('.io.safetensors'):
+            continue
+        name = f[:-len('.safetensors')]
+        sd, _ = read_safetensors(os.path.join(directory, f))
+        io, meta = read_safetensors(os.path.join(directory, name + '.io.safetensors'))
+        model = make(meta['cell'], int(meta['layers']), meta['bidirectional'] == 'true', meta['bias'] == 'true',
+                     int(meta['projection'])).eval()
+        model.load_state_dict(sd, strict=True)
+        got = outputs(model, io['x'])
+        for key in ('y', 'h_n', 'c_n'):
+            if key not in io:
+                continue
+            ref = got[key]
+            allowed = 1e-4 * ref.abs() + 1e-5 * max(ref.abs().max().item(), 1e-3)
+            ratio = ((io[key] - ref).abs() / allowed).max().item()
+            worst = max(worst, ratio)
+            if ratio > 1:
+                print(f'FAIL {name} {key}: {ratio:.3g} x tolerance')
+                sys.exit(1)
+        count += 1
+    if count == 0:
+        print('FAIL no rnn4j-written files in', directory)
+        sys.exit(1)
+    print(f'OK {count} rnn4j-written state_dicts load into torch {torch.__version__}; worst {worst:.3g} x tolerance')
+
+
+if __name__ == '__main__':
+    if len(sys.argv) == 3 and sys.argv[1] == '--check':
+        check(sys.argv[2])
+    elif len(sys.argv) == 1:
+        generate()
+    else:
+        print(__doc__)
+        sys.exit(2)
