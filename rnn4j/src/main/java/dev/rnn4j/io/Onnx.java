@@ -141,7 +141,7 @@ public final class Onnx {
             List<float[][]> weights = new ArrayList<>(); // per node: W, R, B (B may be null)
             String seqLens = null;
             float[][] initialH = new float[nodes.size()][], initialC = new float[nodes.size()][];
-            List<String> hInputs = new ArrayList<>();
+            String[] hInput = new String[1], cInput = new String[1];
             int inputSize = -1;
             boolean batchFirst = false;
             String input = null;
@@ -178,8 +178,8 @@ public final class Onnx {
                 } else if (seqLens != null) {
                     throw bad(n, "input sequence_lens", "missing while an earlier node has '" + seqLens + "'");
                 }
-                initialH[k] = state(n, 5, "initial_h", hInputs);
-                if (cell == CellType.LSTM) initialC[k] = state(n, 6, "initial_c", hInputs);
+                initialH[k] = state(n, 5, "initial_h", hInput, k, nodes.size());
+                if (cell == CellType.LSTM) initialC[k] = state(n, 6, "initial_c", cInput, k, nodes.size());
                 if (cell == CellType.LSTM && optional(n, 7)) throw bad(n, "input P", "peepholes are not computed by rnn4j");
                 String x = n.getInput(0);
                 int transposes = 0;
@@ -233,8 +233,11 @@ public final class Onnx {
             }
             List<String> names = new ArrayList<>();
             for (NodeProto n : nodes) names.add(name(n));
+            if ((hInput[0] != null || cInput[0] != null) && Arrays.stream(initialH).anyMatch(Objects::nonNull)) {
+                throw bad(first, "input initial_h", "some layers take a graph input, others a constant; rnn4j takes one or the other");
+            }
             return new OnnxRnn(spec, params, List.copyOf(names), input, seqLens, stack(initialH, layout, directions, hidden),
-                    List.copyOf(hInputs), cell == CellType.LSTM ? stack(initialC, layout, directions, hidden) : null);
+                    hInput[0], cell == CellType.LSTM ? stack(initialC, layout, directions, hidden) : null, cInput[0]);
         }
 
         /** The per-node constant states as one {@code [L*D, N, H]} array, or null if every one is zero. */
@@ -259,27 +262,47 @@ public final class Onnx {
             return out;
         }
 
-        /** An initial state input: null for none or all zeros, the values for a constant; a graph input is recorded. */
-        private float[] state(NodeProto n, int index, String what, List<String> inputs) throws ModelFileException {
-            if (!optional(n, index)) return null;
-            String s = n.getInput(index);
-            if (graphInputs.contains(s)) {
-                inputs.add(s);
+        /**
+         * An initial state input: null for none or all zeros, the values for a constant; a graph input
+         * (directly, or split per layer by a Split or Slice node) is recorded in {@code input[0]}, and
+         * every layer must take the same one.
+         */
+        private float[] state(NodeProto n, int index, String what, String[] input, int layer, int layers) throws ModelFileException {
+            if (!optional(n, index)) {
+                if (input[0] != null) throw bad(n, "input " + what, "missing while an earlier node takes '" + input[0] + "'");
                 return null;
             }
-            TensorProto t = constants.get(s);
+            String s = n.getInput(index);
             NodeProto p = producer.get(s);
-            if (t == null && p != null && p.getOpType().equals("Expand")) t = constants.get(p.getInput(0)); // PyTorch's zeros
+            String source = graphInputs.contains(s) ? s : null;
+            if (source == null && p != null && (p.getOpType().equals("Split") || p.getOpType().equals("Slice"))
+                    && graphInputs.contains(p.getInput(0))) {
+                source = p.getInput(0);
+            }
+            if (source != null) {
+                if (layers > 1 && source.equals(s)) {
+                    throw bad(n, "input " + what, "'" + s + "' feeds one layer of " + layers + " directly; rnn4j takes one state"
+                            + " input for all layers, split along its first axis");
+                }
+                if (layer > 0 && !source.equals(input[0])) {
+                    throw bad(n, "input " + what, "comes from '" + source + "', an earlier layer's from '" + input[0] + "'");
+                }
+                input[0] = source;
+                return null;
+            }
+            if (input[0] != null) throw bad(n, "input " + what, "is not taken from '" + input[0] + "' as an earlier layer's is");
+            TensorProto t = constants.get(s);
+            boolean expanded = t == null && p != null && p.getOpType().equals("Expand");
+            if (expanded) t = constants.get(p.getInput(0)); // PyTorch writes zero initial states as Expand(zeros)
             if (t == null) {
                 throw bad(n, "input " + what, "'" + s + "' is computed in the graph; rnn4j takes a constant or a graph input");
             }
             float[] v = floats(n, what, t);
-            for (float f : v) if (f != 0) return p != null && p.getOpType().equals("Expand") ? expandFailure(n, what) : v;
-            return null;
-        }
-
-        private float[] expandFailure(NodeProto n, String what) throws ModelFileException {
-            throw bad(n, "input " + what, "an expanded non-zero constant; rnn4j takes a constant of the full shape or a graph input");
+            boolean zero = true;
+            for (float f : v) zero &= f == 0;
+            if (zero) return null;
+            if (expanded) throw bad(n, "input " + what, "an expanded non-zero constant; rnn4j takes a constant of the full shape or a graph input");
+            return v;
         }
 
         private boolean optional(NodeProto n, int index) {

@@ -17,11 +17,13 @@ import java.util.List;
  *     or null when the model has none (every sequence runs the whole length)
  * @param initialH the constant initial hidden state {@code [L*D, N, Ho]} if the model holds one that
  *     is not all zeros, else null (zeros)
- * @param initialHInputs the graph inputs that feed {@code initial_h} per layer, or an empty list
+ * @param initialHInput the graph input holding the initial hidden state {@code [L*D, N, Ho]} (the
+ *     {@code h0} of {@code Rnn.forward}; split per layer along its first axis when there are several), or null
  * @param initialC as {@code initialH}, for an LSTM's cell state
+ * @param initialCInput as {@code initialHInput}, for an LSTM's cell state
  */
 public record OnnxRnn(RnnSpec spec, float[] parameters, List<String> nodes, String input, String sequenceLens,
-        float[] initialH, List<String> initialHInputs, float[] initialC) {
+        float[] initialH, String initialHInput, float[] initialC, String initialCInput) {
     /** A new {@link Rnn} of the spec on {@code backend}, holding the imported parameters. */
     public Rnn create(Backend backend) {
         Rnn rnn = Rnn.create(spec, backend);
