@@ -7,12 +7,16 @@ state_dicts and the outputs, torch.onnx.export writes the ONNX models.
 
 Needs Debian's python3-torch (1.13) and python3-onnx (apt-get install python3-torch python3-onnx).
 
-There is no safetensors package for this Python (the reference implementation, safetensors.torch, is
-not packaged by Debian and PyPI is not reachable), so the .safetensors files are written by
-write_safetensors() below from the torch tensors' bytes, following the published format: an 8-byte
-little-endian header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {..}}
-padded with spaces to a multiple of 8 as the reference writer does, then the tensors back to back in
-row-major little-endian order. read_safetensors() is the matching reader used by --check.
+The .safetensors files are written by the reference implementation, safetensors.torch.save_file
+(the `safetensors` Python package; Debian packages none and PyPI is not reachable here, so install it
+from a wheel you have, e.g. into a venv that sees Debian's torch:
+    /usr/bin/python3 -m venv --system-site-packages /tmp/st && /tmp/st/bin/pip install safetensors-*.whl
+and run this script with /tmp/st/bin/python). Without the package, write_safetensors() below writes
+them itself from the torch tensors' bytes, following the published format (an 8-byte little-endian
+header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__": {..}} padded with
+spaces to a multiple of 8, then the tensors back to back, row-major, little-endian), and says so.
+--check reads rnn4j's files with safetensors.torch.load_file when the package is there, else with
+read_safetensors() below. The committed fixtures' producer is in each file's __metadata__.
 Outputs are computed by PyTorch in float32 on a fixed input.
 """
 import json
@@ -37,7 +41,20 @@ def tensor_bytes(t):
     return t.numpy().astype(t.numpy().dtype.newbyteorder('<')).tobytes()
 
 
+try:
+    import safetensors
+    import safetensors.torch
+    PRODUCER = 'safetensors.torch.save_file %s, torch %s' % (safetensors.__version__, torch.__version__)
+except ImportError:
+    safetensors = None
+    PRODUCER = 'make-io-fixtures.py write_safetensors (no safetensors package), torch %s' % torch.__version__
+
+
 def write_safetensors(path, tensors, metadata=None):
+    metadata = dict(metadata or {}, producer=PRODUCER)
+    if safetensors is not None:
+        safetensors.torch.save_file({k: v.detach().contiguous() for k, v in tensors.items()}, path, metadata=metadata)
+        return
     header, offset, blobs = {}, 0, []
     for name in sorted(tensors):
         t = tensors[name]
@@ -57,6 +74,9 @@ def write_safetensors(path, tensors, metadata=None):
 
 
 def read_safetensors(path):
+    if safetensors is not None:
+        with safetensors.safe_open(path, framework='pt') as f:
+            return {k: f.get_tensor(k) for k in f.keys()}, f.metadata() or {}
     with open(path, 'rb') as f:
         raw = f.read()
     (n,) = struct.unpack('<Q', raw[:8])
@@ -120,8 +140,7 @@ def generate():
     for name, (cell, layers, bi, bias, proj, onnx_too) in CONFIGS.items():
         model = make(cell, layers, bi, bias, proj).eval()
         write_safetensors(os.path.join(OUT, name + '.safetensors'), model.state_dict())
-        write_safetensors(os.path.join(OUT, name + '.expected.safetensors'), outputs(model, x),
-                          {'producer': 'torch ' + torch.__version__})
+        write_safetensors(os.path.join(OUT, name + '.expected.safetensors'), outputs(model, x))
         if onnx_too:
             names = ['y', 'h_n', 'c_n'] if cell == 'LSTM' else ['y', 'h_n']
             torch.onnx.export(model, (x,), os.path.join(OUT, name + '.onnx'), input_names=['x'], output_names=names,
@@ -152,7 +171,7 @@ def generate():
     write_safetensors(os.path.join(OUT, 'tagger.safetensors'), tagger.state_dict(), {'note': 'embedding unused here'})
     write_safetensors(os.path.join(OUT, 'tagger.expected.safetensors'), {'x': x, 'y': y, 'h_n': h, 'c_n': c,
                                                                           'logits': logits})
-    print('fixtures written to', os.path.normpath(OUT))
+    print('fixtures written to', os.path.normpath(OUT), 'by', PRODUCER)
 
 
 def check(directory):
@@ -183,7 +202,8 @@ def check(directory):
     if count == 0:
         print('FAIL no rnn4j-written files in', directory)
         sys.exit(1)
-    print(f'OK {count} rnn4j-written state_dicts load into torch {torch.__version__}; worst {worst:.3g} x tolerance')
+    reader = 'safetensors %s' % safetensors.__version__ if safetensors is not None else 'the script\'s reader'
+    print(f'OK {count} rnn4j-written state_dicts load into torch {torch.__version__} (read by {reader}); worst {worst:.3g} x tolerance')
 
 
 if __name__ == '__main__':
