@@ -171,7 +171,55 @@ def generate():
     write_safetensors(os.path.join(OUT, 'tagger.safetensors'), tagger.state_dict(), {'note': 'embedding unused here'})
     write_safetensors(os.path.join(OUT, 'tagger.expected.safetensors'), {'x': x, 'y': y, 'h_n': h, 'c_n': c,
                                                                           'logits': logits})
+    helper_models()
     print('fixtures written to', os.path.normpath(OUT), 'by', PRODUCER)
+
+
+def helper_models():
+    """Single-node ONNX models written with onnx.helper, the patterns torch.onnx.export does not write:
+    sequence_lens and initial states as graph inputs, a constant non-zero initial state, explicit
+    activations. Their expected outputs come from ONNX Runtime (the tests' oracle)."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(5)
+
+    def weights(d, g, i):
+        return [numpy_helper.from_array((rng.standard_normal(shape) * 0.5).astype(np.float32), name)
+                for name, shape in (('W', (d, g * H, i)), ('R', (d, g * H, H)), ('B', (d, 2 * g * H)))]
+
+    def save(name, node, inputs, outputs, inits):
+        graph = helper.make_graph([node], name, inputs, outputs, inits)
+        model = helper.make_model(graph, producer_name='onnx.helper ' + onnx.__version__,
+                                  opset_imports=[helper.make_opsetid('', 14)])
+        onnx.checker.check_model(model)
+        onnx.save(model, os.path.join(OUT, name + '.onnx'))
+
+    f = TensorProto.FLOAT
+    # bidirectional LSTM, lengths and both initial states as graph inputs
+    save('onnx_lstm_bi_seqlens',
+         helper.make_node('LSTM', ['X', 'W', 'R', 'B', 'sequence_lens', 'initial_h', 'initial_c'], ['Y', 'Y_h', 'Y_c'],
+                          name='lstm', hidden_size=H, direction='bidirectional'),
+         [helper.make_tensor_value_info('X', f, [T, N, I]),
+          helper.make_tensor_value_info('sequence_lens', TensorProto.INT32, [N]),
+          helper.make_tensor_value_info('initial_h', f, [2, N, H]), helper.make_tensor_value_info('initial_c', f, [2, N, H])],
+         [helper.make_tensor_value_info('Y', f, [T, 2, N, H]), helper.make_tensor_value_info('Y_h', f, [2, N, H]),
+          helper.make_tensor_value_info('Y_c', f, [2, N, H])], weights(2, 4, I))
+    # GRU (PyTorch's variant) with a constant non-zero initial state
+    h0 = numpy_helper.from_array((rng.standard_normal((1, N, H)) * 0.5).astype(np.float32), 'h0')
+    save('onnx_gru_const_h0',
+         helper.make_node('GRU', ['X', 'W', 'R', 'B', '', 'h0'], ['Y', 'Y_h'], name='gru', hidden_size=H,
+                          linear_before_reset=1),
+         [helper.make_tensor_value_info('X', f, [T, N, I])],
+         [helper.make_tensor_value_info('Y', f, [T, 1, N, H]), helper.make_tensor_value_info('Y_h', f, [1, N, H])],
+         weights(1, 3, I) + [h0])
+    # bidirectional ReLU RNN, activations spelled out
+    save('onnx_rnn_relu_bi',
+         helper.make_node('RNN', ['X', 'W', 'R', 'B'], ['Y', 'Y_h'], name='rnn', hidden_size=H, direction='bidirectional',
+                          activations=['Relu', 'Relu']),
+         [helper.make_tensor_value_info('X', f, [T, N, I])],
+         [helper.make_tensor_value_info('Y', f, [T, 2, N, H]), helper.make_tensor_value_info('Y_h', f, [2, N, H])],
+         weights(2, 1, I))
 
 
 def check(directory):

@@ -1,6 +1,7 @@
 package dev.rnn4j.io;
 
 import dev.rnn4j.Batch;
+import dev.rnn4j.CellType;
 import dev.rnn4j.ForwardResult;
 import dev.rnn4j.Mode;
 import dev.rnn4j.Rnn;
@@ -16,13 +17,13 @@ final class Fixtures {
     static final int T = 5, N = 2;
 
     /** Every safetensors fixture: name, cell hint (needed for RNN only). */
-    static final Map<String, dev.rnn4j.CellType> STATE_DICTS = Map.ofEntries(
-            Map.entry("lstm", dev.rnn4j.CellType.LSTM), Map.entry("gru", dev.rnn4j.CellType.GRU),
-            Map.entry("rnn_tanh", dev.rnn4j.CellType.RNN_TANH), Map.entry("rnn_relu", dev.rnn4j.CellType.RNN_RELU),
-            Map.entry("lstm_bi2", dev.rnn4j.CellType.LSTM), Map.entry("gru_bi2", dev.rnn4j.CellType.GRU),
-            Map.entry("rnn_tanh_bi2", dev.rnn4j.CellType.RNN_TANH), Map.entry("lstm_nobias", dev.rnn4j.CellType.LSTM),
-            Map.entry("gru_nobias", dev.rnn4j.CellType.GRU), Map.entry("lstm_proj", dev.rnn4j.CellType.LSTM),
-            Map.entry("lstm_proj_bi2", dev.rnn4j.CellType.LSTM));
+    static final Map<String, CellType> STATE_DICTS = Map.ofEntries(
+            Map.entry("lstm", CellType.LSTM), Map.entry("gru", CellType.GRU),
+            Map.entry("rnn_tanh", CellType.RNN_TANH), Map.entry("rnn_relu", CellType.RNN_RELU),
+            Map.entry("lstm_bi2", CellType.LSTM), Map.entry("gru_bi2", CellType.GRU),
+            Map.entry("rnn_tanh_bi2", CellType.RNN_TANH), Map.entry("lstm_nobias", CellType.LSTM),
+            Map.entry("gru_nobias", CellType.GRU), Map.entry("lstm_proj", CellType.LSTM),
+            Map.entry("lstm_proj_bi2", CellType.LSTM));
 
     /** The fixtures also exported to ONNX by torch.onnx.export. */
     static final String[] ONNX = {"lstm", "gru", "rnn_tanh", "rnn_relu", "lstm_bi2", "gru_bi2", "rnn_tanh_bi2",

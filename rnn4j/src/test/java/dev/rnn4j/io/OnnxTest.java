@@ -154,6 +154,70 @@ class OnnxTest {
         System.out.printf("ONNX export (32 specs, variable lengths, initial states) vs ONNX Runtime: worst %.3g x tolerance%n", worst);
     }
 
+    /** ONNX's Y {@code [T, D, N, H]} as rnn4j's y {@code [T, N, D*H]}. */
+    private static float[] sequenceMajor(float[] y, int T, int D, int N, int H) {
+        float[] out = new float[y.length];
+        for (int t = 0; t < T; t++)
+            for (int d = 0; d < D; d++)
+                for (int n = 0; n < N; n++)
+                    System.arraycopy(y, ((t * D + d) * N + n) * H, out, ((t * N + n) * D + d) * H, H);
+        return out;
+    }
+
+    /**
+     * Models written by onnx.helper with what torch.onnx.export does not write (sequence_lens and
+     * initial states as graph inputs, a constant non-zero initial state, explicit activations):
+     * imported, run by rnn4j with the inputs mapped as {@link OnnxRnn} says, against ONNX Runtime.
+     */
+    @Test
+    void onnxHelperModelsWithLengthsAndInitialStatesMatchOnnxRuntime() throws Exception {
+        int T = Fixtures.T, N = Fixtures.N, I = 3, H = 4;
+        SplittableRandom r = new SplittableRandom(9);
+        float[] x = new float[T * N * I], h0 = new float[2 * N * H], c0 = new float[2 * N * H];
+        for (float[] a : new float[][] {x, h0, c0}) for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        int[] lengths = {3, 5};
+        double worst = 0;
+
+        OnnxRnn lstm = Onnx.importRnn(Fixtures.path("onnx_lstm_bi_seqlens.onnx"));
+        assertEquals(RnnSpec.builder(CellType.LSTM, I, H).bidirectional(true).build(), lstm.spec());
+        assertEquals("sequence_lens", lstm.sequenceLens());
+        assertEquals("initial_h", lstm.initialHInput());
+        assertEquals("initial_c", lstm.initialCInput());
+        Map<String, float[]> ort = runtime(Fixtures.path("onnx_lstm_bi_seqlens.onnx"), Map.of(
+                "X", new Object[] {x, new long[] {T, N, I}}, "sequence_lens", new Object[] {lengths, new long[] {N}},
+                "initial_h", new Object[] {h0, new long[] {2, N, H}}, "initial_c", new Object[] {c0, new long[] {2, N, H}}));
+        try (Rnn rnn = lstm.create()) {
+            ForwardResult out = rnn.forward(Mode.INFERENCE, Batch.of(T, lengths), x, h0, c0);
+            float[] y = sequenceMajor(ort.get("Y"), T, 2, N, H);
+            TensorAssert.assertClose("helper LSTM y", out.y(), y);
+            TensorAssert.assertClose("helper LSTM h_n", out.hN(), ort.get("Y_h"));
+            TensorAssert.assertClose("helper LSTM c_n", out.cN(), ort.get("Y_c"));
+            worst = Math.max(worst, Math.max(Fixtures.ratio(out.y(), y), Fixtures.ratio(out.cN(), ort.get("Y_c"))));
+        }
+
+        OnnxRnn gru = Onnx.importRnn(Fixtures.path("onnx_gru_const_h0.onnx"));
+        assertEquals(N * H, gru.initialH().length, "the constant initial state is reported");
+        ort = runtime(Fixtures.path("onnx_gru_const_h0.onnx"), Map.of("X", new Object[] {x, new long[] {T, N, I}}));
+        try (Rnn rnn = gru.create()) {
+            ForwardResult out = rnn.forward(Mode.INFERENCE, Batch.of(T, N), x, gru.initialH(), null);
+            TensorAssert.assertClose("helper GRU y", out.y(), ort.get("Y"));
+            TensorAssert.assertClose("helper GRU h_n", out.hN(), ort.get("Y_h"));
+            worst = Math.max(worst, Fixtures.ratio(out.y(), ort.get("Y")));
+        }
+
+        OnnxRnn relu = Onnx.importRnn(Fixtures.path("onnx_rnn_relu_bi.onnx"));
+        assertEquals(CellType.RNN_RELU, relu.spec().cell());
+        ort = runtime(Fixtures.path("onnx_rnn_relu_bi.onnx"), Map.of("X", new Object[] {x, new long[] {T, N, I}}));
+        try (Rnn rnn = relu.create()) {
+            ForwardResult out = rnn.forward(x, Batch.of(T, N));
+            float[] y = sequenceMajor(ort.get("Y"), T, 2, N, H);
+            TensorAssert.assertClose("helper RNN_RELU y", out.y(), y);
+            TensorAssert.assertClose("helper RNN_RELU h_n", out.hN(), ort.get("Y_h"));
+            worst = Math.max(worst, Fixtures.ratio(out.y(), y));
+        }
+        System.out.printf("onnx.helper models (3) vs ONNX Runtime: worst %.3g x tolerance%n", worst);
+    }
+
     @Test
     void projectionCannotBeExported() {
         try (Rnn rnn = Rnn.create(RnnSpec.builder(CellType.LSTM, 3, 4).projectionSize(2).build(), Backend.JAVA)) {
