@@ -384,7 +384,7 @@ public final class Onnx {
             for (AttributeProto at : n.getAttributeList()) {
                 String what = "attribute " + at.getName();
                 switch (at.getName()) {
-                    case "hidden_size" -> a.hidden = (int) Math.min(Integer.MAX_VALUE, at.getI());
+                    case "hidden_size" -> a.hidden = (int) Math.max(0, Math.min(Integer.MAX_VALUE, at.getI()));
                     case "direction" -> {
                         String d = at.getS().toStringUtf8();
                         if (d.equals("reverse")) throw bad(n, what, "'reverse' alone is not computed by rnn4j (forward or bidirectional)");
@@ -415,7 +415,11 @@ public final class Onnx {
                     default -> throw bad(n, what, "is unknown to rnn4j");
                 }
             }
-            if (a.hidden <= 0) throw bad(n, "attribute hidden_size", a.hidden < 0 ? "is missing" : "must be positive, got " + a.hidden);
+            if (a.hidden == -1) { // optional in the operator's definition: then R [D, G*H, H] says it
+                TensorProto r = n.getInputCount() > 2 ? constants.get(n.getInput(2)) : null;
+                if (r != null && r.getDimsCount() == 3) a.hidden = (int) Math.min(Integer.MAX_VALUE, r.getDims(2));
+            }
+            if (a.hidden <= 0) throw bad(n, "attribute hidden_size", a.hidden == -1 ? "is missing and R does not give it" : "must be positive, got " + a.hidden);
             List<String> expected;
             switch (op) {
                 case "LSTM" -> {

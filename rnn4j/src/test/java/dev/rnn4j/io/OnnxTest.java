@@ -277,6 +277,22 @@ class OnnxTest {
     }
 
     @Test
+    void aMissingHiddenSizeIsTakenFromR() throws IOException {
+        ModelProto.Builder b = ModelProto.parseFrom(Files.readAllBytes(Fixtures.path("lstm_bi2.onnx"))).toBuilder();
+        for (int i = 0; i < b.getGraph().getNodeCount(); i++) {
+            NodeProto n = b.getGraph().getNode(i);
+            if (!n.getOpType().equals("LSTM")) continue;
+            NodeProto.Builder nb = n.toBuilder().clearAttribute();
+            for (AttributeProto a : n.getAttributeList()) if (!a.getName().equals("hidden_size")) nb.addAttribute(a);
+            b.getGraphBuilder().setNode(i, nb);
+        }
+        Path file = dir.resolve("nohidden.onnx");
+        Files.write(file, b.build().toByteArray());
+        assertArrayEquals(Onnx.importRnn(Fixtures.path("lstm_bi2.onnx")).parameters(), Onnx.importRnn(file).parameters());
+        assertRejected("gru", n -> n.addAttribute(attr("hidden_size", 0)), "attribute hidden_size", "must be positive");
+    }
+
+    @Test
     void layoutOneIsBatchFirst() throws IOException {
         ModelProto m = ModelProto.parseFrom(Files.readAllBytes(Fixtures.path("gru.onnx")));
         ModelProto.Builder b = m.toBuilder();
