@@ -16,7 +16,6 @@ import dev.rnn4j.io.onnx.OnnxProto.TensorShapeProto;
 import dev.rnn4j.io.onnx.OnnxProto.TypeProto;
 import dev.rnn4j.io.onnx.OnnxProto.ValueInfoProto;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -80,8 +79,14 @@ public final class Onnx {
     public static OnnxRnn importRnn(Path path) throws IOException {
         Objects.requireNonNull(path, "path must not be null");
         ModelProto model;
-        try (InputStream in = Files.newInputStream(path)) {
-            model = ModelProto.parseFrom(in);
+        long size = Files.size(path);
+        if (size > Integer.MAX_VALUE - 8) {
+            throw new ModelFileException(path, null, size + " bytes: a protobuf message holds at most 2 GB (larger models keep"
+                    + " their weights in external data, which rnn4j does not read)");
+        }
+        try {
+            // parsed from memory, so every length in the file is checked against the bytes really there
+            model = ModelProto.parseFrom(Files.readAllBytes(path));
         } catch (InvalidProtocolBufferException e) {
             throw new ModelFileException(path, null, "not an ONNX model (" + e.getMessage() + ")", e);
         }
@@ -178,14 +183,15 @@ public final class Onnx {
                 } else if (seqLens != null) {
                     throw bad(n, "input sequence_lens", "missing while an earlier node has '" + seqLens + "'");
                 }
-                initialH[k] = state(n, 5, "initial_h", hInput, k, nodes.size());
-                if (cell == CellType.LSTM) initialC[k] = state(n, 6, "initial_c", cInput, k, nodes.size());
+                initialH[k] = state(n, 5, "initial_h", hInput, k, nodes.size(), directions, hidden, layout);
+                if (cell == CellType.LSTM) initialC[k] = state(n, 6, "initial_c", cInput, k, nodes.size(), directions, hidden, layout);
                 if (cell == CellType.LSTM && optional(n, 7)) throw bad(n, "input P", "peepholes are not computed by rnn4j");
+                if (!optional(n, 0)) throw bad(n, "input X", "is missing");
                 String x = n.getInput(0);
                 int transposes = 0;
                 while (true) {
                     NodeProto p = producer.get(x);
-                    if (p == null || OPS.contains(p.getOpType()) || !GLUE.contains(p.getOpType())) break;
+                    if (p == null || OPS.contains(p.getOpType()) || !GLUE.contains(p.getOpType()) || p.getInputCount() == 0) break;
                     if (p.getOpType().equals("Transpose") && Arrays.equals(perm(p), new long[] {1, 0, 2})) transposes++;
                     x = p.getInput(0);
                 }
@@ -197,7 +203,7 @@ public final class Onnx {
                     }
                     input = x;
                     batchFirst = transposes % 2 == 1;
-                } else if (from != nodes.get(k - 1) || !from.getOutput(0).equals(x)) {
+                } else if (from != nodes.get(k - 1) || from.getOutputCount() == 0 || !from.getOutput(0).equals(x)) {
                     throw bad(n, "input X", "must be the Y of the previous recurrent node '" + name(nodes.get(k - 1))
                             + "' (through transposes or reshapes), comes from "
                             + (from == null ? "'" + x + "'" : "node '" + name(from) + "' (" + from.getOpType() + ")"));
@@ -236,17 +242,21 @@ public final class Onnx {
             if ((hInput[0] != null || cInput[0] != null) && Arrays.stream(initialH).anyMatch(Objects::nonNull)) {
                 throw bad(first, "input initial_h", "some layers take a graph input, others a constant; rnn4j takes one or the other");
             }
-            return new OnnxRnn(spec, params, List.copyOf(names), input, seqLens, stack(initialH, layout, directions, hidden),
-                    hInput[0], cell == CellType.LSTM ? stack(initialC, layout, directions, hidden) : null, cInput[0]);
+            return new OnnxRnn(spec, params, List.copyOf(names), input, seqLens, stack(first, initialH, layout, directions, hidden),
+                    hInput[0], cell == CellType.LSTM ? stack(first, initialC, layout, directions, hidden) : null, cInput[0]);
         }
 
         /** The per-node constant states as one {@code [L*D, N, H]} array, or null if every one is zero. */
-        private float[] stack(float[][] perNode, int layout, int directions, int hidden) {
+        private float[] stack(NodeProto first, float[][] perNode, int layout, int directions, int hidden) throws ModelFileException {
             boolean any = false;
             for (float[] s : perNode) any |= s != null;
             if (!any) return null;
             int per = -1;
-            for (float[] s : perNode) if (s != null) per = s.length;
+            for (float[] s : perNode) {
+                if (s == null) continue;
+                if (per >= 0 && s.length != per) throw bad(first, "initial states", "the layers' constant states have different batch sizes");
+                per = s.length;
+            }
             float[] out = new float[per * perNode.length];
             int batch = per / (directions * hidden);
             for (int k = 0; k < perNode.length; k++) {
@@ -267,7 +277,8 @@ public final class Onnx {
          * (directly, or split per layer by a Split or Slice node) is recorded in {@code input[0]}, and
          * every layer must take the same one.
          */
-        private float[] state(NodeProto n, int index, String what, String[] input, int layer, int layers) throws ModelFileException {
+        private float[] state(NodeProto n, int index, String what, String[] input, int layer, int layers, int directions,
+                int hidden, int layout) throws ModelFileException {
             if (!optional(n, index)) {
                 if (input[0] != null) throw bad(n, "input " + what, "missing while an earlier node takes '" + input[0] + "'");
                 return null;
@@ -276,7 +287,7 @@ public final class Onnx {
             NodeProto p = producer.get(s);
             String source = graphInputs.contains(s) ? s : null;
             if (source == null && p != null && (p.getOpType().equals("Split") || p.getOpType().equals("Slice"))
-                    && graphInputs.contains(p.getInput(0))) {
+                    && p.getInputCount() > 0 && graphInputs.contains(p.getInput(0))) {
                 source = p.getInput(0);
             }
             if (source != null) {
@@ -292,10 +303,18 @@ public final class Onnx {
             }
             if (input[0] != null) throw bad(n, "input " + what, "is not taken from '" + input[0] + "' as an earlier layer's is");
             TensorProto t = constants.get(s);
-            boolean expanded = t == null && p != null && p.getOpType().equals("Expand");
+            boolean expanded = t == null && p != null && p.getOpType().equals("Expand") && p.getInputCount() > 0;
             if (expanded) t = constants.get(p.getInput(0)); // PyTorch writes zero initial states as Expand(zeros)
             if (t == null) {
                 throw bad(n, "input " + what, "'" + s + "' is computed in the graph; rnn4j takes a constant or a graph input");
+            }
+            if (!expanded) {
+                List<Long> dims = t.getDimsList();
+                long d = layout == 1 ? 1 : 0;
+                if (dims.size() != 3 || dims.get((int) d) != directions || dims.get(2) != hidden || dims.get((int) (1 - d)) < 1) {
+                    throw bad(n, "input " + what, "constant '" + s + "' has dims " + dims + ", expected "
+                            + (layout == 1 ? "[N, " + directions + ", " + hidden + "]" : "[" + directions + ", N, " + hidden + "]"));
+                }
             }
             float[] v = floats(n, what, t);
             boolean zero = true;
@@ -340,11 +359,12 @@ public final class Onnx {
                 case 10, 16 -> 2; // FLOAT16, BFLOAT16
                 default -> throw bad(n, "input " + what, "data type " + type + " is not FLOAT, DOUBLE, FLOAT16 or BFLOAT16");
             };
-            float[] out = new float[c];
+            // every length is checked against the data before anything is allocated from the dims
             if (!raw.isEmpty()) {
                 if (raw.size() != (long) c * size) {
                     throw bad(n, "input " + what, "raw_data holds " + raw.size() + " bytes, dims " + t.getDimsList() + " need " + (long) c * size);
                 }
+                float[] out = new float[c];
                 ByteBuffer b = raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
                 for (int i = 0; i < c; i++) {
                     out[i] = switch (type) {
@@ -358,6 +378,7 @@ public final class Onnx {
             }
             int have = type == 1 ? t.getFloatDataCount() : type == 11 ? t.getDoubleDataCount() : t.getInt32DataCount();
             if (have != c) throw bad(n, "input " + what, "holds " + have + " values, dims " + t.getDimsList() + " need " + c);
+            float[] out = new float[c];
             for (int i = 0; i < c; i++) {
                 out[i] = switch (type) {
                     case 1 -> t.getFloatData(i);
@@ -457,7 +478,7 @@ public final class Onnx {
     }
 
     private static String name(NodeProto n) {
-        return n.getName().isEmpty() ? n.getOutput(0) : n.getName();
+        return !n.getName().isEmpty() ? n.getName() : n.getOutputCount() > 0 ? n.getOutput(0) : "(unnamed " + n.getOpType() + ")";
     }
 
     /**
