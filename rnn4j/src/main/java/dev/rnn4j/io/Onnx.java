@@ -20,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -402,8 +401,10 @@ public final class Onnx {
             Attributes a = new Attributes();
             String op = n.getOpType();
             List<String> activations = null;
+            Set<String> seen = new HashSet<>();
             for (AttributeProto at : n.getAttributeList()) {
                 String what = "attribute " + at.getName();
+                if (!seen.add(at.getName())) throw bad(n, what, "appears twice");
                 switch (at.getName()) {
                     case "hidden_size" -> a.hidden = (int) Math.max(0, Math.min(Integer.MAX_VALUE, at.getI()));
                     case "direction" -> {
@@ -508,13 +509,11 @@ public final class Onnx {
     public static void exportRnn(Path path, Rnn rnn, boolean withStateInputs) throws IOException {
         Objects.requireNonNull(path, "path must not be null");
         ModelProto model = exportModel(rnn, withStateInputs);
-        Path tmp = Files.createTempFile(path.toAbsolutePath().getParent(), path.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, model.toByteArray());
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        byte[] bytes = model.toByteArray();
+        SafeTensors.replace(path, out -> {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) out.write(b);
+        });
     }
 
     static ModelProto exportModel(Rnn rnn, boolean withStateInputs) {

@@ -35,10 +35,10 @@ import java.util.Set;
  *
  * <p>The format: a little-endian u64 {@code n}, {@code n} bytes of UTF-8 JSON {@code {name: {"dtype",
  * "shape", "data_offsets": [begin, end]}, "__metadata__": {string: string}}}, then the data; offsets
- * count from the end of the header. Checked as the reference implementation does: the header is at
- * most 100 MB and within the file, strict JSON with no duplicate or unknown keys, every range holds
- * exactly its dtype times its shape, and the ranges, in order, tile the data with no gap and no
- * overlap up to the end of the file. Every violation is a {@link ModelFileException} naming the file,
+ * count from the end of the header. Checked strictly: the header is at most 100 MB (the reference
+ * implementation's limit) and within the file, strict JSON with no duplicate or unknown keys, every
+ * range holds exactly its dtype times its shape, and the ranges, in order, tile the data with no gap
+ * and no overlap up to the end of the file (as the reference implementation requires). Every violation is a {@link ModelFileException} naming the file,
  * the tensor and the problem; nothing is allocated from a length before it has been checked against
  * the file.
  *
@@ -393,21 +393,38 @@ public final class SafeTensors implements AutoCloseable {
         }
         byte[] header = text.toString().getBytes(StandardCharsets.UTF_8);
         int padded = (header.length + 7) / 8 * 8;
-        Path tmp = Files.createTempFile(path.toAbsolutePath().getParent(), path.getFileName().toString(), ".tmp");
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-                head.putLong(padded).put(header);
-                while (head.hasRemaining()) head.put((byte) ' ');
-                writeFully(out, head.flip());
-                ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-                for (String name : names) {
-                    for (float v : tensors.get(name).data()) {
-                        if (!chunk.hasRemaining()) writeFully(out, chunk.flip()).clear();
-                        chunk.putFloat(v);
-                    }
+        replace(path, out -> {
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(padded).put(header);
+            while (head.hasRemaining()) head.put((byte) ' ');
+            writeFully(out, head.flip());
+            ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (String name : names) {
+                for (float v : tensors.get(name).data()) {
+                    if (!chunk.hasRemaining()) writeFully(out, chunk.flip()).clear();
+                    chunk.putFloat(v);
                 }
-                writeFully(out, chunk.flip());
+            }
+            writeFully(out, chunk.flip());
+        });
+    }
+
+    /** Writes the contents of a file. */
+    interface Contents {
+        void writeTo(FileChannel out) throws IOException;
+    }
+
+    /**
+     * Writes a file through a new sibling (created with the default permissions, unlike a temporary
+     * file's owner-only ones), forced to disk and renamed over {@code path}: readers see the old file
+     * or the whole new one, never a part.
+     */
+    static void replace(Path path, Contents contents) throws IOException {
+        Path tmp = path.toAbsolutePath().resolveSibling(path.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + System.nanoTime() + ".tmp");
+        try {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                contents.writeTo(out);
                 out.force(false);
             }
             Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

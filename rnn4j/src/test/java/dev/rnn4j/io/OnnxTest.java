@@ -245,29 +245,40 @@ class OnnxTest {
         assertEquals(file, e.file());
     }
 
+    /** The node with attribute {@code a} set: any attribute of the same name replaced. */
+    private static NodeProto.Builder set(NodeProto.Builder n, AttributeProto.Builder a) {
+        return set(n, a.build());
+    }
+
+    private static NodeProto.Builder set(NodeProto.Builder n, AttributeProto a) {
+        List<AttributeProto> keep = new java.util.ArrayList<>(n.getAttributeList());
+        keep.removeIf(x -> x.getName().equals(a.getName()));
+        return n.clearAttribute().addAllAttribute(keep).addAttribute(a);
+    }
+
     private static AttributeProto attr(String name, long i) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(i).build();
     }
 
     @Test
     void whatRnn4jDoesNotComputeIsRejectedNamingNodeAndAttribute() throws IOException {
-        assertRejected("lstm", n -> n.addAttribute(attr("input_forget", 1)), "attribute input_forget", "not computed");
-        assertRejected("lstm", n -> n.addAttribute(AttributeProto.newBuilder().setName("clip").setType(AttributeProto.AttributeType.FLOAT)
+        assertRejected("lstm", n -> set(n, attr("input_forget", 1)), "attribute input_forget", "not computed");
+        assertRejected("lstm", n -> set(n, AttributeProto.newBuilder().setName("clip").setType(AttributeProto.AttributeType.FLOAT)
                 .setF(3f)), "attribute clip", "cell clipping (3.0)");
         assertRejected("lstm", n -> {
             while (n.getInputCount() < 8) n.addInput("");
             return n.setInput(7, "onnx::LSTM_375");
         }, "input P", "peepholes");
-        assertRejected("gru", n -> n.addAttribute(attr("linear_before_reset", 0)), "attribute linear_before_reset",
+        assertRejected("gru", n -> set(n, attr("linear_before_reset", 0)), "attribute linear_before_reset",
                 "the other variant is not computed");
-        assertRejected("lstm", n -> n.addAttribute(AttributeProto.newBuilder().setName("activations")
+        assertRejected("lstm", n -> set(n, AttributeProto.newBuilder().setName("activations")
                 .setType(AttributeProto.AttributeType.STRINGS).addStrings(com.google.protobuf.ByteString.copyFromUtf8("HardSigmoid"))
                 .addStrings(com.google.protobuf.ByteString.copyFromUtf8("Tanh")).addStrings(com.google.protobuf.ByteString.copyFromUtf8("Tanh"))),
                 "attribute activations", "[HardSigmoid, Tanh, Tanh] is not computed");
-        assertRejected("rnn_tanh", n -> n.addAttribute(AttributeProto.newBuilder().setName("direction")
+        assertRejected("rnn_tanh", n -> set(n, AttributeProto.newBuilder().setName("direction")
                 .setType(AttributeProto.AttributeType.STRING).setS(com.google.protobuf.ByteString.copyFromUtf8("reverse"))),
                 "attribute direction", "'reverse' alone");
-        assertRejected("gru", n -> n.addAttribute(AttributeProto.newBuilder().setName("activation_alpha")
+        assertRejected("gru", n -> set(n, AttributeProto.newBuilder().setName("activation_alpha")
                 .setType(AttributeProto.AttributeType.FLOATS).addFloats(1f)), "attribute activation_alpha", "not computed");
         assertRejected("lstm", n -> n.setInput(1, "missing_weight"), "input W", "must be a constant");
         Path junk = dir.resolve("junk.onnx");
@@ -289,7 +300,11 @@ class OnnxTest {
         Path file = dir.resolve("nohidden.onnx");
         Files.write(file, b.build().toByteArray());
         assertArrayEquals(Onnx.importRnn(Fixtures.path("lstm_bi2.onnx")).parameters(), Onnx.importRnn(file).parameters());
-        assertRejected("gru", n -> n.addAttribute(attr("hidden_size", 0)), "attribute hidden_size", "must be positive");
+        assertRejected("gru", n -> n.addAttribute(attr("hidden_size", 0)), "attribute hidden_size", "appears twice");
+        assertRejected("lstm_bi2", n -> {
+            NodeProto.Builder nb = n.clearAttribute().addAttribute(attr("hidden_size", -3));
+            return nb;
+        }, "attribute hidden_size", "must be positive");
     }
 
     @Test

@@ -48,6 +48,22 @@ class SafeTensorsTest {
     }
 
     @Test
+    void writtenFilesGetTheDefaultPermissionsAndReplaceTheOldOneWhole() throws IOException {
+        Path plain = dir.resolve("plain");
+        Files.write(plain, new byte[1]);
+        Path f = dir.resolve("w.safetensors");
+        SafeTensors.write(f, Map.of("a", Tensor.of(1, 2)), null);
+        SafeTensors.write(f, Map.of("b", Tensor.of(3)), null);
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(f), "not a temporary file's owner-only ones");
+        try (SafeTensors s = SafeTensors.open(f)) {
+            assertEquals(java.util.Set.of("b"), s.names());
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(2, files.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
     void halfPrecisionConvertsExactly() {
         assertEquals(1f, SafeTensors.halfToFloat((short) 0x3c00));
         assertEquals(-2f, SafeTensors.halfToFloat((short) 0xc000));
