@@ -7,13 +7,17 @@ import dev.rnn4j.Mode;
 import dev.rnn4j.Rnn;
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.RnnStream;
+import dev.rnn4j.io.Checkpoint;
 import dev.rnn4j.train.Adam;
 import dev.rnn4j.train.GradientClipping;
 import dev.rnn4j.train.Linear;
 import dev.rnn4j.train.SoftmaxCrossEntropy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.io.IOException;
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -52,6 +56,15 @@ final class CharModel implements AutoCloseable {
     private long steps;
 
     CharModel(Corpus corpus, Settings s, Backend backend) {
+        this(corpus, s, backend, null);
+    }
+
+    /**
+     * A model to train; from {@code resume} (a checkpoint {@link #save saved} by a model trained on a
+     * text of the same alphabet) its parameters, output layer and Adam state, else initialised from
+     * the seed. The settings' cell, hidden size and layers must then be the checkpoint's.
+     */
+    CharModel(Corpus corpus, Settings s, Backend backend, Checkpoint resume) {
         this.corpus = corpus;
         this.settings = s;
         this.vocab = corpus.vocabularySize();
@@ -72,14 +85,21 @@ final class CharModel implements AutoCloseable {
             throw new Main.UsageError("--hidden " + s.hidden() + " with --layers " + s.layers() + " is too large: "
                     + tooLarge.getMessage());
         }
-        this.rnn = Rnn.create(spec, backend);
-        rnn.initialize(s.seed());
-        Init.forgetGateBias(rnn, s.forgetBias());
-        this.output = new Linear(s.hidden(), vocab);
-        output.initialize(s.seed() + 1);
+        if (resume == null) {
+            this.rnn = Rnn.create(spec, backend);
+            rnn.initialize(s.seed());
+            Init.forgetGateBias(rnn, s.forgetBias());
+            this.output = new Linear(s.hidden(), vocab);
+            output.initialize(s.seed() + 1);
+        } else {
+            if (!resume.spec().equals(spec)) throw new IllegalArgumentException(resume.spec() + " is not " + spec);
+            this.rnn = resume.rnn(backend);
+            this.output = resume.layers().get(OUTPUT);
+        }
         this.adam = new Adam(s.learningRate());
         adam.add(rnn.parameterBuffer(), rnn.gradientBuffer());
         adam.add(output.parameters(), output.gradients());
+        if (resume != null) resume.restore(adam);
         this.rows = s.seqLength() * s.batch();
         x = direct(rows * vocab);
         y = direct(rows * s.hidden());
@@ -98,6 +118,16 @@ final class CharModel implements AutoCloseable {
         targets = new int[rows];
         hot = new int[rows];
         newPass();
+    }
+
+    /** The name of the output layer in a checkpoint. */
+    static final String OUTPUT = "output";
+    /** Checkpoint metadata: the alphabet (classes in order), the corpus and its steps so far. */
+    static final String ALPHABET = "demo.alphabet", CORPUS = "demo.corpus";
+
+    /** Saves the model, the output layer and Adam's state as an rnn4j checkpoint (dev.rnn4j.io.Checkpoint). */
+    void save(Path file) throws IOException {
+        Checkpoint.save(file, rnn, Map.of(OUTPUT, output), adam, Map.of(ALPHABET, corpus.alphabet(), CORPUS, corpus.name));
     }
 
     static FloatBuffer direct(int floats) {
@@ -203,9 +233,14 @@ final class CharModel implements AutoCloseable {
      * given temperature) of the model's prediction after the prompt and the characters so far.
      */
     String sample(String prompt, int length, double temperature, SplittableRandom r) {
+        return sample(rnn, output, corpus, prompt, length, temperature, r);
+    }
+
+    /** {@link #sample(String, int, double, SplittableRandom)} of any model over {@code corpus}'s classes. */
+    static String sample(Rnn rnn, Linear output, Corpus corpus, String prompt, int length, double temperature, SplittableRandom r) {
         StringBuilder out = new StringBuilder();
         try (RnnStream stream = rnn.stream(1)) {
-            Sampler sampler = new Sampler(stream, temperature, r);
+            Sampler sampler = new Sampler(stream, output, corpus.vocabularySize(), temperature, r);
             int next = -1;
             for (int cp : prompt.codePoints().toArray()) {
                 int id = corpus.encode(cp);
@@ -221,18 +256,25 @@ final class CharModel implements AutoCloseable {
     }
 
     /** Feeds one character to a stream and draws the next from the prediction. */
-    private final class Sampler {
+    private static final class Sampler {
         final RnnStream stream;
+        final Linear output;
+        final int vocab;
         final double temperature;
         final SplittableRandom random;
-        final float[] in = new float[vocab];
-        final float[] lg = new float[vocab];
-        final double[] p = new double[vocab];
+        final float[] in;
+        final float[] lg;
+        final double[] p;
 
-        Sampler(RnnStream stream, double temperature, SplittableRandom random) {
+        Sampler(RnnStream stream, Linear output, int vocab, double temperature, SplittableRandom random) {
             this.stream = stream;
+            this.output = output;
+            this.vocab = vocab;
             this.temperature = temperature;
             this.random = random;
+            this.in = new float[vocab];
+            this.lg = new float[vocab];
+            this.p = new double[vocab];
         }
 
         int feed(int id) {

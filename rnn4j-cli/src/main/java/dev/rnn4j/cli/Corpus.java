@@ -96,6 +96,23 @@ final class Corpus {
         return c;
     }
 
+    /**
+     * The vocabulary of a saved model ({@link #alphabet()} of the corpus it was trained on), for
+     * sampling from it without the corpus; {@code ids} is then the alphabet itself.
+     */
+    static Corpus ofAlphabet(String name, String alphabet) {
+        Corpus c = new Corpus(name, alphabet);
+        if (c.vocabulary.length != alphabet.codePointCount(0, alphabet.length())) {
+            throw new IllegalArgumentException("an alphabet lists each character once, got " + alphabet.length() + " characters with repeats");
+        }
+        return c;
+    }
+
+    /** Every distinct character, in class order: what a saved model needs to map classes back to text. */
+    String alphabet() {
+        return new String(vocabulary, 0, vocabulary.length);
+    }
+
     private static String normalise(String text) {
         if (!text.isEmpty() && text.charAt(0) == '\uFEFF') text = text.substring(1);
         return text.replace("\r\n", "\n").replace('\r', '\n');

@@ -2,6 +2,8 @@ package dev.rnn4j.cli;
 
 import dev.rnn4j.Backend;
 import dev.rnn4j.CellType;
+import dev.rnn4j.io.Checkpoint;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -83,6 +85,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--prompt", paramLabel = "TEXT", description = "chars: text the samples start from (default: a newline)", defaultValue = "\n")
     String prompt;
 
+    @Option(names = "--save", paramLabel = "FILE", description = "chars: save the trained model, its output layer and Adam's state to FILE (an rnn4j checkpoint: safetensors; read by 'rnn4j sample FILE' and --resume)")
+    Path save;
+
+    @Option(names = "--resume", paramLabel = "FILE", description = "chars: go on training the model saved in FILE by --save (its cell, --hidden and --layers, its Adam moments and step count), on a text of the same alphabet")
+    Path resume;
+
     /** What the last run reached (for tests). */
     Result result;
 
@@ -104,6 +112,7 @@ final class DemoCommand implements Callable<Integer> {
         if (!(temperature > 0)) throw new Main.UsageError("--temperature must be positive, got " + temperature);
         if (samples < 0) throw new Main.UsageError("--samples must be 0 or more, got " + samples);
         positive("--sample-length", sampleLength);
+        if (task == Task.adding && (save != null || resume != null)) throw new Main.UsageError("--save and --resume are for --task chars");
         if (task == Task.adding) return adding(out, b);
         if (corpus != null && task != Task.chars) throw new Main.UsageError("--corpus is for --task chars");
         return chars(out, b);
@@ -118,8 +127,19 @@ final class DemoCommand implements Callable<Integer> {
         int H = hidden == null ? 256 : hidden, S = steps == null ? 800 : steps;
         double lr = learningRate == null ? 0.003 : learningRate;
         Corpus text = corpus == null ? Corpus.builtin() : Corpus.load(corpus, CharModel.minCharacters(N, T));
+        Checkpoint from = resume == null ? null : SampleCommand.load("--resume", resume);
+        if (from != null) {
+            String alphabet = SampleCommand.alphabet("--resume", from);
+            if (!alphabet.equals(text.alphabet())) {
+                throw new Main.UsageError("--resume " + resume + " was trained on a text of " + alphabet.codePointCount(0, alphabet.length())
+                        + " distinct characters, " + text.name + " has " + text.vocabularySize() + " others; resume on the same text");
+            }
+            cell = from.spec().cell();
+            H = from.spec().hiddenSize();
+            layers = from.spec().layers();
+        }
         CharModel.Settings s = new CharModel.Settings(cell, H, layers, T, N, lr, clip, seed, (float) forgetBias);
-        try (CharModel model = new CharModel(text, s, b)) {
+        try (CharModel model = new CharModel(text, s, b, from)) {
             double baseline = text.unigramEntropy(0, model.trainEnd);
             int heldOut = text.characters - model.trainEnd;
             out.println("rnn4j demo: a character-level language model");
@@ -129,6 +149,9 @@ final class DemoCommand implements Callable<Integer> {
                     model.rnn.spec(), H, text.vocabularySize(), model.parameterCount()));
             out.println(Text.f("  training   %d steps of %d streams x %d characters (truncated BPTT, state carried), Adam lr %s,"
                     + " gradient norm clipped to %s", S, N, T, lr, clip));
+            if (from != null) {
+                out.println(Text.f("  resumed    from %s: its parameters and Adam's state after %d steps", resume, from.optimizerSteps()));
+            }
             out.println("  backend    " + Options.describe(b));
             out.println(Text.f("  baseline   %.3f nats/char: the unigram entropy (predicting each character from its frequency alone)", baseline));
             String busy = Options.busyWarning();
@@ -175,6 +198,16 @@ final class DemoCommand implements Callable<Integer> {
             out.println();
             out.println(Text.f("--- sample (temperature %s) ---", temperature));
             out.println(indent(model.sample(prompt, sampleLength, temperature, sampling)));
+            if (save != null) {
+                try {
+                    model.save(save);
+                } catch (IOException e) {
+                    throw new Main.UsageError("--save " + save + " cannot be written: " + e.getMessage());
+                }
+                out.println();
+                out.println(Text.f("saved      %s: the model, its output layer and Adam's state after %d steps (rnn4j sample %s)", save,
+                        from == null ? S : from.optimizerSteps() + S, save));
+            }
             out.flush();
             result = new Result("chars", b, first, smooth, baseline, held, seconds);
             return 0;

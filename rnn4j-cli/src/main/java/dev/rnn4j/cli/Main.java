@@ -12,13 +12,13 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * The {@code rnn4j} command: {@code info}, {@code check}, {@code bench} and {@code demo}. Exit codes:
+ * The {@code rnn4j} command: {@code info}, {@code check}, {@code bench}, {@code demo} and {@code sample}. Exit codes:
  * 0 success, 1 a check failed or the run failed, 2 bad usage (unknown option, bad value, unusable
  * input file), with a message and the usage on stderr.
  */
 @Command(name = "rnn4j", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Fast RNN kernels (RNN tanh/relu, LSTM, GRU; forward and BPTT) for the JVM: show the backends (info), check them against the Java reference (check), time them (bench), and train a model with them (demo).", ""},
-        subcommands = {InfoCommand.class, CheckCommand.class, BenchCommand.class, DemoCommand.class,
+        description = {"Fast RNN kernels (RNN tanh/relu, LSTM, GRU; forward and BPTT) for the JVM: show the backends (info), check them against the Java reference (check), time them (bench), train a model with them (demo) and sample from a saved one (sample).", ""},
+        subcommands = {InfoCommand.class, CheckCommand.class, BenchCommand.class, DemoCommand.class, SampleCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Run 'rnn4j COMMAND --help' for the options of a command."},
         exitCodeListHeading = "%nExit codes:%n",
@@ -29,7 +29,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "Missing command: choose one of info, check, bench, demo");
+        throw new ParameterException(spec.commandLine(), "Missing command: choose one of info, check, bench, demo, sample");
     }
 
     /** A configured command line writing to the given streams (tests pass their own). */

@@ -129,6 +129,61 @@ public abstract class Optimizer {
         return Collections.unmodifiableList(gradients);
     }
 
+    /**
+     * The optimizer's state, for a checkpoint: per registered tensor in registration order, its
+     * state arrays ({@code [first, second]} moments for Adam, {@code [sum of squares]} for Adagrad,
+     * {@code [velocity]} for SGD with momentum, none for plain SGD). Copies.
+     */
+    public List<float[][]> state() {
+        List<float[][]> out = new ArrayList<>();
+        for (Slot s : slots) {
+            List<float[]> arrays = new ArrayList<>();
+            if (s.state1 != null) arrays.add(s.state1.clone());
+            if (s.state2 != null) arrays.add(s.state2.clone());
+            out.add(arrays.toArray(new float[0][]));
+        }
+        return out;
+    }
+
+    /**
+     * Restores a state from {@link #state()} and the step count, to resume training where a
+     * checkpoint left it. The same tensors must have been registered in the same order.
+     *
+     * @throws IllegalArgumentException if the number of tensors or any array's length differs
+     *     (nothing is changed then)
+     */
+    public void restore(long steps, List<float[][]> state) {
+        Objects.requireNonNull(state, "state must not be null");
+        if (steps < 0) throw new IllegalArgumentException("steps must not be negative, got " + steps);
+        if (state.size() != slots.size()) {
+            throw new IllegalArgumentException("state has " + state.size() + " tensors, this optimizer has " + slots.size()
+                    + " registered");
+        }
+        for (int i = 0; i < slots.size(); i++) {
+            Slot s = slots.get(i);
+            float[][] a = state.get(i);
+            int expected = (s.state1 != null ? 1 : 0) + (s.state2 != null ? 1 : 0);
+            if (a == null || a.length != expected) {
+                throw new IllegalArgumentException("state of tensor " + i + " must have " + expected + " arrays, got "
+                        + (a == null ? "null" : a.length));
+            }
+            for (float[] v : a) {
+                if (v == null || v.length != s.size) {
+                    throw new IllegalArgumentException("state of tensor " + i + " must have arrays of " + s.size + " floats, got "
+                            + (v == null ? "null" : v.length));
+                }
+            }
+        }
+        for (int i = 0; i < slots.size(); i++) {
+            Slot s = slots.get(i);
+            float[][] a = state.get(i);
+            int k = 0;
+            if (s.state1 != null) System.arraycopy(a[k++], 0, s.state1, 0, s.size);
+            if (s.state2 != null) System.arraycopy(a[k], 0, s.state2, 0, s.size);
+        }
+        this.steps = steps;
+    }
+
     /** Number of {@link #step()} calls so far. */
     public long steps() {
         return steps;
