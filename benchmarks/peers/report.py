@@ -16,6 +16,7 @@ SHAPE_ORDER = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "L1", "L2", "L3"]
 # (impl, variant) -> column label, in table order; variants not listed get "impl variant"
 LABELS = [
     (("rnn4j", "CPU"), "rnn4j CPU"),
+    (("rnn4j", "CPU-openblas-unset"), "rnn4j CPU, OPENBLAS_* unset"),
     (("rnn4j", "JAVA"), "rnn4j Java ref"),
     (("onednn", None), "oneDNN"),
     (("torch", "tuned"), "PyTorch"),
@@ -23,8 +24,16 @@ LABELS = [
     (("torch", "generic-blas"), "PyTorch, OpenBLAS as detected"),
     (("dl4j", "tuned"), "DL4J"),
     (("dl4j", "generic-blas"), "DL4J, OpenBLAS as detected"),
+    (("onnxruntime", None), "ONNX Runtime Java"),
+    (("djl", None), "DJL + PyTorch"),
     (("sgemm", "limit"), "sgemm limit"),
+    (("sgemm", "limit-openblas-unset"), "sgemm limit, OPENBLAS_* unset"),
+    (("bandwidth", None), "weight read limit"),
 ]
+LIMITS = ("sgemm", "weight read limit")  # label prefixes of the rows that are limits, not implementations
+# rnn4j's own rows: with the environment as it is, and (when the environment sets OpenBLAS's core
+# type or cache size) again with those variables unset; each gets its line in the speed-up table
+RNN4J = ["rnn4j CPU", "rnn4j CPU, OPENBLAS_* unset"]
 
 
 def label(impl, variant):
@@ -111,23 +120,29 @@ def main():
         desc = f"{k[0]} {describe(metas[k[0]])}" if k[0] in metas else k[0]
         md.append(f"| {desc} | {k[1]} | {k[2]} | " + " | ".join(cell(k, lab) for lab in labels) + " |")
 
-    peers = [lab for lab in labels if lab not in ("rnn4j CPU", "sgemm limit")]
-    md.append("\n#### rnn4j CPU: speed-up over each peer (peer time / rnn4j time) and fraction of the sgemm limit\n")
-    md.append("| shape | mode | threads | " + " | ".join(f"vs {p}" for p in peers) + " | of sgemm limit |")
-    md.append("|---|---|---|" + "---|" * (len(peers) + 1))
+    peers = [lab for lab in labels if lab not in RNN4J and not lab.startswith(LIMITS)]
+    mine_labels = [lab for lab in RNN4J if lab in labels]
+    md.append("\n#### rnn4j CPU: speed-up over each peer (peer time / rnn4j time) and fraction of the best sgemm "
+              "limit (the faster of the sgemm rows of this run)\n")
+    md.append("| shape | mode | threads | rnn4j | " + " | ".join(f"vs {p}" for p in peers) + " | of best sgemm limit |")
+    md.append("|---|---|---|---|" + "---|" * (len(peers) + 1))
     for k in keys:
-        mine = table[k].get("rnn4j CPU")
-        if not mine or not mine["median_ms"]:
-            continue
-        t = float(mine["median_ms"])
-        cells = []
-        for p in peers:
-            r = table[k].get(p)
-            ok = r and r["median_ms"] and r["check"] in ("ok", "reference")
-            cells.append(f"{float(r['median_ms']) / t:.2f}×" if ok else "–")
-        lim = table[k].get("sgemm limit")
-        cells.append(f"{float(lim['median_ms']) / t:.0%}" if lim and lim["median_ms"] else "–")
-        md.append(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(cells) + " |")
+        for lab in mine_labels:
+            mine = table[k].get(lab)
+            if not mine or not mine["median_ms"]:
+                continue
+            t = float(mine["median_ms"])
+            cells = []
+            for p in peers:
+                r = table[k].get(p)
+                ok = r and r["median_ms"] and r["check"] in ("ok", "reference")
+                cells.append(f"{float(r['median_ms']) / t:.2f}×" if ok else "–")
+            limits = [float(r["median_ms"]) for name, r in table[k].items() if name.startswith("sgemm") and r["median_ms"]]
+            cells.append(f"{min(limits) / t:.0%}" if limits else "–")
+            which = "env as is" if lab == "rnn4j CPU" else "OPENBLAS_* unset"
+            md.append(f"| {k[0]} | {k[1]} | {k[2]} | {which} | " + " | ".join(cells) + " |")
+
+    md.extend(batch1(table, keys, labels, metas))
 
     checks = [r for r in rows if r["check"] not in ("n/a", "skipped", "reference")]
     bad = [r for r in checks if r["check"] != "ok"]
@@ -145,6 +160,41 @@ def main():
     chart(table, keys, labels, metas, os.path.join(out_dir, "chart.png"))
 
 
+def weight_bytes(meta):
+    """Bytes of weights one call must read at least: W_ih once (the input projection) and W_hh once
+    per step, over every layer and direction (what batch 1 streams from the cache holding them)."""
+    gates = {"LSTM": 4, "GRU": 3}.get(meta["cell"], 1)
+    L, D, H, I, T = (int(meta[k]) for k in ("layers", "directions", "hidden", "input", "steps"))
+    ih = sum(D * gates * H * (I if k == 0 else D * H) for k in range(L))
+    return 4 * (ih + T * L * D * gates * H * H)
+
+
+def batch1(table, keys, labels, metas):
+    """Batch 1 is bound by the bandwidth of the cache level holding the weights: the GB/s each
+    implementation achieves on them beside what reading those bytes alone gives on this machine."""
+    rows = [k for k in keys if k[0] in metas and metas[k[0]]["batch"] == "1"]
+    if not rows:
+        return []
+    shown = [lab for lab in labels if lab != "rnn4j Java ref" and not lab.startswith(("sgemm", "PyTorch,", "DL4J,"))]
+    md = ["\n#### Batch 1: weights read per step and the bandwidth achieved on them, GB/s = (|W_ih| + T·|W_hh|) / "
+          "median time\n",
+          "| shape | threads | weights per step | " + " | ".join(shown) + " |", "|---|---|---|" + "---|" * len(shown)]
+    for k in rows:
+        meta = metas[k[0]]
+        call_bytes = weight_bytes(meta)
+        cells = []
+        for lab in shown:
+            r = table[k].get(lab)
+            ok = r and r["median_ms"] and r["check"] in ("ok", "n/a")
+            cells.append(f"{call_bytes / float(r['median_ms']) / 1e6:.1f}" if ok else "–")
+        md.append(f"| {k[0]} | {k[2]} | {call_bytes / int(meta['steps']) / 1048576:.2f} MiB | " + " | ".join(cells) + " |")
+    md.append("\n\"weight read limit\": the threads read buffers of W_ih's and W_hh's sizes, split between them, W_ih "
+              "once and W_hh T times with a barrier per pass (weight_bandwidth.cpp): the bandwidth of the cache level "
+              "that holds those bytes, measured in this run. An implementation that reads every weight once per step "
+              "cannot beat it.")
+    return md
+
+
 def chart(table, keys, labels, metas, path):
     try:
         import matplotlib
@@ -155,7 +205,7 @@ def chart(table, keys, labels, metas, path):
         return
     # the main configuration of each implementation; the Java reference (~0.1 GFLOP/s) would not show
     shown = [lab for lab in labels if not lab.startswith(("PyTorch,", "DL4J,")) and lab != "rnn4j Java ref"]
-    bars = [lab for lab in shown if lab != "sgemm limit"]
+    bars = [lab for lab in shown if not lab.startswith(LIMITS)]
     panels = sorted({(k[1], k[2]) for k in keys}, key=lambda p: (p[0] != "train", p[1]))
     fig, axes = plt.subplots(len(panels), 1, figsize=(14, 3.6 * len(panels)), squeeze=False)
     for ax, (mode, threads) in zip(axes[:, 0], panels):
