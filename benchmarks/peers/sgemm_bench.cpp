@@ -57,18 +57,13 @@ std::vector<double> time_gemm(const Gemm &g, int warmup, int reps) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc != 8) {
-        std::fprintf(stderr, "usage: %s REFDIR SHAPES THREADS WARMUP REPS OUT.csv DETAIL.csv\n", argv[0]);
-        return 2;
-    }
-    std::string dir = argv[1];
-    auto shapes = peer::split(argv[2]);
-    auto threads = peer::split(argv[3]);
-    int warmup = std::atoi(argv[4]), reps = std::atoi(argv[5]);
-    FILE *out = std::fopen(argv[6], "w");
+    auto args = peer::parse_args(argc, argv, 8, "REFDIR SHAPES THREADS WARMUP REPS OUT.csv DETAIL.csv");
+    const std::string &dir = args.dir;
+    const auto &shapes = args.shapes, &threads = args.threads;
+    int warmup = args.warmup, reps = args.reps;
+    FILE *out = args.out;
     FILE *detail = std::fopen(argv[7], "w");
-    if (!out || !detail) { std::perror("output"); return 2; }
-    std::fprintf(out, "%s\n", peer::kHeader);
+    if (!detail) { std::perror(argv[7]); return 2; }
     std::fprintf(detail, "shape,threads,gemm,M,N,K,calls,count,median_ms,gflops\n");
     std::printf("sgemm  %s (core %s)\n", openblas_get_config(), openblas_get_corename());
     for (auto &shape : shapes) {

@@ -40,23 +40,14 @@ float sum(const float *p, size_t n) {
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc != 7) {
-        std::fprintf(stderr, "usage: weight_bandwidth REFDIR SHAPES THREADS WARMUP REPS OUT.csv\n");
-        return 2;
-    }
-    std::string dir = argv[1];
-    auto shapes = peer::split(argv[2]);
-    auto threads = peer::split(argv[3]);
-    int warmup = std::atoi(argv[4]), reps = std::atoi(argv[5]);
-    FILE *out = std::fopen(argv[6], "w");
-    if (!out) { std::perror(argv[6]); return 1; }
-    std::fprintf(out, "%s\n", peer::kHeader);
-    for (const auto &shape : shapes) {
-        peer::Reference r = peer::load_reference(dir, shape);
+    auto args = peer::parse_args(argc, argv, 7, "REFDIR SHAPES THREADS WARMUP REPS OUT.csv");
+    FILE *out = args.out;
+    for (const auto &shape : args.shapes) {
+        peer::Reference r = peer::load_reference(args.dir, shape);
         if (r.N != 1) continue;  // only batch 1 is bound by streaming W_hh
         size_t hh = (size_t)r.L * r.D * r.gates() * r.H * r.H, ih = 0;
         for (int k = 0; k < r.L; k++) ih += (size_t)r.D * r.gates() * r.H * r.layer_input(k);
-        for (const auto &ts : threads) {
+        for (const auto &ts : args.threads) {
             int t = std::atoi(ts.c_str());
             // each thread's shares, whole 128-float blocks: [W_ih share | W_hh share] per thread
             size_t per_ih = (ih / t + 127) / 128 * 128, per_hh = (hh / t + 127) / 128 * 128, per = per_ih + per_hh;
@@ -80,7 +71,7 @@ int main(int argc, char **argv) {
                 int id = omp_get_thread_num();  // first touch by the owner
                 for (size_t i = 0; i < per; i++) buf[id * per + i] = 1e-3f * (float)(i % 97);
             }
-            auto ms = peer::time_ms(call, warmup, reps);
+            auto ms = peer::time_ms(call, args.warmup, args.reps);
             double med = peer::median(ms);
             double bytes = 4.0 * t * (per_ih + (double)r.T * per_hh), gbs = bytes / (med * 1e6);
             char note[200];
