@@ -176,6 +176,20 @@ if [ $unset_run = 1 ]; then
   sed '2,$ s/^sgemm,limit,/sgemm,limit-openblas-unset,/' "$work/openblas-unset/sgemm.csv" > "$work/raw/sgemm-openblas-unset.csv"
 fi
 
+# what this OpenBLAS reaches at all (2048^3), with each core type worth trying on this CPU: the
+# best of them is the throughput an RNN's GEMM-bound shapes are measured against
+say "sgemm peak (2048^3): the environment's core type, OpenBLAS's own choice, and each core type this CPU runs"
+peak_cores=()
+grep -qw avx512f <<<"$cpu_flags" && peak_cores+=(SkylakeX) && grep -qw avx512_bf16 <<<"$cpu_flags" && peak_cores+=(Cooperlake)
+grep -qw avx2 <<<"$cpu_flags" && peak_cores+=(Haswell) && [ "$vendor" = AuthenticAMD ] && peak_cores+=(Zen)
+"$BIN/sgemm_bench" --peak "$threads" "$warmup" "$reps" "$work/raw/sgemm-peak-env.csv" "environment"
+[ $unset_run = 1 ] && "${UNSET[@]}" "$BIN/sgemm_bench" --peak "$threads" "$warmup" "$reps" \
+  "$work/raw/sgemm-peak-own.csv" "own choice (OPENBLAS_* unset)"
+for c in "${peak_cores[@]}"; do
+  "${UNSET[@]}" OPENBLAS_CORETYPE=$c "$BIN/sgemm_bench" --peak "$threads" "$warmup" "$reps" \
+    "$work/raw/sgemm-peak-$c.csv" "OPENBLAS_CORETYPE=$c"
+done
+
 say "weight read limit of the batch-1 shapes (the bandwidth of the cache level holding the weights)"
 "$BIN/weight_bandwidth" "$work/ref" "$shapes" "$threads" "$warmup" "$reps" "$work/raw/bandwidth.csv"
 
@@ -282,7 +296,7 @@ rm -rf "$out/raw"   # a previous run's CSVs (of peers not run now) must not sit 
 cp "$work"/raw/*.csv "$out/" 2>/dev/null || true
 mkdir -p "$out/raw" && mv "$out"/rnn4j.csv "$out"/sgemm.csv "$out"/onednn-*.csv "$out"/torch-*.csv "$out/raw/" 2>/dev/null || true
 mv "$out"/dl4j-*.csv "$out"/djl-*.csv "$out"/onnxruntime.csv "$out"/bandwidth.csv "$out"/rnn4j-openblas-unset.csv "$out"/sgemm-openblas-unset.csv \
-   "$out/raw/" 2>/dev/null || true
+   "$out"/sgemm-peak-*.csv "$out/raw/" 2>/dev/null || true
 grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2- | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ' > "$out/cpu-flags.txt"
 
 if [ $update_readme = 1 ]; then

@@ -74,6 +74,14 @@ def main():
     for path in sorted(glob.glob(os.path.join(raw_dir, "*.csv"))):
         with open(path) as f:
             rows.extend(csv.DictReader(f))
+    # the 2048^3 sgemm of each core type tried: what this CPU allows at all, not a shape's row
+    peaks = [r for r in rows if r["impl"] == "sgemm-peak"]
+    rows = [r for r in rows if r["impl"] != "sgemm-peak"]
+    best_peak = {}  # threads -> the best GFLOP/s
+    for r in peaks:
+        gf = 2 * 2048 ** 3 / float(r["median_ms"]) / 1e6
+        r["gflops"] = f"{gf:.2f}"
+        best_peak[int(r["threads"])] = max(best_peak.get(int(r["threads"]), 0), gf)
     for r in rows:
         r["label"] = label(r["impl"], r["variant"])
         meta = metas.get(r["shape"], {})
@@ -122,10 +130,12 @@ def main():
 
     peers = [lab for lab in labels if lab not in RNN4J and not lab.startswith(LIMITS)]
     mine_labels = [lab for lab in RNN4J if lab in labels]
-    md.append("\n#### rnn4j CPU: speed-up over each peer (peer time / rnn4j time) and fraction of the best sgemm "
-              "limit (the faster of the sgemm rows of this run)\n")
-    md.append("| shape | mode | threads | rnn4j | " + " | ".join(f"vs {p}" for p in peers) + " | of best sgemm limit |")
-    md.append("|---|---|---|---|" + "---|" * (len(peers) + 1))
+    md.extend(peak_table(peaks))
+    md.append("\n#### rnn4j CPU: speed-up over each peer (peer time / rnn4j time); fraction of the best sgemm "
+              "limit (the faster of the sgemm rows of this run) and of the best 2048³ sgemm peak\n")
+    md.append("| shape | mode | threads | rnn4j | " + " | ".join(f"vs {p}" for p in peers)
+              + " | of best sgemm limit | of sgemm peak |")
+    md.append("|---|---|---|---|" + "---|" * (len(peers) + 2))
     for k in keys:
         for lab in mine_labels:
             mine = table[k].get(lab)
@@ -139,6 +149,8 @@ def main():
                 cells.append(f"{float(r['median_ms']) / t:.2f}×" if ok else "–")
             limits = [float(r["median_ms"]) for name, r in table[k].items() if name.startswith("sgemm") and r["median_ms"]]
             cells.append(f"{min(limits) / t:.0%}" if limits else "–")
+            peak = best_peak.get(k[2])
+            cells.append(f"{float(mine['gflops']) / peak:.0%}" if peak and mine["gflops"] else "–")
             which = "env as is" if lab == "rnn4j CPU" else "OPENBLAS_* unset"
             md.append(f"| {k[0]} | {k[1]} | {k[2]} | {which} | " + " | ".join(cells) + " |")
 
@@ -158,6 +170,26 @@ def main():
         f.write(text)
     print(text)
     chart(table, keys, labels, metas, os.path.join(out_dir, "chart.png"))
+
+
+def peak_table(peaks):
+    """The 2048^3 sgemm of rnn4j's OpenBLAS with each core type tried, per thread count."""
+    if not peaks:
+        return []
+    threads = sorted({int(r["threads"]) for r in peaks})
+    by_variant = {}
+    for r in peaks:
+        by_variant.setdefault(r["variant"], {})[int(r["threads"])] = r
+    md = ["\n#### sgemm peak: 2048³ with rnn4j's OpenBLAS, per core type (GFLOP/s)\n",
+          "| OpenBLAS core | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}" for t in threads) + " |",
+          "|---|" + "---|" * len(threads)]
+    # the environment's core type first, OpenBLAS's own choice next, then each core type forced
+    order = {"environment": 0}
+    for variant, cells in sorted(by_variant.items(), key=lambda kv: (order.get(kv[0], 1 if "own" in kv[0] else 2), kv[0])):
+        core = next(iter(cells.values()))["note"].split("core ")[-1].split(";")[0]
+        md.append(f"| {variant} ({core}) | " + " | ".join(f"{float(cells[t]['gflops']):.0f}" if t in cells else "–"
+                                                         for t in threads) + " |")
+    return md
 
 
 def weight_bytes(meta):
