@@ -49,7 +49,7 @@ while [ $# -gt 0 ]; do
     --update-readme) update_readme=1 ;;
     --no-onnx) onnx=0 ;;
     --no-djl) djl=0 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
