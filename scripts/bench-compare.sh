@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Compares rnn4j (CPU backend and the pure-Java reference) with PyTorch (CPU), oneDNN's RNN
-# primitives, DL4J and the sgemm limit of the OpenBLAS rnn4j uses, on the shapes of docs/DESIGN.md §7,
+# primitives, ONNX Runtime Java, DJL with its PyTorch engine, DL4J and the sgemm limit of the
+# OpenBLAS rnn4j uses, on the shapes of docs/DESIGN.md §7,
 # one implementation after the other in the same run, with the same thread counts, warm-up and
 # repetitions. Before a shape is timed, each implementation's outputs and gradients are checked
 # against rnn4j's on the same weights and inputs (rnn4j's own against its Java reference).
 # Prints a table and writes results.md, results.csv and chart.png. What each timed region holds
-# and how each peer is set up: benchmarks/README.md.
+# and how each peer is set up: benchmarks/README.md. rnn4j runs with the environment as it is and,
+# when the environment sets OPENBLAS_CORETYPE or OPENBLAS_L2_SIZE, again with them unset (and the
+# sgemm limit too): one row each. The JVM peers and DL4J are optional: one that cannot be built or
+# installed is skipped with a line saying so, never failing the run.
 #
 # usage: scripts/bench-compare.sh [--quick] [--shapes S1,S2,...|all] [--threads 1,2] [--warmup N]
-#                                 [--reps N] [--out DIR] [--no-dl4j] [--no-java] [--no-build]
+#                                 [--reps N] [--out DIR] [--no-dl4j] [--no-onnx] [--no-djl]
+#                                 [--no-java] [--no-build]
 #                                 [--java-max-seconds S] [--update-readme]
 #   --quick          two shapes (L3, S2), 1 warm-up, 3 repetitions: checks that everything works
 #   --shapes         default all ten: S1..S7 (train + infer), L1..L3 (infer)
@@ -16,6 +21,8 @@
 #   --warmup/--reps  default 3 / 10 (per implementation, shape, mode and thread count)
 #   --out            default benchmarks/results (benchmarks/target/quick with --quick)
 #   --no-dl4j        skip DL4J (its first build downloads ~230 MB)
+#   --no-onnx        skip ONNX Runtime Java (first build downloads ~140 MB)
+#   --no-djl         skip DJL + PyTorch 2.7 (first build downloads ~115 MB; libtorch unpacks ~450 MB)
 #   --no-java        skip timing the Java reference (it still checks rnn4j CPU)
 #   --no-build       reuse the jars and binaries of the last run
 #   --update-readme  put the table into benchmarks/README.md (between the results markers)
@@ -26,7 +33,7 @@ ROOT=$PWD
 
 orig_args="$*"
 quick=0; shapes=all; threads=$([ "$(nproc)" -gt 1 ] && echo "1,$(nproc)" || echo 1); warmup=3; reps=10; out=""; dl4j=1; java_ref=1; build=1
-java_max=3; update_readme=0
+java_max=3; update_readme=0; onnx=1; djl=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -40,7 +47,9 @@ while [ $# -gt 0 ]; do
     --no-build) build=0 ;;
     --java-max-seconds) java_max=$2; shift ;;
     --update-readme) update_readme=1 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    --no-onnx) onnx=0 ;;
+    --no-djl) djl=0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -75,6 +84,11 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# optional: only used to confirm that each exported ONNX graph holds its LSTM/GRU/RNN node
+if [ $onnx = 1 ] && ! dpkg -s python3-onnx >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-onnx >/dev/null 2>&1 \
+    || echo "python3-onnx could not be installed: the ONNX graphs are not inspected (ONNX Runtime still checks its outputs)"
+fi
 
 # ---- 2. Build: the library, the JMH jar (+ the DL4J jar), the C++ harnesses -----------------------
 OB=$ROOT/target/deps/org/bytedeco/openblas/linux-x86_64   # the OpenBLAS of rnn4j's JavaCPP preset
@@ -89,6 +103,16 @@ if [ $build = 1 ]; then
   g++ -O2 -std=c++17 -I"$OB/include" benchmarks/peers/sgemm_bench.cpp "$OB/libopenblas.so.0" \
       -Wl,-rpath,"$OB" -o "$BIN/sgemm_bench"
   g++ -O2 -std=c++17 -fopenmp benchmarks/peers/onednn_bench.cpp -ldnnl -o "$BIN/onednn_bench"
+  # -march=native: the widest loads this CPU has, for the bandwidth of its caches
+  g++ -O3 -march=native -std=c++17 -fopenmp benchmarks/peers/weight_bandwidth.cpp -o "$BIN/weight_bandwidth"
+  if [ $onnx = 1 ] || [ $djl = 1 ]; then
+    mvn -B -ntp -q -f benchmarks/peers/jvm/pom.xml package \
+      || { echo "SKIP ONNX Runtime Java and DJL: their harness (benchmarks/peers/jvm) did not build" >&2; onnx=0; djl=0; }
+  fi
+fi
+PEERS_CP="$ROOT/benchmarks/peers/jvm/target/classes:$ROOT/benchmarks/peers/jvm/target/lib/*"
+if { [ $onnx = 1 ] || [ $djl = 1 ]; } && [ ! -d "$ROOT/benchmarks/peers/jvm/target/lib" ]; then
+  echo "SKIP ONNX Runtime Java and DJL: no benchmarks/peers/jvm/target/lib (run without --no-build once)" >&2; onnx=0; djl=0
 fi
 JAR=$ROOT/benchmarks/target/benchmarks.jar
 DL4J_JAR=$ROOT/benchmarks/target/dl4j/benchmarks-dl4j.jar
@@ -123,16 +147,51 @@ max_threads=0; for t in "${thread_list[@]}"; do [ "$t" -gt $max_threads ] && max
 load=$(cut -d' ' -f1 /proc/loadavg)
 say "load average before measuring: $load (anything above ~0.3 on an idle machine means something else is running)"
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+# the vector extensions that decide which kernels can run (every flag: the run's cpu-flags.txt)
+cpu_isa=$(tr ' ' '\n' <<<"$cpu_flags" | grep -E '^(sse4_2|avx|avx2|fma|f16c|avx512.*|avx_vnni|amx.*)$' | sort -u | tr '\n' ' ')
+openblas_env=$(env | grep -E '^(OPENBLAS_|GOTO_|OMP_)' | sort | paste -sd' ' || true)
+# rnn4j's speed must not hinge on the core type OpenBLAS is told: when the environment forces one
+# (or a cache size), rnn4j and the sgemm limit are measured again without
+unset_run=0
+{ [ -n "${OPENBLAS_CORETYPE:-}" ] || [ -n "${OPENBLAS_L2_SIZE:-}" ]; } && unset_run=1
+UNSET=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 
-say "rnn4j (CPU backend; Java reference where a call takes < ${java_max}s)"
-jargs=(--shapes "$shapes" --threads "$threads" --warmup "$warmup" --reps "$reps" --out "$work"
-       --java-max-seconds "$java_max")
+say "rnn4j (CPU backend; Java reference where a call takes < ${java_max}s), environment as it is: ${openblas_env:-no OPENBLAS_* variable set}"
+jargs=(--shapes "$shapes" --threads "$threads" --warmup "$warmup" --reps "$reps" --java-max-seconds "$java_max")
 [ $java_ref = 0 ] && jargs+=(--no-java)
-"${JAVA[@]}" -cp "$JAR" dev.rnn4j.bench.Compare "${jargs[@]}"
+"${JAVA[@]}" -cp "$JAR" dev.rnn4j.bench.Compare "${jargs[@]}" --out "$work"
 mv "$work/rnn4j.csv" "$work/raw/rnn4j.csv"
+if [ $unset_run = 1 ]; then
+  say "rnn4j again with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (OpenBLAS picks its own kernels)"
+  "${UNSET[@]}" "${JAVA[@]}" -cp "$JAR" dev.rnn4j.bench.Compare "${jargs[@]}" --no-java --out "$work/openblas-unset"
+  sed '2,$ s/^rnn4j,CPU,/rnn4j,CPU-openblas-unset,/' "$work/openblas-unset/rnn4j.csv" > "$work/raw/rnn4j-openblas-unset.csv"
+fi
 
 say "sgemm limit (the OpenBLAS of rnn4j's JavaCPP preset, on each shape's GEMMs)"
 "$BIN/sgemm_bench" "$work/ref" "$shapes" "$threads" "$warmup" "$reps" "$work/raw/sgemm.csv" "$out/sgemm-gemms.csv"
+if [ $unset_run = 1 ]; then
+  say "sgemm limit with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset"
+  "${UNSET[@]}" "$BIN/sgemm_bench" "$work/ref" "$shapes" "$threads" "$warmup" "$reps" "$work/openblas-unset/sgemm.csv" \
+    "$out/sgemm-gemms-openblas-unset.csv"
+  sed '2,$ s/^sgemm,limit,/sgemm,limit-openblas-unset,/' "$work/openblas-unset/sgemm.csv" > "$work/raw/sgemm-openblas-unset.csv"
+fi
+
+# what this OpenBLAS reaches at all (2048^3), with each core type worth trying on this CPU: the
+# best of them is the throughput an RNN's GEMM-bound shapes are measured against
+say "sgemm peak (2048^3): the environment's core type, OpenBLAS's own choice, and each core type this CPU runs"
+peak_cores=()
+grep -qw avx512f <<<"$cpu_flags" && peak_cores+=(SkylakeX) && grep -qw avx512_bf16 <<<"$cpu_flags" && peak_cores+=(Cooperlake)
+grep -qw avx2 <<<"$cpu_flags" && peak_cores+=(Haswell) && [ "$vendor" = AuthenticAMD ] && peak_cores+=(Zen)
+"$BIN/sgemm_bench" --peak "$threads" "$warmup" "$reps" "$work/raw/sgemm-peak-env.csv" "environment"
+[ $unset_run = 1 ] && "${UNSET[@]}" "$BIN/sgemm_bench" --peak "$threads" "$warmup" "$reps" \
+  "$work/raw/sgemm-peak-own.csv" "own choice (OPENBLAS_* unset)"
+for c in "${peak_cores[@]}"; do
+  "${UNSET[@]}" OPENBLAS_CORETYPE=$c "$BIN/sgemm_bench" --peak "$threads" "$warmup" "$reps" \
+    "$work/raw/sgemm-peak-$c.csv" "OPENBLAS_CORETYPE=$c"
+done
+
+say "weight read limit of the batch-1 shapes (the bandwidth of the cache level holding the weights)"
+"$BIN/weight_bandwidth" "$work/ref" "$shapes" "$threads" "$warmup" "$reps" "$work/raw/bandwidth.csv"
 
 status=0
 for t in "${thread_list[@]}"; do
@@ -161,6 +220,32 @@ for t in "${thread_list[@]}"; do
   fi
 done
 
+# ONNX Runtime Java and DJL run the same torch.nn modules as PyTorch, exported here from rnn4j's
+# weights (never committed: they live in benchmarks/target/compare/models)
+onnx_note="not run (--no-onnx)"; djl_note="not run (--no-djl)"
+if [ $onnx = 1 ] || [ $djl = 1 ]; then
+  say "exporting the models for the JVM peers (ONNX, TorchScript) from rnn4j's weights"
+  $PY benchmarks/peers/export_models.py "$work/ref" "$shapes" "$work/models" \
+    || { echo "SKIP ONNX Runtime Java and DJL: the models could not be exported" >&2; onnx=0; djl=0
+         onnx_note="skipped: export failed"; djl_note="skipped: export failed"; }
+fi
+if [ $onnx = 1 ]; then
+  say "ONNX Runtime Java, threads $threads"
+  java -Xmx8g -cp "$PEERS_CP" dev.rnn4j.bench.peers.OnnxCompare "$work/ref" "$work/models" "$shapes" "$threads" \
+    "$warmup" "$reps" "$work/raw/onnxruntime.csv" || status=1
+  onnx_note="ONNX Runtime Java $(ls "$ROOT/benchmarks/peers/jvm/target/lib" | sed -n 's/^onnxruntime-\(.*\)\.jar$/\1/p') (CPU execution provider): OrtSession.run on the torch.onnx.export model (opset 14; ONNX LSTM/GRU(linear_before_reset=1)/RNN nodes), input tensor created outside the timed region; intra-op threads = threads, inter-op 1, sequential execution, optimisation level ALL, other options at their defaults. Inference only: its Java API cannot train"
+fi
+if [ $djl = 1 ]; then
+  for t in "${thread_list[@]}"; do
+    say "DJL + PyTorch engine, $t thread(s)"
+    OMP_NUM_THREADS=$t java -Xmx8g -DENGINE_CACHE_DIR="$ROOT/benchmarks/target/djl-cache" -Dai.djl.offline=true \
+      -cp "$PEERS_CP" dev.rnn4j.bench.peers.DjlCompare "$work/ref" "$work/models" "$shapes" "$t" "$warmup" "$reps" \
+      "$work/raw/djl-$t.csv" || status=1
+  done
+  djl_note="$(ls "$ROOT"/benchmarks/peers/jvm/target/lib/ | sed -n 's/^api-\(.*\)\.jar$/DJL \1/p; s/^pytorch-native-cpu-\([0-9.]*\)-.*\.jar$/libtorch \1 (pytorch-native-cpu, offline)/p' | tr '\n' ' ')"
+  djl_note="${djl_note% }: TorchScript module traced by Debian's torch $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null); intra-op = inter-op threads = OMP_NUM_THREADS = threads; infer = forward of the frozen module; train = forward + backward of sum(y·dy) in a GradientCollector (dx, dh0, dc0, all parameter gradients)"
+fi
+
 dl4j_note="not run"
 if [ $dl4j = 1 ]; then
   # DL4J's OpenBLAS (0.3.19, from its own JavaCPP preset) names the core it picked when OPENBLAS_VERBOSE=2
@@ -187,19 +272,32 @@ elapsed=$(( $(date +%s) - started ))
   echo "### Run of $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "- Machine: $cpu_model, $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); load average $load before measuring."
+  echo "- CPU vector extensions: ${cpu_isa:-none found}(all flags: cpu-flags.txt)."
+  echo "- OpenBLAS environment: ${openblas_env:-no OPENBLAS_*, GOTO_* or OMP_* variable set}."
   echo "- Command: \`scripts/bench-compare.sh $orig_args\`: shapes $shapes, threads $threads, $warmup warm-up + $reps timed calls per configuration, median reported; whole run ${elapsed} s."
-  echo "- rnn4j: $(head -1 "$work/meta-rnn4j.txt")"
+  echo "- rnn4j CPU (environment as it is): $(head -1 "$work/meta-rnn4j.txt")"
+  if [ $unset_run = 1 ]; then
+    echo "- rnn4j CPU, OPENBLAS_* unset (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment; the same for \"sgemm limit, OPENBLAS_* unset\"): $(head -1 "$work/openblas-unset/meta-rnn4j.txt")"
+  else
+    echo "- The environment sets neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE: rnn4j's one row is also its \"unset\" row."
+  fi
+  echo "- weight read limit (batch-1 shapes): weight_bandwidth.cpp, t OpenMP threads reading buffers of W_ih's and W_hh's sizes split between them, W_ih once and W_hh T times with a barrier per pass."
   echo "- sgemm limit: same OpenBLAS, each shape's GEMMs alone (element-wise work free): per-GEMM figures in sgemm-gemms.csv."
   echo "- oneDNN: $(OMP_NUM_THREADS=1 "$BIN/onednn_bench" /dev/null "" 1 0 1 /dev/null 2>/dev/null | head -1 | sed 's/, [0-9]* OpenMP threads//'): lstm / lbr_gru / vanilla_rnn(tanh) primitives, weights reordered once outside the timed region; OMP_NUM_THREADS = threads."
   [ -n "$preset_coretype" ] && echo "- OPENBLAS_CORETYPE=$preset_coretype was set in the environment and applies to every OpenBLAS (rnn4j's, Debian's, DL4J's)."
   echo "- PyTorch: $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null) (Debian) over Debian's OpenBLAS, which detects core \"$debian_core\" here${torch_coretype:+ (a generic fallback: \"PyTorch\" runs with OPENBLAS_CORETYPE=$torch_coretype, \"as detected\" without)}; OPENBLAS_NUM_THREADS = torch threads; OMP_WAIT_POLICY=PASSIVE above 1 thread (\"default OMP wait\": without)."
+  echo "- ONNX Runtime Java: $onnx_note."
+  echo "- DJL + PyTorch: $djl_note."
   echo "- DL4J: $dl4j_note."
 } > "$work/header.md"
 say "report"
 $PY benchmarks/peers/report.py "$work/raw" "$work/ref" "$out" "$work/header.md"
+rm -rf "$out/raw"   # a previous run's CSVs (of peers not run now) must not sit beside this run's
 cp "$work"/raw/*.csv "$out/" 2>/dev/null || true
 mkdir -p "$out/raw" && mv "$out"/rnn4j.csv "$out"/sgemm.csv "$out"/onednn-*.csv "$out"/torch-*.csv "$out/raw/" 2>/dev/null || true
-mv "$out"/dl4j-*.csv "$out/raw/" 2>/dev/null || true
+mv "$out"/dl4j-*.csv "$out"/djl-*.csv "$out"/onnxruntime.csv "$out"/bandwidth.csv "$out"/rnn4j-openblas-unset.csv "$out"/sgemm-openblas-unset.csv \
+   "$out"/sgemm-peak-*.csv "$out/raw/" 2>/dev/null || true
+grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2- | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ' > "$out/cpu-flags.txt"
 
 if [ $update_readme = 1 ]; then
   $PY - "$ROOT/benchmarks/README.md" "$out/results.md" "$out/chart.png" <<'EOF'

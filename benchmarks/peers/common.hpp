@@ -143,4 +143,30 @@ inline std::vector<std::string> split(const std::string &s, char sep = ',') {
     return out;
 }
 
+// The arguments the harnesses take first, REFDIR SHAPES THREADS WARMUP REPS OUT.csv (argv[1..6]),
+// with OUT.csv opened and its header written; exits with a usage line when argc differs.
+struct Args {
+    std::string dir;
+    std::vector<std::string> shapes, threads;
+    int warmup = 0, reps = 0;
+    FILE *out = nullptr;
+};
+
+inline Args parse_args(int argc, char **argv, int expected_argc, const char *usage) {
+    if (argc != expected_argc) {
+        std::fprintf(stderr, "usage: %s %s\n", argv[0], usage);
+        std::exit(2);
+    }
+    Args a;
+    a.dir = argv[1];
+    a.shapes = split(argv[2]);
+    a.threads = split(argv[3]);
+    a.warmup = std::atoi(argv[4]);
+    a.reps = std::atoi(argv[5]);
+    a.out = std::fopen(argv[6], "w");
+    if (!a.out) { std::perror(argv[6]); std::exit(2); }
+    std::fprintf(a.out, "%s\n", kHeader);
+    return a;
+}
+
 }  // namespace peer

@@ -16,6 +16,7 @@ SHAPE_ORDER = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "L1", "L2", "L3"]
 # (impl, variant) -> column label, in table order; variants not listed get "impl variant"
 LABELS = [
     (("rnn4j", "CPU"), "rnn4j CPU"),
+    (("rnn4j", "CPU-openblas-unset"), "rnn4j CPU, OPENBLAS_* unset"),
     (("rnn4j", "JAVA"), "rnn4j Java ref"),
     (("onednn", None), "oneDNN"),
     (("torch", "tuned"), "PyTorch"),
@@ -23,8 +24,16 @@ LABELS = [
     (("torch", "generic-blas"), "PyTorch, OpenBLAS as detected"),
     (("dl4j", "tuned"), "DL4J"),
     (("dl4j", "generic-blas"), "DL4J, OpenBLAS as detected"),
+    (("onnxruntime", None), "ONNX Runtime Java"),
+    (("djl", None), "DJL + PyTorch"),
     (("sgemm", "limit"), "sgemm limit"),
+    (("sgemm", "limit-openblas-unset"), "sgemm limit, OPENBLAS_* unset"),
+    (("bandwidth", None), "weight read limit"),
 ]
+LIMITS = ("sgemm", "weight read limit")  # label prefixes of the rows that are limits, not implementations
+# rnn4j's own rows: with the environment as it is, and (when the environment sets OpenBLAS's core
+# type or cache size) again with those variables unset; each gets its line in the speed-up table
+RNN4J = ["rnn4j CPU", "rnn4j CPU, OPENBLAS_* unset"]
 
 
 def label(impl, variant):
@@ -65,6 +74,14 @@ def main():
     for path in sorted(glob.glob(os.path.join(raw_dir, "*.csv"))):
         with open(path) as f:
             rows.extend(csv.DictReader(f))
+    # the 2048^3 sgemm of each core type tried: what this CPU allows at all, not a shape's row
+    peaks = [r for r in rows if r["impl"] == "sgemm-peak"]
+    rows = [r for r in rows if r["impl"] != "sgemm-peak"]
+    best_peak = {}  # threads -> the best GFLOP/s
+    for r in peaks:
+        gf = 2 * 2048 ** 3 / float(r["median_ms"]) / 1e6
+        r["gflops"] = f"{gf:.2f}"
+        best_peak[int(r["threads"])] = max(best_peak.get(int(r["threads"]), 0), gf)
     for r in rows:
         r["label"] = label(r["impl"], r["variant"])
         meta = metas.get(r["shape"], {})
@@ -111,23 +128,33 @@ def main():
         desc = f"{k[0]} {describe(metas[k[0]])}" if k[0] in metas else k[0]
         md.append(f"| {desc} | {k[1]} | {k[2]} | " + " | ".join(cell(k, lab) for lab in labels) + " |")
 
-    peers = [lab for lab in labels if lab not in ("rnn4j CPU", "sgemm limit")]
-    md.append("\n#### rnn4j CPU: speed-up over each peer (peer time / rnn4j time) and fraction of the sgemm limit\n")
-    md.append("| shape | mode | threads | " + " | ".join(f"vs {p}" for p in peers) + " | of sgemm limit |")
-    md.append("|---|---|---|" + "---|" * (len(peers) + 1))
+    peers = [lab for lab in labels if lab not in RNN4J and not lab.startswith(LIMITS)]
+    mine_labels = [lab for lab in RNN4J if lab in labels]
+    md.extend(peak_table(peaks))
+    md.append("\n#### rnn4j CPU: speed-up over each peer (peer time / rnn4j time); fraction of the best sgemm "
+              "limit (the faster of the sgemm rows of this run) and of the best 2048³ sgemm peak\n")
+    md.append("| shape | mode | threads | rnn4j | " + " | ".join(f"vs {p}" for p in peers)
+              + " | of best sgemm limit | of sgemm peak |")
+    md.append("|---|---|---|---|" + "---|" * (len(peers) + 2))
     for k in keys:
-        mine = table[k].get("rnn4j CPU")
-        if not mine or not mine["median_ms"]:
-            continue
-        t = float(mine["median_ms"])
-        cells = []
-        for p in peers:
-            r = table[k].get(p)
-            ok = r and r["median_ms"] and r["check"] in ("ok", "reference")
-            cells.append(f"{float(r['median_ms']) / t:.2f}×" if ok else "–")
-        lim = table[k].get("sgemm limit")
-        cells.append(f"{float(lim['median_ms']) / t:.0%}" if lim and lim["median_ms"] else "–")
-        md.append(f"| {k[0]} | {k[1]} | {k[2]} | " + " | ".join(cells) + " |")
+        for lab in mine_labels:
+            mine = table[k].get(lab)
+            if not mine or not mine["median_ms"]:
+                continue
+            t = float(mine["median_ms"])
+            cells = []
+            for p in peers:
+                r = table[k].get(p)
+                ok = r and r["median_ms"] and r["check"] in ("ok", "reference")
+                cells.append(f"{float(r['median_ms']) / t:.2f}×" if ok else "–")
+            limits = [float(r["median_ms"]) for name, r in table[k].items() if name.startswith("sgemm") and r["median_ms"]]
+            cells.append(f"{min(limits) / t:.0%}" if limits else "–")
+            peak = best_peak.get(k[2])
+            cells.append(f"{float(mine['gflops']) / peak:.0%}" if peak and mine["gflops"] else "–")
+            which = "env as is" if lab == "rnn4j CPU" else "OPENBLAS_* unset"
+            md.append(f"| {k[0]} | {k[1]} | {k[2]} | {which} | " + " | ".join(cells) + " |")
+
+    md.extend(batch1(table, keys, labels, metas))
 
     checks = [r for r in rows if r["check"] not in ("n/a", "skipped", "reference")]
     bad = [r for r in checks if r["check"] != "ok"]
@@ -145,6 +172,61 @@ def main():
     chart(table, keys, labels, metas, os.path.join(out_dir, "chart.png"))
 
 
+def peak_table(peaks):
+    """The 2048^3 sgemm of rnn4j's OpenBLAS with each core type tried, per thread count."""
+    if not peaks:
+        return []
+    threads = sorted({int(r["threads"]) for r in peaks})
+    by_variant = {}
+    for r in peaks:
+        by_variant.setdefault(r["variant"], {})[int(r["threads"])] = r
+    md = ["\n#### sgemm peak: 2048³ with rnn4j's OpenBLAS, per core type (GFLOP/s)\n",
+          "| OpenBLAS core | " + " | ".join(f"{t} thread{'s' if t > 1 else ''}" for t in threads) + " |",
+          "|---|" + "---|" * len(threads)]
+    # the environment's core type first, OpenBLAS's own choice next, then each core type forced
+    order = {"environment": 0}
+    for variant, cells in sorted(by_variant.items(), key=lambda kv: (order.get(kv[0], 1 if "own" in kv[0] else 2), kv[0])):
+        core = next(iter(cells.values()))["note"].split("core ")[-1].split(";")[0]
+        md.append(f"| {variant} ({core}) | " + " | ".join(f"{float(cells[t]['gflops']):.0f}" if t in cells else "–"
+                                                         for t in threads) + " |")
+    return md
+
+
+def weight_bytes(meta):
+    """Bytes of weights one call must read at least: W_ih once (the input projection) and W_hh once
+    per step, over every layer and direction (what batch 1 streams from the cache holding them)."""
+    gates = {"LSTM": 4, "GRU": 3}.get(meta["cell"], 1)
+    L, D, H, I, T = (int(meta[k]) for k in ("layers", "directions", "hidden", "input", "steps"))
+    ih = sum(D * gates * H * (I if k == 0 else D * H) for k in range(L))
+    return 4 * (ih + T * L * D * gates * H * H)
+
+
+def batch1(table, keys, labels, metas):
+    """Batch 1 is bound by the bandwidth of the cache level holding the weights: the GB/s each
+    implementation achieves on them beside what reading those bytes alone gives on this machine."""
+    rows = [k for k in keys if k[0] in metas and metas[k[0]]["batch"] == "1"]
+    if not rows:
+        return []
+    shown = [lab for lab in labels if lab != "rnn4j Java ref" and not lab.startswith(("sgemm", "PyTorch,", "DL4J,"))]
+    md = ["\n#### Batch 1: weights read per step and the bandwidth achieved on them, GB/s = (|W_ih| + T·|W_hh|) / "
+          "median time\n",
+          "| shape | threads | weights per step | " + " | ".join(shown) + " |", "|---|---|---|" + "---|" * len(shown)]
+    for k in rows:
+        meta = metas[k[0]]
+        call_bytes = weight_bytes(meta)
+        cells = []
+        for lab in shown:
+            r = table[k].get(lab)
+            ok = r and r["median_ms"] and r["check"] in ("ok", "n/a")
+            cells.append(f"{call_bytes / float(r['median_ms']) / 1e6:.1f}" if ok else "–")
+        md.append(f"| {k[0]} | {k[2]} | {call_bytes / int(meta['steps']) / 1048576:.2f} MiB | " + " | ".join(cells) + " |")
+    md.append("\n\"weight read limit\": the threads read buffers of W_ih's and W_hh's sizes, split between them, W_ih "
+              "once and W_hh T times with a barrier per pass (weight_bandwidth.cpp): the bandwidth of the cache level "
+              "that holds those bytes, measured in this run. An implementation that reads every weight once per step "
+              "cannot beat it.")
+    return md
+
+
 def chart(table, keys, labels, metas, path):
     try:
         import matplotlib
@@ -155,7 +237,7 @@ def chart(table, keys, labels, metas, path):
         return
     # the main configuration of each implementation; the Java reference (~0.1 GFLOP/s) would not show
     shown = [lab for lab in labels if not lab.startswith(("PyTorch,", "DL4J,")) and lab != "rnn4j Java ref"]
-    bars = [lab for lab in shown if lab != "sgemm limit"]
+    bars = [lab for lab in shown if not lab.startswith(LIMITS)]
     panels = sorted({(k[1], k[2]) for k in keys}, key=lambda p: (p[0] != "train", p[1]))
     fig, axes = plt.subplots(len(panels), 1, figsize=(14, 3.6 * len(panels)), squeeze=False)
     for ax, (mode, threads) in zip(axes[:, 0], panels):

@@ -11,7 +11,12 @@
 // infer limit = FLOPs / (proj + rec); train limit = 3*FLOPs / (all six). Element-wise work is
 // free here, so no RNN implementation can reach the limit; its fraction says how close it gets.
 //
+// With --peak it measures the throughput this OpenBLAS reaches at all, a 2048^3 sgemm, and writes
+// one row per thread count (impl "sgemm-peak", variant LABEL, shape "2048", mode "peak"): the
+// script runs it once per core type worth trying, so a run knows the best this CPU allows.
+//
 // usage: sgemm_bench REFDIR SHAPES THREADS WARMUP REPS OUT.csv DETAIL.csv
+//        sgemm_bench --peak THREADS WARMUP REPS OUT.csv LABEL
 #include <cblas.h>
 
 #include "common.hpp"
@@ -56,19 +61,40 @@ std::vector<double> time_gemm(const Gemm &g, int warmup, int reps) {
 
 }  // namespace
 
-int main(int argc, char **argv) {
-    if (argc != 8) {
-        std::fprintf(stderr, "usage: %s REFDIR SHAPES THREADS WARMUP REPS OUT.csv DETAIL.csv\n", argv[0]);
+// 2048^3, C = A.B: large enough for every core type to reach its steady state.
+int peak(int argc, char **argv) {
+    if (argc != 7) {
+        std::fprintf(stderr, "usage: %s --peak THREADS WARMUP REPS OUT.csv LABEL\n", argv[0]);
         return 2;
     }
-    std::string dir = argv[1];
-    auto shapes = peer::split(argv[2]);
-    auto threads = peer::split(argv[3]);
-    int warmup = std::atoi(argv[4]), reps = std::atoi(argv[5]);
-    FILE *out = std::fopen(argv[6], "w");
-    FILE *detail = std::fopen(argv[7], "w");
-    if (!out || !detail) { std::perror("output"); return 2; }
+    FILE *out = std::fopen(argv[5], "w");
+    if (!out) { std::perror(argv[5]); return 2; }
     std::fprintf(out, "%s\n", peer::kHeader);
+    const int n = 2048;
+    Gemm g{"peak", false, CblasNoTrans, CblasNoTrans, n, n, n, 1, 0.f, 1};
+    for (auto &th : peer::split(argv[2])) {
+        int nt = std::atoi(th.c_str());
+        openblas_set_num_threads(nt);
+        auto ms = time_gemm(g, std::atoi(argv[3]), std::atoi(argv[4]));
+        double gflops = 2.0 * n * n * n / peer::median(ms) / 1e6;
+        char note[160];
+        std::snprintf(note, sizeof note, "2048^3 sgemm; core %s; %.1f GFLOP/s", openblas_get_corename(), gflops);
+        peer::row(out, "sgemm-peak", argv[6], "2048", nt, "peak", ms, "n/a", 0, note);
+        std::printf("  sgemm 2048^3 [%s] threads=%d core %s: %.1f GFLOP/s\n", argv[6], nt, openblas_get_corename(), gflops);
+    }
+    std::fclose(out);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1 && std::string(argv[1]) == "--peak") return peak(argc, argv);
+    auto args = peer::parse_args(argc, argv, 8, "REFDIR SHAPES THREADS WARMUP REPS OUT.csv DETAIL.csv");
+    const std::string &dir = args.dir;
+    const auto &shapes = args.shapes, &threads = args.threads;
+    int warmup = args.warmup, reps = args.reps;
+    FILE *out = args.out;
+    FILE *detail = std::fopen(argv[7], "w");
+    if (!detail) { std::perror(argv[7]); return 2; }
     std::fprintf(detail, "shape,threads,gemm,M,N,K,calls,count,median_ms,gflops\n");
     std::printf("sgemm  %s (core %s)\n", openblas_get_config(), openblas_get_corename());
     for (auto &shape : shapes) {
