@@ -148,21 +148,12 @@ RNN4J_INLINE void gemm(const Args &g, float *abuf, float *bbuf) {
             for (int ic = 0; ic < g.M; ic += MCB) {
                 const int mc = std::min(MCB, g.M - ic);
                 pack_a<MR>(g, ic, mc, pc, kc, abuf);
-#ifdef RNN4J_SGEMM_A_IN_L1
-                for (int ir = 0; ir < mc; ir += MR) {
-                    const int mr = std::min(MR, mc - ir);
-                    const float *ap = abuf + (long)ir * kc;
-                    for (int jr = 0; jr < nc; jr += NR) {
-                        const int nr = std::min(NR, nc - jr);
-                        const float *bp = bbuf + (long)jr * kc;
-#else
                 for (int jr = 0; jr < nc; jr += NR) {
                     const int nr = std::min(NR, nc - jr);
                     const float *bp = bbuf + (long)jr * kc;
                     for (int ir = 0; ir < mc; ir += MR) {
                         const int mr = std::min(MR, mc - ir);
                         const float *ap = abuf + (long)ir * kc;
-#endif
                         float *c = g.C + (long)(ic + ir) * g.ldc + jc + jr;
                         if (mr == MR && nr == NR) {
                             micro<V, MR, NV>(kc, ap, bp, c, g.ldc, g.alpha, coef);
