@@ -68,8 +68,11 @@ RNN4J_API int32_t rnn4j_set_isa(const char *name) {
 
 RNN4J_API const char *rnn4j_kernel_info(void) {
     static thread_local char line[640];
-    int n = std::snprintf(line, sizeof line, "%s; OpenBLAS core %s", rnn4j::isa::describe(), openblas_get_corename());
-    for (const char *var : {"OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"}) {
+    const char *forced = std::getenv("OPENBLAS_CORETYPE");
+    int n = std::snprintf(line, sizeof line, "%s; OpenBLAS core %s (%s%.40s)", rnn4j::isa::describe(),
+                          openblas_get_corename(), forced ? "forced by OPENBLAS_CORETYPE=" : "detected by OpenBLAS",
+                          forced ? forced : "");
+    for (const char *var : {"OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"}) {
         const char *v = std::getenv(var);
         if (v && n > 0 && n < (int)sizeof line) n += std::snprintf(line + n, sizeof line - n, ", %s=%.40s", var, v);
     }

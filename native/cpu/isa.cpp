@@ -90,8 +90,8 @@ bool select(const char *what) {
 const char *describe() {
     static thread_local char line[320];
     const int c = current();
-    const char *path = c == BLAS_CHOICE ? "OpenBLAS sgemm" : name(static_cast<Isa>(c));
-    std::snprintf(line, sizeof line, "GEMM kernels: %s%s%s%s; CPU supports: %s", path, why[0] ? " (" : "", why,
+    const char *path = c == BLAS_CHOICE ? "OpenBLAS sgemm for the GEMMs" : name(static_cast<Isa>(c));
+    std::snprintf(line, sizeof line, "rnn4j %s%s%s%s; the CPU runs %s", path, why[0] ? " (" : "", why,
                   why[0] ? ")" : "", name(cpu()));
     return line;
 }

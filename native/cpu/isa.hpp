@@ -12,7 +12,7 @@ enum Isa : int { GENERIC = 0, AVX2 = 1, AVX512 = 2 };
 // The best path this CPU supports (AVX512 = avx512f+bw+vl+dq; AVX2 = avx2+fma).
 Isa cpu();
 
-// The path rnn4j's GEMM kernels run now (never above cpu()).
+// The path rnn4j's GEMM and recurrent-product kernels run now (never above cpu()).
 Isa active();
 
 // True when the GEMMs go through OpenBLAS's sgemm instead of rnn4j's own kernels (RNN4J_ISA=openblas).

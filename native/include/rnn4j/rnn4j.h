@@ -113,8 +113,9 @@ const char *rnn4j_blas_config(void);
 #define RNN4J_CAP_AVX512 4      /* the CPU supports AVX-512F */
 int32_t rnn4j_capabilities(void);
 
-/* Which kernels rnn4j's GEMMs (input projection, dX, weight gradients) run: "avx512", "avx2",
- * "generic" (rnn4j's own, by instruction set) or "openblas" (OpenBLAS's sgemm). Chosen once from
+/* Which kernels rnn4j's GEMMs (input projection, dX, weight gradients) and its per-step recurrent
+ * product run: "avx512", "avx2", "generic" (rnn4j's own, by instruction set) or "openblas" (the
+ * GEMMs through OpenBLAS's sgemm, the recurrent product on the CPU's best path). Chosen once from
  * the CPU and the environment variable RNN4J_ISA (auto | avx512 | avx2 | generic | openblas; a path
  * above what the CPU runs falls back to the best it runs). Static storage; never NULL. */
 const char *rnn4j_isa(void);
@@ -123,8 +124,10 @@ const char *rnn4j_isa(void);
  * kernel runs (tests, start-up). RNN4J_ERR_ARGUMENT for an unknown name. */
 int32_t rnn4j_set_isa(const char *name);
 
-/* One line for diagnostics: the GEMM path and what forced it, what the CPU supports, and the
- * OpenBLAS variables in force (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE, OPENBLAS_NUM_THREADS).
+/* One line for diagnostics: rnn4j's kernel path and what forced it, the best path the CPU runs,
+ * OpenBLAS's core and whether OPENBLAS_CORETYPE forced it, and OPENBLAS_L2_SIZE /
+ * OPENBLAS_NUM_THREADS where set. E.g. "rnn4j avx2 (forced by RNN4J_ISA=avx2); the CPU runs
+ * avx512; OpenBLAS core Haswell (forced by OPENBLAS_CORETYPE=Haswell)".
  * Valid until the next call on this thread; never NULL. */
 const char *rnn4j_kernel_info(void);
 

@@ -30,7 +30,8 @@ class NativeLoadTest {
         };
         assertEquals(expected, Rnn4jCpu.rnn4j_isa());
         String info = Rnn4jCpu.rnn4j_kernel_info();
-        assertTrue(info.startsWith("GEMM kernels: ") && info.contains("CPU supports: " + best), info);
+        assertTrue(info.startsWith("rnn4j " + (expected.equals("openblas") ? "OpenBLAS" : expected))
+                && info.contains("the CPU runs " + best) && info.contains("OpenBLAS core "), info);
         if (!wanted.equals("auto")) assertTrue(info.contains("forced by"), info);
     }
 
