@@ -11,7 +11,8 @@
 //   * every function handles ONE element (one hidden unit of one batch row); the kernels loop.
 //     Each is a template over the value type V: float (CUDA, scalar code) or, on the CPU, a GCC
 //     vector of floats (Vec8 below) holding 8 hidden units, with exactly the same operations
-//     (32 bytes: one AVX2 register; wider generic vectors get spilled on AVX2).
+//     (32 bytes: one AVX2 register; wider generic vectors get spilled on AVX2), or Vec16 (one
+//     AVX-512 register) in code compiled for AVX-512.
 #ifndef RNN4J_CELL_MATH_H
 #define RNN4J_CELL_MATH_H
 
@@ -37,13 +38,21 @@ struct Traits {  // float
     RNN4J_HD static float splat(float s) { return s; }
 };
 #ifndef __CUDACC__
+// GCC vectors of floats; Int: the unsigned vector of the same width (float-bit arithmetic).
+template <class V, class U>
+struct VecTraits {
+    using Int = U;
+    RNN4J_HD static V splat(float s) { return V{} + s; }
+};
 typedef float Vec8 __attribute__((vector_size(32)));
 typedef unsigned Vec8u __attribute__((vector_size(32)));
 template <>
-struct Traits<Vec8> {
-    using Int = Vec8u;
-    RNN4J_HD static Vec8 splat(float s) { return Vec8{} + s; }
-};
+struct Traits<Vec8> : VecTraits<Vec8, Vec8u> {};
+// 16 hidden units: one AVX-512 register (used only in code compiled for AVX-512).
+typedef float Vec16 __attribute__((vector_size(64)));
+typedef unsigned Vec16u __attribute__((vector_size(64)));
+template <>
+struct Traits<Vec16> : VecTraits<Vec16, Vec16u> {};
 #endif
 
 template <class To, class From>

@@ -1,6 +1,7 @@
-// The GEMM level (see gemm.hpp).
+// The GEMM level (see gemm.hpp). The products run on rnn4j's own kernels (sgemm.hpp) unless
+// RNN4J_ISA=openblas routes them to OpenBLAS, the reference point and the fallback.
 //
-// Threads: rnn4j runs OpenBLAS single-threaded on each of its own pool's threads (the rows of C
+// Threads: rnn4j runs its kernels or OpenBLAS single-threaded on each of its own pool's threads (the rows of C
 // shared out), never on OpenBLAS's own threads. Those busy-wait for a long while after every
 // threaded call, on the very cores where rnn4j's pool then runs the recurrent loop: with both,
 // splitting the time loop of large batches across 2 threads gained nothing. With one pool the
@@ -12,6 +13,8 @@
 
 #include <algorithm>
 
+#include "isa.hpp"
+#include "sgemm.hpp"
 #include "threads.hpp"
 
 namespace rnn4j {
@@ -24,11 +27,15 @@ namespace {
 constexpr double MIN_PARALLEL_FLOPS = 4e6;
 constexpr int MIN_ROWS_PER_THREAD = 16, MIN_COLS_PER_THREAD = 64;
 
-// Block [m0, m1) x [n0, n1) of C = op(A) op(B) + beta C, OpenBLAS single-threaded.
+// Block [m0, m1) x [n0, n1) of C = op(A) op(B) + beta C, single-threaded: rnn4j's own kernels
+// (sgemm.hpp), or OpenBLAS where RNN4J_ISA=openblas asks for it.
 void block(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m0, int m1, int n0, int n1, int K, const float *A, int lda,
            const float *B, int ldb, float beta, float *C, int ldc) {
     const float *Ap = ta == CblasNoTrans ? A + (long)m0 * lda : A + m0;  // rows of op(A)
     const float *Bp = tb == CblasNoTrans ? B + n0 : B + (long)n0 * ldb;  // columns of op(B)
+    if (!isa::use_blas() && sgemm::run(isa::active(), ta != CblasNoTrans, tb != CblasNoTrans, m1 - m0, n1 - n0, K,
+                                       1.0f, Ap, lda, Bp, ldb, beta, C + (long)m0 * ldc + n0, ldc))
+        return;
     const int saved = openblas_set_num_threads_local(1);
     cblas_sgemm(CblasRowMajor, ta, tb, m1 - m0, n1 - n0, K, 1.0f, Ap, lda, Bp, ldb, beta, C + (long)m0 * ldc + n0,
                 ldc);

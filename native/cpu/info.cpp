@@ -1,9 +1,11 @@
 // Library information, threads and the per-thread error message.
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 
 #include <cblas.h>
 
+#include "isa.hpp"
 #include "status.hpp"
 #include "threads.hpp"
 
@@ -34,7 +36,7 @@ RNN4J_API const char *rnn4j_version(void) {
 
 RNN4J_API const char *rnn4j_build_info(void) {
 #ifdef RNN4J_BUILD_INFO
-    return RNN4J_BUILD_INFO ", kernels dispatched at run time (avx512f / avx2+fma / generic)";
+    return RNN4J_BUILD_INFO ", kernels dispatched at run time (avx512 / avx2+fma / generic)";
 #else
     return "unknown build";
 #endif
@@ -53,6 +55,30 @@ RNN4J_API int32_t rnn4j_capabilities(void) {
     if (__builtin_cpu_supports("avx512f")) caps |= RNN4J_CAP_AVX512;
 #endif
     return caps;
+}
+
+RNN4J_API const char *rnn4j_isa(void) {
+    return rnn4j::isa::use_blas() ? "openblas" : rnn4j::isa::name(rnn4j::isa::active());
+}
+
+RNN4J_API int32_t rnn4j_set_isa(const char *name) {
+    if (!rnn4j::isa::select(name))
+        return rnn4j::fail(RNN4J_ERR_ARGUMENT,
+                           "rnn4j_set_isa: name must be auto, avx512, avx2, generic or openblas, got \"%.40s\"", name);
+    return RNN4J_OK;
+}
+
+RNN4J_API const char *rnn4j_kernel_info(void) {
+    static thread_local char line[640];
+    const char *forced = std::getenv("OPENBLAS_CORETYPE");
+    int n = std::snprintf(line, sizeof line, "%s; OpenBLAS core %s (%s%.40s)", rnn4j::isa::describe(),
+                          openblas_get_corename(), forced ? "forced by OPENBLAS_CORETYPE=" : "detected by OpenBLAS",
+                          forced ? forced : "");
+    for (const char *var : {"OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS"}) {
+        const char *v = std::getenv(var);
+        if (v && n > 0 && n < (int)sizeof line) n += std::snprintf(line + n, sizeof line - n, ", %s=%.40s", var, v);
+    }
+    return line;
 }
 
 RNN4J_API const char *rnn4j_last_error(void) { return rnn4j::last_error; }

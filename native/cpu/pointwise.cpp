@@ -1,11 +1,12 @@
 // The pointwise level (see pointwise.hpp). The arithmetic itself is in common/cell_math.h; here
-// are only the loops, explicitly vectorised: 8 hidden units at a time as one GCC vector (Vec8),
-// the last partial group through zero-padded loads and partial stores, so every element goes
+// are only the loops, explicitly vectorised: 16 hidden units at a time as one GCC vector (Vec16)
+// on AVX-512, 8 (Vec8) on AVX2 and generic x86-64, the last partial group through zero-padded loads and partial stores, so every element goes
 // through the same instructions. Each entry point is compiled for AVX-512, AVX2+FMA and generic
-// x86-64 and picked at load time (target_clones); the per-row loops are templates over the flags
+// x86-64 and picked by isa::active() (below); the per-row loops are templates over the flags
 // (bias, training, projection, relu), so the inner loops have no branches.
 #include "pointwise.hpp"
 
+#include "isa.hpp"
 #include "simd.hpp"
 
 namespace rnn4j {
@@ -16,14 +17,14 @@ using namespace rnn4j::simd;
 
 namespace {
 
-template <bool Bias, bool Save, bool Relu>
+template <class V, bool Bias, bool Save, bool Relu>
 RNN4J_INLINE void fwd_rnn_t(const FwdStep &s) {
     const int H = s.H;
     for (int j = 0; j < s.n; ++j) {
         float *pre = s.pre + (long)j * H;
         float *S = s.S + (long)j * H;
         float *y = s.y + (long)j * s.ldy;
-        for_lanes(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
             V a = L.ld(pre + u);
             if (Bias) a = a + (L.ld(s.b_ih + u) + L.ld(s.b_hh + u));
             const V h = rnn_fwd(a, Relu);
@@ -34,14 +35,14 @@ RNN4J_INLINE void fwd_rnn_t(const FwdStep &s) {
     }
 }
 
-template <bool Bias, bool Save, bool Proj>
+template <class V, bool Bias, bool Save, bool Proj>
 RNN4J_INLINE void fwd_lstm_t(const FwdStep &s) {
     const int H = s.H;
     const float *bi = s.b_ih, *bh = s.b_hh;
     for (int j = 0; j < s.n; ++j) {
         float *pre = s.pre + (long)j * 4 * H;
         float *C = s.C + (long)j * H;
-        for_lanes(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
             V ai = L.ld(pre + u), af = L.ld(pre + H + u), ag = L.ld(pre + 2 * H + u), ao = L.ld(pre + 3 * H + u);
             if (Bias) {
                 ai = ai + (L.ld(bi + u) + L.ld(bh + u));
@@ -68,7 +69,7 @@ RNN4J_INLINE void fwd_lstm_t(const FwdStep &s) {
     }
 }
 
-template <bool Bias, bool Save>
+template <class V, bool Bias, bool Save>
 RNN4J_INLINE void fwd_gru_t(const FwdStep &s) {
     const int H = s.H;
     const float *bi = s.b_ih, *bh = s.b_hh;
@@ -77,7 +78,7 @@ RNN4J_INLINE void fwd_gru_t(const FwdStep &s) {
         const float *rec = s.rec + (long)j * 3 * H;
         float *S = s.S + (long)j * H;
         float *y = s.y + (long)j * s.ldy;
-        for_lanes(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
             V ar = L.ld(pre + u) + L.ld(rec + u), az = L.ld(pre + H + u) + L.ld(rec + H + u);
             V xn = L.ld(pre + 2 * H + u), hn = L.ld(rec + 2 * H + u);
             if (Bias) {
@@ -99,7 +100,7 @@ RNN4J_INLINE void fwd_gru_t(const FwdStep &s) {
     }
 }
 
-template <bool Relu, bool HasDy>
+template <class V, bool Relu, bool HasDy>
 RNN4J_INLINE void bwd_rnn_t(const BwdStep &s) {
     const int H = s.H;
     for (int j = 0; j < s.n; ++j) {
@@ -107,14 +108,14 @@ RNN4J_INLINE void bwd_rnn_t(const BwdStep &s) {
         const float *dS = s.dS + (long)j * H;
         const float *h = s.gates + (long)j * H;
         float *dg = s.dgi + (long)j * H;
-        for_lanes(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
             const V dh = HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
             L.st(dg + u, rnn_bwd(dh, L.ld(h + u), Relu));
         });
     }
 }
 
-template <bool Proj, bool HasDy>
+template <class V, bool Proj, bool HasDy>
 RNN4J_INLINE void bwd_lstm_t(const BwdStep &s) {
     const int H = s.H;
     for (int j = 0; j < s.n; ++j) {
@@ -126,7 +127,7 @@ RNN4J_INLINE void bwd_lstm_t(const BwdStep &s) {
         const float *tc = s.tc + (long)j * H;
         float *dC = s.dC + (long)j * H;
         float *dg = s.dgi + (long)j * 4 * H;
-        for_lanes(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
             const V dmu = Proj ? L.ld(dm + u) : HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
             const LstmBwd<V> r = lstm_bwd(dmu, L.ld(dC + u), L.ld(g + u), L.ld(g + H + u), L.ld(g + 2 * H + u),
                                           L.ld(g + 3 * H + u), L.ld(cp + u), L.ld(tc + u));
@@ -139,7 +140,7 @@ RNN4J_INLINE void bwd_lstm_t(const BwdStep &s) {
     }
 }
 
-template <bool HasDy>
+template <class V, bool HasDy>
 RNN4J_INLINE void bwd_gru_t(const BwdStep &s) {
     const int H = s.H;
     for (int j = 0; j < s.n; ++j) {
@@ -150,7 +151,7 @@ RNN4J_INLINE void bwd_gru_t(const BwdStep &s) {
         const float *hn = s.ghn + (long)j * H;
         float *dgi = s.dgi + (long)j * 3 * H;
         float *dgh = s.dgh + (long)j * 3 * H;
-        for_lanes(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
             const V dh = HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
             const GruBwd<V> r =
                 gru_bwd(dh, L.ld(g + u), L.ld(g + H + u), L.ld(g + 2 * H + u), L.ld(hn + u), L.ld(hp + u));
@@ -165,47 +166,81 @@ RNN4J_INLINE void bwd_gru_t(const BwdStep &s) {
     }
 }
 
-}  // namespace
-
-RNN4J_CLONES void fwd_rnn(const FwdStep &s) {
+template <class V>
+RNN4J_INLINE void fwd_rnn_v(const FwdStep &s) {
     const bool b = s.b_ih != nullptr;
     if (s.relu) {
-        if (b) s.save ? fwd_rnn_t<true, true, true>(s) : fwd_rnn_t<true, false, true>(s);
-        else s.save ? fwd_rnn_t<false, true, true>(s) : fwd_rnn_t<false, false, true>(s);
+        if (b) s.save ? fwd_rnn_t<V, true, true, true>(s) : fwd_rnn_t<V, true, false, true>(s);
+        else s.save ? fwd_rnn_t<V, false, true, true>(s) : fwd_rnn_t<V, false, false, true>(s);
     } else {
-        if (b) s.save ? fwd_rnn_t<true, true, false>(s) : fwd_rnn_t<true, false, false>(s);
-        else s.save ? fwd_rnn_t<false, true, false>(s) : fwd_rnn_t<false, false, false>(s);
+        if (b) s.save ? fwd_rnn_t<V, true, true, false>(s) : fwd_rnn_t<V, true, false, false>(s);
+        else s.save ? fwd_rnn_t<V, false, true, false>(s) : fwd_rnn_t<V, false, false, false>(s);
     }
 }
 
-RNN4J_CLONES void fwd_lstm(const FwdStep &s) {
+template <class V>
+RNN4J_INLINE void fwd_lstm_v(const FwdStep &s) {
     const bool b = s.b_ih != nullptr;
     if (s.m) {
-        if (b) s.save ? fwd_lstm_t<true, true, true>(s) : fwd_lstm_t<true, false, true>(s);
-        else s.save ? fwd_lstm_t<false, true, true>(s) : fwd_lstm_t<false, false, true>(s);
+        if (b) s.save ? fwd_lstm_t<V, true, true, true>(s) : fwd_lstm_t<V, true, false, true>(s);
+        else s.save ? fwd_lstm_t<V, false, true, true>(s) : fwd_lstm_t<V, false, false, true>(s);
     } else {
-        if (b) s.save ? fwd_lstm_t<true, true, false>(s) : fwd_lstm_t<true, false, false>(s);
-        else s.save ? fwd_lstm_t<false, true, false>(s) : fwd_lstm_t<false, false, false>(s);
+        if (b) s.save ? fwd_lstm_t<V, true, true, false>(s) : fwd_lstm_t<V, true, false, false>(s);
+        else s.save ? fwd_lstm_t<V, false, true, false>(s) : fwd_lstm_t<V, false, false, false>(s);
     }
 }
 
-RNN4J_CLONES void fwd_gru(const FwdStep &s) {
+template <class V>
+RNN4J_INLINE void fwd_gru_v(const FwdStep &s) {
     const bool b = s.b_ih != nullptr;
-    if (b) s.save ? fwd_gru_t<true, true>(s) : fwd_gru_t<true, false>(s);
-    else s.save ? fwd_gru_t<false, true>(s) : fwd_gru_t<false, false>(s);
+    if (b) s.save ? fwd_gru_t<V, true, true>(s) : fwd_gru_t<V, true, false>(s);
+    else s.save ? fwd_gru_t<V, false, true>(s) : fwd_gru_t<V, false, false>(s);
 }
 
-RNN4J_CLONES void bwd_rnn(const BwdStep &s) {
-    if (s.relu) s.dy ? bwd_rnn_t<true, true>(s) : bwd_rnn_t<true, false>(s);
-    else s.dy ? bwd_rnn_t<false, true>(s) : bwd_rnn_t<false, false>(s);
+template <class V>
+RNN4J_INLINE void bwd_rnn_v(const BwdStep &s) {
+    if (s.relu) s.dy ? bwd_rnn_t<V, true, true>(s) : bwd_rnn_t<V, true, false>(s);
+    else s.dy ? bwd_rnn_t<V, false, true>(s) : bwd_rnn_t<V, false, false>(s);
 }
 
-RNN4J_CLONES void bwd_lstm(const BwdStep &s) {
-    if (s.dm) bwd_lstm_t<true, false>(s);
-    else s.dy ? bwd_lstm_t<false, true>(s) : bwd_lstm_t<false, false>(s);
+template <class V>
+RNN4J_INLINE void bwd_lstm_v(const BwdStep &s) {
+    if (s.dm) bwd_lstm_t<V, true, false>(s);
+    else s.dy ? bwd_lstm_t<V, false, true>(s) : bwd_lstm_t<V, false, false>(s);
 }
 
-RNN4J_CLONES void bwd_gru(const BwdStep &s) { s.dy ? bwd_gru_t<true>(s) : bwd_gru_t<false>(s); }
+template <class V>
+RNN4J_INLINE void bwd_gru_v(const BwdStep &s) { s.dy ? bwd_gru_t<V, true>(s) : bwd_gru_t<V, false>(s); }
+
+}  // namespace
+
+// One body per instruction set, picked by isa::active(): 16 hidden units per vector on AVX-512,
+// 8 on AVX2 and generic x86-64 (RNN4J_ISA forces this pass as it forces the GEMMs).
+#if defined(__x86_64__) || defined(__i386__)
+#define RNN4J_POINTWISE_ENTRY(fn, Arg)                                                           \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) static void fn##_avx512( \
+        const Arg &s) {                                                                          \
+        fn##_v<Vec16>(s);                                                                        \
+    }                                                                                            \
+    __attribute__((target("avx2,fma"))) static void fn##_avx2(const Arg &s) { fn##_v<Vec8>(s); } \
+    static void fn##_generic(const Arg &s) { fn##_v<Vec8>(s); }                                  \
+    void fn(const Arg &s) {                                                                      \
+        switch (isa::active()) {                                                                 \
+            case isa::AVX512: return fn##_avx512(s);                                             \
+            case isa::AVX2: return fn##_avx2(s);                                                 \
+            default: return fn##_generic(s);                                                     \
+        }                                                                                        \
+    }
+#else
+#define RNN4J_POINTWISE_ENTRY(fn, Arg) \
+    void fn(const Arg &s) { fn##_v<Vec8>(s); }
+#endif
+RNN4J_POINTWISE_ENTRY(fwd_rnn, FwdStep)
+RNN4J_POINTWISE_ENTRY(fwd_lstm, FwdStep)
+RNN4J_POINTWISE_ENTRY(fwd_gru, FwdStep)
+RNN4J_POINTWISE_ENTRY(bwd_rnn, BwdStep)
+RNN4J_POINTWISE_ENTRY(bwd_lstm, BwdStep)
+RNN4J_POINTWISE_ENTRY(bwd_gru, BwdStep)
 
 void add_rows(int n, int w, const float *dy, int ldy, const float *dS, float *out) {
     for (int j = 0; j < n; ++j)

@@ -3,8 +3,10 @@
 // An sgemm call per step re-packs W_hh every step (OpenBLAS's copy routines took ~30 % of S1's
 // time, more than the pointwise pass). Here W_hh [GH, K] is packed once into column panels of 16
 // gate columns, each panel [K][16] contiguous (the last one zero-padded), and every step runs a
-// register-blocked kernel (6 rows of h x 16 columns, FMA over k with the h value broadcast) over
-// the panels, each panel read once per step and reused from L1 for all row blocks.
+// register-blocked kernel (FMA over k with the h value broadcast: on AVX-512 12 rows of h x 32
+// columns, two panels, one zmm each; on AVX2 and generic 6 rows x 16 columns as two 8-wide halves)
+// over the panels, each panel read once per step and reused from L1 for all row blocks. The
+// instruction set is isa::active()'s, so RNN4J_ISA forces this product as it does the GEMMs.
 #pragma once
 
 #include <cstdint>

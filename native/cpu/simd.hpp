@@ -1,5 +1,5 @@
-// Explicit-vector helpers for the CPU kernels: 8 floats as one GCC vector (cell::Vec8), full and
-// partial (zero-padded) loads/stores, a lane loop, and a horizontal sum. Everything is inlined
+// Explicit-vector helpers for the CPU kernels: 8 floats as one GCC vector (cell::Vec8; 16 as
+// cell::Vec16 in code compiled for AVX-512), full and partial (zero-padded) loads/stores, a lane loop. Everything is inlined
 // into functions compiled per ISA with target_clones (AVX-512, AVX2+FMA, generic x86-64).
 #pragma once
 
@@ -24,30 +24,40 @@ namespace simd {
 using V = cell::Vec8;
 constexpr int W = 8;
 
-struct Full {  // all W lanes
-    RNN4J_INLINE V ld(const float *p) const {
-        V v;
+// Loads and stores of VT (Vec8 or Vec16): all lanes, or the first cnt (zero-padded, never stored).
+template <class VT>
+struct FullT {
+    RNN4J_INLINE VT ld(const float *p) const {
+        VT v;
         __builtin_memcpy(&v, p, sizeof v);
         return v;
     }
-    RNN4J_INLINE void st(float *p, V v) const { __builtin_memcpy(p, &v, sizeof v); }
+    RNN4J_INLINE void st(float *p, VT v) const { __builtin_memcpy(p, &v, sizeof v); }
 };
-struct Part {  // the first cnt < W lanes; the others are zero and never stored
+template <class VT>
+struct PartT {
     int cnt;
-    RNN4J_INLINE V ld(const float *p) const {
-        V v{};
+    RNN4J_INLINE VT ld(const float *p) const {
+        VT v{};
         __builtin_memcpy(&v, p, sizeof(float) * cnt);
         return v;
     }
-    RNN4J_INLINE void st(float *p, V v) const { __builtin_memcpy(p, &v, sizeof(float) * cnt); }
+    RNN4J_INLINE void st(float *p, VT v) const { __builtin_memcpy(p, &v, sizeof(float) * cnt); }
 };
+using Full = FullT<V>;  // all W lanes
+using Part = PartT<V>;  // the first cnt < W lanes
 
-// Runs body(lanes, u) over u = 0, W, 2W, ... < H.
+// Runs body(lanes, u) over u = 0, L, 2L, ... < H, L = the lanes of VT.
+template <class VT, class Body>
+RNN4J_INLINE void for_lanes_of(int H, Body &&body) {
+    constexpr int L = sizeof(VT) / sizeof(float);
+    int u = 0;
+    for (; u + L <= H; u += L) body(FullT<VT>{}, u);
+    if (u < H) body(PartT<VT>{H - u}, u);
+}
 template <class Body>
 RNN4J_INLINE void for_lanes(int H, Body &&body) {
-    int u = 0;
-    for (; u + W <= H; u += W) body(Full{}, u);
-    if (u < H) body(Part{H - u}, u);
+    for_lanes_of<V>(H, static_cast<Body &&>(body));
 }
 
 }  // namespace simd

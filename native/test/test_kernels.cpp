@@ -534,6 +534,9 @@ int main() {
         cases.back().threads = 2;
         cases.push_back({p + " row ranges N26 3 threads", mk(cell, 9, 17), 4, 26, {}});
         cases.back().threads = 3;
+        // Register tiles of the recurrent product and the GEMMs: 12 + 12 + 5 rows; G*20 gate
+        // columns = an odd number of 16-wide panels for LSTM (80) and RNN (20).
+        cases.push_back({p + " tiles N29 H20 I37", mk(cell, 37, 20, 1, 1), 4, 29, {}});
     }
     // The small-batch path split across two threads (G*H*H >= 64K floats), H not a multiple of 16,
     // with lengths, both directions, and the fused input projection (T*N <= 4).
@@ -559,14 +562,21 @@ int main() {
     cases.push_back({"lstmp N2 P1", mk(RNN4J_LSTM, 3, 7, 1, 0, 1, 1), 4, 2});
     cases.push_back({"lstmp batch_first", mk(RNN4J_LSTM, 3, 7, 1, 1, 1, 2, 1), 4, 3, {4, 1, 3}});
 
-    uint32_t seed = 12345;
-    for (const Case &c : cases) {
-        const int before = check::failures();
-        run_case(c, seed++);
-        if (check::failures() != before) std::fprintf(stderr, "case '%s' failed\n", c.name.c_str());
+    // Every kernel path (rnn4j_set_isa; those above the CPU's fall back to the best it runs).
+    for (const char *isa : {"avx512", "avx2", "generic", "openblas"}) {
+        CHECK(rnn4j_set_isa(isa) == RNN4J_OK);
+        std::printf("kernels: %s\n", rnn4j_kernel_info());
+        uint32_t seed = 12345;
+        for (const Case &c : cases) {
+            const int before = check::failures();
+            run_case(c, seed++);
+            if (check::failures() != before) std::fprintf(stderr, "case '%s' failed on %s\n", c.name.c_str(), isa);
+        }
+        for (int cell = 0; cell < 4; ++cell)
+            for (int N : {1, 3, 9}) streaming_case(cell, N, seed++);
     }
-    for (int cell = 0; cell < 4; ++cell)
-        for (int N : {1, 3, 9}) streaming_case(cell, N, seed++);
+    CHECK(rnn4j_set_isa("sse9") == RNN4J_ERR_ARGUMENT);
+    CHECK(rnn4j_set_isa(nullptr) == RNN4J_OK);
     rnn4j_set_num_threads(1);
     std::printf("%zu cases\n", cases.size());
     return check::exit_code();

@@ -113,6 +113,24 @@ const char *rnn4j_blas_config(void);
 #define RNN4J_CAP_AVX512 4      /* the CPU supports AVX-512F */
 int32_t rnn4j_capabilities(void);
 
+/* Which kernels rnn4j's GEMMs (input projection, dX, weight gradients) and its per-step recurrent
+ * product run: "avx512", "avx2", "generic" (rnn4j's own, by instruction set) or "openblas" (the
+ * GEMMs through OpenBLAS's sgemm, the recurrent product on the CPU's best path). Chosen once from
+ * the CPU and the environment variable RNN4J_ISA (auto | avx512 | avx2 | generic | openblas; a path
+ * above what the CPU runs falls back to the best it runs). Static storage; never NULL. */
+const char *rnn4j_isa(void);
+
+/* Forces the path as RNN4J_ISA does (NULL or "auto": the CPU's best). Process-wide; call it while no
+ * kernel runs (tests, start-up). RNN4J_ERR_ARGUMENT for an unknown name. */
+int32_t rnn4j_set_isa(const char *name);
+
+/* One line for diagnostics: rnn4j's kernel path and what forced it, the best path the CPU runs,
+ * OpenBLAS's core and whether OPENBLAS_CORETYPE forced it, and OPENBLAS_L2_SIZE /
+ * OPENBLAS_NUM_THREADS where set. E.g. "rnn4j avx2 (forced by RNN4J_ISA=avx2); the CPU runs
+ * avx512; OpenBLAS core Haswell (forced by OPENBLAS_CORETYPE=Haswell)".
+ * Valid until the next call on this thread; never NULL. */
+const char *rnn4j_kernel_info(void);
+
 /* Message of the last error on this thread; "" if none. Valid until the next call on the thread. */
 const char *rnn4j_last_error(void);
 

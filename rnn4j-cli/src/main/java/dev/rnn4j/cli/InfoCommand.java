@@ -114,6 +114,8 @@ final class InfoCommand implements java.util.concurrent.Callable<Integer> {
         lines.add(row("", "threads: " + Backend.CPU.threads() + (env == null ? " (default: one per core; set OPENBLAS_NUM_THREADS or --threads)"
                 : " (OPENBLAS_NUM_THREADS=" + env + ")")));
         lines.add(row("librnn4j", dev.rnn4j.cpu.Rnn4jCpu.rnn4j_build_info()));
+        // which GEMM kernels run (rnn4j's ISA path or OpenBLAS), what forced them, what the CPU runs
+        lines.add(row("kernels", dev.rnn4j.cpu.Rnn4jCpu.rnn4j_kernel_info()));
         return lines;
     }
 

@@ -70,7 +70,8 @@ public final class CpuKernel implements RnnKernel {
     /** Version, build, BLAS configuration and threads of the loaded native library. */
     public static String describe() {
         return "librnn4j " + Rnn4jCpu.rnn4j_version() + " (" + Rnn4jCpu.rnn4j_build_info() + "); "
-                + Rnn4jCpu.rnn4j_blas_config().trim() + "; threads " + Rnn4jCpu.rnn4j_get_num_threads();
+                + Rnn4jCpu.rnn4j_blas_config().trim() + "; " + Rnn4jCpu.rnn4j_kernel_info() + "; threads "
+                + Rnn4jCpu.rnn4j_get_num_threads();
     }
 
     /** Sets the process-wide thread count of the native kernels. */
@@ -91,6 +92,11 @@ public final class CpuKernel implements RnnKernel {
             Loader.load(Rnn4jCpu.class);
             if ((Rnn4jCpu.rnn4j_capabilities() & 1) == 0) {
                 return "the native library " + Rnn4jCpu.rnn4j_version() + " has no CPU kernels";
+            }
+            // -Drnn4j.isa=avx512|avx2|generic|openblas forces the GEMM kernels, as RNN4J_ISA does
+            String isa = System.getProperty("rnn4j.isa");
+            if (isa != null && !isa.isEmpty() && Rnn4jCpu.rnn4j_set_isa(isa) != Rnn4jCpu.RNN4J_OK) {
+                return Rnn4jCpu.rnn4j_last_error() + " (system property rnn4j.isa)";
             }
             return null;
         } catch (Throwable t) {

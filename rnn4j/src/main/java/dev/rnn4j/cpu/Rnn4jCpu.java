@@ -48,6 +48,15 @@ public final class Rnn4jCpu {
     /** See {@code rnn4j_capabilities}. */
     public static native int rnn4j_capabilities();
 
+    /** See {@code rnn4j_isa}. */
+    public static native @Cast("const char*") String rnn4j_isa();
+
+    /** See {@code rnn4j_set_isa}. */
+    public static native int rnn4j_set_isa(@Cast("const char*") String name);
+
+    /** See {@code rnn4j_kernel_info}. */
+    public static native @Cast("const char*") String rnn4j_kernel_info();
+
     /** See {@code rnn4j_last_error}. */
     public static native @Cast("const char*") String rnn4j_last_error();
 

@@ -1,0 +1,209 @@
+// rnn4j's own fp32 GEMM (see sgemm.hpp). One template, instantiated per instruction set inside a
+// function compiled for it (target attribute), so AVX-512 code exists only behind the CPUID check
+// of isa.cpp and the library still runs on AVX2-only and older CPUs.
+#include "sgemm.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#pragma GCC diagnostic ignored "-Wpsabi"  // vectors never cross a non-inlined call
+
+#define RNN4J_INLINE inline __attribute__((always_inline))
+
+namespace rnn4j {
+namespace sgemm {
+
+namespace {
+
+typedef float V4 __attribute__((vector_size(16)));
+typedef float V8 __attribute__((vector_size(32)));
+typedef float V16 __attribute__((vector_size(64)));
+
+// Cache blocking shared by all paths: KC x NR panels of B (32 KB at NR = 32) stay in L1 while a
+// MC x KC block of A (144 KB) streams from L2; a KC x NC block of B (1 MB) stays in L2/L3.
+#ifndef RNN4J_SGEMM_KC  // overridable for tuning builds of gemm_bench only
+#define RNN4J_SGEMM_KC 256
+#define RNN4J_SGEMM_MC 144
+#define RNN4J_SGEMM_NC 1024
+#endif
+constexpr int KC = RNN4J_SGEMM_KC, MC = RNN4J_SGEMM_MC, NC = RNN4J_SGEMM_NC;
+
+// Per-thread packing buffers, allocated on a thread's first call and kept: the kernels run on
+// rnn4j's persistent pool threads and on the callers' threads.
+struct Buffers {
+    float *a = nullptr, *b = nullptr;
+    bool ensure() {
+        if (!a) a = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * MC * KC));
+        if (!b) b = static_cast<float *>(std::aligned_alloc(64, sizeof(float) * KC * NC));
+        return a && b;
+    }
+    ~Buffers() {
+        std::free(a);
+        std::free(b);
+    }
+};
+thread_local Buffers buffers;
+
+struct Args {
+    bool ta, tb;
+    int M, N, K;
+    float alpha;
+    const float *A;
+    int lda;
+    const float *B;
+    int ldb;
+    float beta;
+    float *C;
+    int ldc;
+};
+
+// op(A)[i0 .. i0+mc, p0 .. p0+kc] -> panels of MR rows, each [kc][MR], rows past mc zero.
+template <int MR>
+RNN4J_INLINE void pack_a(const Args &g, int i0, int mc, int p0, int kc, float *dst) {
+    for (int ir = 0; ir < mc; ir += MR) {
+        const int mr = std::min(MR, mc - ir);
+        float *d = dst + (long)ir * kc;
+        if (g.ta) {  // op(A)(i, k) = A[k, i]: MR contiguous floats per k
+            for (int k = 0; k < kc; ++k) {
+                const float *src = g.A + (long)(p0 + k) * g.lda + i0 + ir;
+                for (int i = 0; i < mr; ++i) d[k * MR + i] = src[i];
+                for (int i = mr; i < MR; ++i) d[k * MR + i] = 0.0f;
+            }
+        } else {
+            for (int i = 0; i < mr; ++i) {
+                const float *src = g.A + (long)(i0 + ir + i) * g.lda + p0;
+                for (int k = 0; k < kc; ++k) d[k * MR + i] = src[k];
+            }
+            for (int i = mr; i < MR; ++i)
+                for (int k = 0; k < kc; ++k) d[k * MR + i] = 0.0f;
+        }
+    }
+}
+
+// op(B)[p0 .. p0+kc, j0 .. j0+nc] -> panels of NR columns, each [kc][NR], columns past nc zero.
+template <int NR>
+RNN4J_INLINE void pack_b(const Args &g, int p0, int kc, int j0, int nc, float *dst) {
+    for (int jr = 0; jr < nc; jr += NR) {
+        const int nr = std::min(NR, nc - jr);
+        float *d = dst + (long)jr * kc;
+        if (g.tb) {  // op(B)(k, j) = B[j, k]: the weights W [out, in] of x W^T
+            for (int j = 0; j < nr; ++j) {
+                const float *src = g.B + (long)(j0 + jr + j) * g.ldb + p0;
+                for (int k = 0; k < kc; ++k) d[k * NR + j] = src[k];
+            }
+            for (int j = nr; j < NR; ++j)
+                for (int k = 0; k < kc; ++k) d[k * NR + j] = 0.0f;
+        } else {
+            for (int k = 0; k < kc; ++k) {
+                const float *src = g.B + (long)(p0 + k) * g.ldb + j0 + jr;
+                for (int j = 0; j < nr; ++j) d[k * NR + j] = src[j];
+                for (int j = nr; j < NR; ++j) d[k * NR + j] = 0.0f;
+            }
+        }
+    }
+}
+
+// acc = a-panel [kc][MR] x b-panel [kc][NR], then C (ldc) = alpha acc + coef C (coef 0: C not read).
+// The accumulators are MR x NV vectors of the path's own width, so they stay in registers.
+template <class V, int MR, int NV>
+RNN4J_INLINE void micro(int kc, const float *__restrict a, const float *__restrict b, float *C, long ldc, float alpha,
+                        float coef) {
+    constexpr int L = sizeof(V) / sizeof(float), NR = NV * L;
+    V acc[MR][NV];
+    for (int i = 0; i < MR; ++i)
+        for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+    for (int k = 0; k < kc; ++k) {
+        V bv[NV];
+        for (int v = 0; v < NV; ++v) __builtin_memcpy(&bv[v], b + (long)k * NR + v * L, sizeof(V));
+        for (int i = 0; i < MR; ++i) {
+            const float s = a[(long)k * MR + i];
+            for (int v = 0; v < NV; ++v) acc[i][v] += s * bv[v];
+        }
+    }
+    for (int i = 0; i < MR; ++i)
+        for (int v = 0; v < NV; ++v) {
+            float *c = C + i * ldc + v * L;
+            V r = alpha == 1.0f ? acc[i][v] : alpha * acc[i][v];
+            if (coef != 0.0f) {
+                V old;
+                __builtin_memcpy(&old, c, sizeof(V));
+                r += coef == 1.0f ? old : coef * old;
+            }
+            __builtin_memcpy(c, &r, sizeof(V));
+        }
+}
+
+template <class V, int MR, int NV>
+RNN4J_INLINE void gemm(const Args &g, float *abuf, float *bbuf) {
+    constexpr int NR = NV * (int)(sizeof(V) / sizeof(float));
+    constexpr int MCB = MC / MR * MR;  // whole row tiles per A block
+    alignas(64) float edge[MR * NR];
+    for (int jc = 0; jc < g.N; jc += NC) {
+        const int nc = std::min(NC, g.N - jc);
+        for (int pc = 0; pc < g.K; pc += KC) {
+            const int kc = std::min(KC, g.K - pc);
+            const float coef = pc == 0 ? g.beta : 1.0f;
+            pack_b<NR>(g, pc, kc, jc, nc, bbuf);
+            for (int ic = 0; ic < g.M; ic += MCB) {
+                const int mc = std::min(MCB, g.M - ic);
+                pack_a<MR>(g, ic, mc, pc, kc, abuf);
+                for (int jr = 0; jr < nc; jr += NR) {
+                    const int nr = std::min(NR, nc - jr);
+                    const float *bp = bbuf + (long)jr * kc;
+                    for (int ir = 0; ir < mc; ir += MR) {
+                        const int mr = std::min(MR, mc - ir);
+                        const float *ap = abuf + (long)ir * kc;
+                        float *c = g.C + (long)(ic + ir) * g.ldc + jc + jr;
+                        if (mr == MR && nr == NR) {
+                            micro<V, MR, NV>(kc, ap, bp, c, g.ldc, g.alpha, coef);
+                        } else {  // the same code on a copy of the valid part
+                            if (coef != 0.0f)
+                                for (int i = 0; i < mr; ++i) std::memcpy(edge + i * NR, c + (long)i * g.ldc, sizeof(float) * nr);
+                            micro<V, MR, NV>(kc, ap, bp, edge, NR, g.alpha, coef);
+                            for (int i = 0; i < mr; ++i) std::memcpy(c + (long)i * g.ldc, edge + i * NR, sizeof(float) * nr);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void gemm_avx512(const Args &g, float *a,
+                                                                                         float *b) {
+    gemm<V16, 12, 2>(g, a, b);  // 24 zmm accumulators + 2 for B + 1 broadcast
+}
+__attribute__((target("avx2,fma"))) void gemm_avx2(const Args &g, float *a, float *b) {
+    gemm<V8, 6, 2>(g, a, b);  // 12 ymm accumulators + 2 + 1 of 16
+}
+#endif
+void gemm_generic(const Args &g, float *a, float *b) {
+    gemm<V4, 4, 2>(g, a, b);  // 8 xmm accumulators (SSE2 / NEON: 16 registers)
+}
+
+}  // namespace
+
+bool run(isa::Isa path, bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
+         const float *B, int ldb, float beta, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return true;
+    if (K <= 0) {  // C = beta C (0 * C would keep NaNs)
+        for (int i = 0; i < M; ++i)
+            for (int j = 0; j < N; ++j) C[(long)i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[(long)i * ldc + j];
+        return true;
+    }
+    if (!buffers.ensure()) return false;
+    const Args g{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+#if defined(__x86_64__) || defined(__i386__)
+    if (path == isa::AVX512) return gemm_avx512(g, buffers.a, buffers.b), true;
+    if (path == isa::AVX2) return gemm_avx2(g, buffers.a, buffers.b), true;
+#else
+    (void)path;
+#endif
+    gemm_generic(g, buffers.a, buffers.b);
+    return true;
+}
+
+}  // namespace sgemm
+}  // namespace rnn4j
