@@ -324,9 +324,9 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
         float *out = last && identity ? y : w.ybuf(k, training);
         if (d.D == 2 && small::applies(d.cell, N, d.P) && threads::count() >= 2) {
             // Small batch, bidirectional: each direction's recurrence on its own core, W_hh of
-            // each in its own cache and no barrier per step (the nested small-batch kernel runs
-            // single-threaded because the pool is taken). The input GEMMs stay outside, on
-            // OpenBLAS's threads.
+            // each in its own cache and no barrier per step (the nested small-batch kernel finds
+            // the pool taken and runs its parts on the calling thread). The input GEMMs stay
+            // outside, on the whole pool.
             for (int dir = 0; dir < 2; ++dir)
                 forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, PREPARE);
             auto job = [&](int tid, int n) {

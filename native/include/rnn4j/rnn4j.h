@@ -71,7 +71,7 @@ typedef enum rnn4j_status {
     RNN4J_OK = 0,
     RNN4J_ERR_ARGUMENT = 1,   /* a size, pointer, length or descriptor field is invalid */
     RNN4J_ERR_STATE = 2,      /* e.g. backward on a workspace without a matching training forward */
-    RNN4J_ERR_ALLOC = 3,      /* out of memory (the kernels themselves never allocate) */
+    RNN4J_ERR_ALLOC = 3,      /* out of memory (the kernels allocate nothing per call; each thread's GEMM packing buffers, ~1.2 MB, once) */
     RNN4J_ERR_INTERNAL = 4,   /* a bug: please report with the message */
     RNN4J_ERR_UNSUPPORTED = 5 /* the library was built without this feature */
 } rnn4j_status;
