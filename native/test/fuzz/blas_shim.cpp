@@ -48,6 +48,7 @@ extern "C" void cblas_sgemm(OPENBLAS_CONST enum CBLAS_ORDER order, OPENBLAS_CONS
 }
 
 extern "C" char *openblas_get_config(void) { return const_cast<char *>("instrumented reference sgemm (fuzz build)"); }
+extern "C" char *openblas_get_corename(void) { return const_cast<char *>("fuzz-shim"); }
 extern "C" int openblas_get_num_threads(void) { return threads; }
 extern "C" void openblas_set_num_threads(int n) { threads = n; }
 // Per-thread count (rnn4j runs each GEMM part single-threaded): this sgemm is single-threaded anyway.
