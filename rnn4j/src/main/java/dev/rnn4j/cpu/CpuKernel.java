@@ -1,6 +1,8 @@
 package dev.rnn4j.cpu;
 
 import dev.rnn4j.RnnSpec;
+import dev.rnn4j.internal.DirectFloats;
+import dev.rnn4j.internal.NativeStatus;
 import dev.rnn4j.spi.RnnKernel;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.BytePointer;
@@ -226,10 +228,7 @@ public final class CpuKernel implements RnnKernel {
     }
 
     private static void check(int status, String function) {
-        if (status != Rnn4jCpu.RNN4J_OK) {
-            throw new IllegalStateException(function + " failed with status " + status + ": "
-                    + Rnn4jCpu.rnn4j_last_error());
-        }
+        NativeStatus.check(status, function, Rnn4jCpu::rnn4j_last_error);
     }
 
     /** Grow-only native memory for one tensor slot. */

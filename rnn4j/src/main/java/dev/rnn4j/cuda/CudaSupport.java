@@ -1,5 +1,6 @@
 package dev.rnn4j.cuda;
 
+import dev.rnn4j.internal.NativeStatus;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
@@ -50,13 +51,9 @@ public final class CudaSupport {
         if (UNAVAILABLE != null) throw new IllegalStateException("backend CUDA is not available: " + UNAVAILABLE);
     }
 
-    /** Throws IllegalStateException with the native message unless status is OK. */
+    /** Throws the exception of {@link NativeStatus} with the native message unless status is OK. */
     static void check(int status, String function) {
-        if (status != Rnn4jCuda.RNN4J_OK) {
-            String message = Rnn4jCuda.rnn4j_cuda_last_error();
-            if (status == 3) throw new OutOfMemoryError(function + " failed (out of memory): " + message);
-            throw new IllegalStateException(function + " failed with status " + status + ": " + message);
-        }
+        NativeStatus.check(status, function, Rnn4jCuda::rnn4j_cuda_last_error);
     }
 
     /** The NUL-terminated string in a fixed-size buffer (getString() would keep the trailing NULs). */
