@@ -2,6 +2,7 @@ package dev.rnn4j.cpu;
 
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.internal.DirectFloats;
+import dev.rnn4j.internal.NativeInts;
 import dev.rnn4j.internal.NativeStatus;
 import dev.rnn4j.spi.RnnKernel;
 import java.nio.FloatBuffer;
@@ -33,7 +34,7 @@ public final class CpuKernel implements RnnKernel {
     private final FloatBuffer grads;
     private final LongPointer size = new LongPointer(1);
     private final Staging[] staging = new Staging[Slot.values().length];
-    private IntPointer lengths = new IntPointer(1);
+    private final NativeInts lengths = new NativeInts();
     private BytePointer workspace = new BytePointer(0L);
     private long workspaceBytes;
     private int recordedSteps;
@@ -102,10 +103,7 @@ public final class CpuKernel implements RnnKernel {
             }
             return null;
         } catch (Throwable t) {
-            StringBuilder why = new StringBuilder("the native library did not load on ")
-                    .append(Loader.getPlatform()).append(": ").append(t);
-            for (Throwable c = t.getCause(); c != null; c = c.getCause()) why.append("; caused by ").append(c);
-            return why.toString();
+            return NativeInts.loadFailure("the native library did not load on " + Loader.getPlatform(), t);
         }
     }
 
@@ -129,15 +127,7 @@ public final class CpuKernel implements RnnKernel {
     public void forward(int steps, int batch, int[] lengthsOrNull, boolean training, FloatBuffer x, FloatBuffer h0,
             FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN) {
         ensureWorkspace(steps, batch, training);
-        IntPointer len = null;
-        if (lengthsOrNull != null) {
-            if (lengths.capacity() < batch) {
-                lengths.close();
-                lengths = new IntPointer(batch);
-            }
-            lengths.put(lengthsOrNull, 0, batch);
-            len = lengths;
-        }
+        IntPointer len = lengths.stage(lengthsOrNull, batch);
         int xs = steps * batch * spec.inputSize(); // Rnn checked that every tensor's count fits an int
         int ys = steps * batch * spec.outputFeatures();
         int hs = spec.stateRows() * batch * spec.outputSize();

@@ -3,6 +3,7 @@ package dev.rnn4j.cuda;
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.internal.DirectFloats;
 import dev.rnn4j.internal.HostMirrors;
+import dev.rnn4j.internal.NativeInts;
 import java.util.concurrent.atomic.AtomicLong;
 import dev.rnn4j.spi.RnnKernel;
 import java.nio.FloatBuffer;
@@ -55,7 +56,7 @@ public final class CudaKernel implements RnnKernel {
     private final HostMirrors.Registration paramsMirror;
     private final HostMirrors.Registration gradsMirror;
     private DeviceBuffer workspace;
-    private IntPointer lengths = new IntPointer(1);
+    private final NativeInts lengths = new NativeInts();
     private int steps, batch;
     private boolean closed;
     private long paramsVersion = 1;      // bumped by every host write of the parameters
@@ -177,15 +178,7 @@ public final class CudaKernel implements RnnKernel {
         long hs = (long) spec.stateRows() * batch * spec.outputSize();
         long cs = (long) spec.stateRows() * batch * spec.hiddenSize();
         ensureWorkspace(steps, batch, training);
-        IntPointer len = null;
-        if (lengthsOrNull != null) {
-            if (lengths.capacity() < batch) {
-                lengths.close();
-                lengths = new IntPointer(batch);
-            }
-            lengths.put(lengthsOrNull, 0, batch);
-            len = lengths;
-        }
+        IntPointer len = lengths.stage(lengthsOrNull, batch);
         syncParameters();
         long dx = in(Tensor.X, x, xs), dh0 = in(Tensor.H0, h0, hs), dc0 = in(Tensor.C0, c0, cs);
         long dy = out(Tensor.Y, y, ys), dhN = out(Tensor.HN, hN, hs), dcN = out(Tensor.CN, cN, cs);

@@ -1,5 +1,6 @@
 package dev.rnn4j.cuda;
 
+import dev.rnn4j.internal.NativeInts;
 import dev.rnn4j.internal.NativeStatus;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -77,11 +78,8 @@ public final class CudaSupport {
         try {
             Loader.load(Rnn4jCuda.class);
         } catch (Throwable t) {
-            StringBuilder why = new StringBuilder("the CUDA library (librnn4j_cuda) is not built for, or did not load on, ")
-                    .append(Loader.getPlatform())
-                    .append(" (a jar built without nvcc has none): ").append(t);
-            for (Throwable c = t.getCause(); c != null; c = c.getCause()) why.append("; caused by ").append(c);
-            return why.toString();
+            return NativeInts.loadFailure("the CUDA library (librnn4j_cuda) is not built for, or did not load on, "
+                    + Loader.getPlatform() + " (a jar built without nvcc has none)", t);
         }
         try (IntPointer count = new IntPointer(1); IntPointer reason = new IntPointer(1);
                 BytePointer message = new BytePointer(512)) {
