@@ -2,12 +2,12 @@ package dev.rnn4j.cpu;
 
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.internal.DirectFloats;
+import dev.rnn4j.internal.NativeFloats;
 import dev.rnn4j.internal.NativeInts;
 import dev.rnn4j.internal.NativeStatus;
 import dev.rnn4j.spi.RnnKernel;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
@@ -33,7 +33,7 @@ public final class CpuKernel implements RnnKernel {
     private final FloatBuffer params;
     private final FloatBuffer grads;
     private final LongPointer size = new LongPointer(1);
-    private final Staging[] staging = new Staging[Slot.values().length];
+    private final NativeFloats[] staging = new NativeFloats[Slot.values().length];
     private final NativeInts lengths = new NativeInts();
     private BytePointer workspace = new BytePointer(0L);
     private long workspaceBytes;
@@ -62,7 +62,7 @@ public final class CpuKernel implements RnnKernel {
         gradMemory = new DirectFloats(spec.parameterCount());
         params = paramMemory.buffer();
         grads = gradMemory.buffer();
-        for (Slot s : Slot.values()) staging[s.ordinal()] = new Staging();
+        for (Slot s : Slot.values()) staging[s.ordinal()] = new NativeFloats();
     }
 
     /** Why the CPU backend cannot be used, or null if it can. */
@@ -171,7 +171,7 @@ public final class CpuKernel implements RnnKernel {
     public void close() {
         if (closed) return;
         closed = true;
-        for (Staging s : staging) s.close();
+        for (NativeFloats s : staging) s.close();
         workspace.close();
         lengths.close();
         paramMemory.free();
@@ -221,22 +221,4 @@ public final class CpuKernel implements RnnKernel {
         NativeStatus.check(status, function, Rnn4jCpu::rnn4j_last_error);
     }
 
-    /** Grow-only native memory for one tensor slot. */
-    private static final class Staging {
-        private FloatPointer memory = new FloatPointer(0L);
-        private FloatBuffer whole;
-
-        FloatBuffer view(int floats) {
-            if (memory.capacity() < floats) {
-                memory.close();
-                memory = new FloatPointer(floats);
-                whole = memory.asBuffer();
-            }
-            return whole;
-        }
-
-        void close() {
-            memory.close();
-        }
-    }
 }

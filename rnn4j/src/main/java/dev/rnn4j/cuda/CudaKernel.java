@@ -3,11 +3,11 @@ package dev.rnn4j.cuda;
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.internal.DirectFloats;
 import dev.rnn4j.internal.HostMirrors;
+import dev.rnn4j.internal.NativeFloats;
 import dev.rnn4j.internal.NativeInts;
 import java.util.concurrent.atomic.AtomicLong;
 import dev.rnn4j.spi.RnnKernel;
 import java.nio.FloatBuffer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 
@@ -285,13 +285,16 @@ public final class CudaKernel implements RnnKernel {
                 "rnn4j_cuda_memcpy_htod");
     }
 
-    /** An input: copied host to device (through staging if heap); 0 when absent. */
+    /**
+     * An input: copied host to device, straight from a direct or writable heap buffer (the binding
+     * pins the array); a read-only heap buffer hides its array and goes through staging. 0 when absent.
+     */
     private long in(Tensor t, FloatBuffer b, long floats) {
         if (b == null) return 0L;
         Slot s = slots[t.ordinal()];
         DeviceBuffer d = s.device(floats);
         FloatBuffer src = b;
-        if (!b.isDirect()) {
+        if (!b.isDirect() && !b.hasArray()) {
             src = s.staging(floats);
             src.put(0, b, b.position(), (int) floats);
         }
@@ -306,21 +309,17 @@ public final class CudaKernel implements RnnKernel {
         return slots[t.ordinal()].device(floats).address();
     }
 
-    /** Copies an output device to host (through staging if heap). */
+    /** Copies an output device to host, straight into the buffer (outputs are never read-only). */
     private void back(Tensor t, FloatBuffer b, long floats) {
         if (b == null || floats == 0) return;
-        Slot s = slots[t.ordinal()];
-        FloatBuffer dst = b.isDirect() ? b : s.staging(floats);
-        CudaSupport.check(Rnn4jCuda.rnn4j_cuda_memcpy_dtoh(dst, s.device.address(), 4 * floats, stream),
-                "rnn4j_cuda_memcpy_dtoh");
-        if (!b.isDirect()) b.put(b.position(), dst, 0, (int) floats);
+        CudaSupport.check(Rnn4jCuda.rnn4j_cuda_memcpy_dtoh(b, slots[t.ordinal()].device.address(), 4 * floats,
+                stream), "rnn4j_cuda_memcpy_dtoh");
     }
 
     /** Grow-only device memory and host staging for one tensor. */
     private static final class Slot {
         DeviceBuffer device;
-        FloatPointer host = new FloatPointer(0L);
-        FloatBuffer hostView;
+        final NativeFloats host = new NativeFloats();
 
         DeviceBuffer device(long floats) {
             if (device == null || device.bytes() < 4 * Math.max(1, floats)) {
@@ -331,12 +330,7 @@ public final class CudaKernel implements RnnKernel {
         }
 
         FloatBuffer staging(long floats) {
-            if (host.capacity() < floats) {
-                host.close();
-                host = new FloatPointer(floats);
-                hostView = host.asBuffer();
-            }
-            return hostView;
+            return host.view(floats);
         }
 
         void close() {

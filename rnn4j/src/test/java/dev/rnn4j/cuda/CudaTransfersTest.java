@@ -123,4 +123,39 @@ class CudaTransfersTest {
             assertClose("a named gradient", gpu.gradient("weight_hh_l1"), cpu.gradient("weight_hh_l1"));
         }
     }
+
+    /**
+     * Heap tensors go to and from the GPU without staging (the binding pins the array), from their
+     * position, writing exactly the tensor; read-only heap inputs (no visible array) go through
+     * staging. Either way the result is the CPU backend's.
+     */
+    @Test
+    void heapBuffersAtAnOffsetAndReadOnlyInputs() {
+        int xs = BATCH.steps() * BATCH.size() * SPEC.inputSize();
+        int ys = BATCH.steps() * BATCH.size() * SPEC.outputFeatures();
+        int hs = SPEC.stateRows() * BATCH.size() * SPEC.outputSize();
+        Random r = new Random(5);
+        float[] xa = new float[3 + xs];
+        for (int i = 0; i < xa.length; i++) xa[i] = (float) r.nextGaussian();
+        try (Rnn gpu = Rnn.create(SPEC, Backend.CUDA); Rnn cpu = Rnn.create(SPEC, Backend.CPU)) {
+            gpu.initialize(2);
+            cpu.initialize(2);
+            for (boolean readOnly : new boolean[] {false, true}) {
+                FloatBuffer x = FloatBuffer.wrap(xa).position(3);
+                if (readOnly) x = x.asReadOnlyBuffer();
+                float[] ya = new float[5 + ys + 4], ha = new float[2 + hs + 2], ca = new float[hs];
+                java.util.Arrays.fill(ya, 42f);
+                java.util.Arrays.fill(ha, 42f);
+                gpu.forward(Mode.INFERENCE, BATCH, x, null, null, FloatBuffer.wrap(ya).position(5),
+                        FloatBuffer.wrap(ha).position(2), FloatBuffer.wrap(ca));
+                float[] y = java.util.Arrays.copyOfRange(ya, 5, 5 + ys);
+                float[] h = java.util.Arrays.copyOfRange(ha, 2, 2 + hs);
+                var ref = cpu.forward(Mode.INFERENCE, BATCH, java.util.Arrays.copyOfRange(xa, 3, 3 + xs), null, null);
+                assertClose("y (read-only x: " + readOnly + ")", y, ref.y());
+                assertClose("hN (read-only x: " + readOnly + ")", h, ref.hN());
+                for (int i : new int[] {0, 4, 5 + ys, 5 + ys + 3}) assertEquals(42f, ya[i], "y outside the tensor, " + i);
+                for (int i : new int[] {0, 1, 2 + hs, 3 + hs}) assertEquals(42f, ha[i], "hN outside the tensor, " + i);
+            }
+        }
+    }
 }
