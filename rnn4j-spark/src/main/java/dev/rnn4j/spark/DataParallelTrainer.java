@@ -83,6 +83,7 @@ public final class DataParallelTrainer {
     private Path checkpoint;
     private int checkpointEvery;
     private String headName = "output";
+    private Map<String, String> metadata = Map.of();
 
     /**
      * A trainer of {@code rnn} and {@code head} (whose {@code inFeatures} is the Rnn's
@@ -150,14 +151,16 @@ public final class DataParallelTrainer {
     }
 
     /**
-     * Saves an rnn4j checkpoint (the Rnn, the head under {@code headName}, the optimizer's state and
-     * the step as metadata {@code spark.step}) to {@code file} on the driver every {@code every}
-     * steps and after the last; {@link RnnTransformer} and {@code rnn4j sample} read it.
+     * Saves an rnn4j checkpoint (the Rnn, the head under {@code headName}, the optimizer's state,
+     * the caller's {@code metadata} and the step as {@code spark.step}) to {@code file} on the
+     * driver every {@code every} steps and after the last; {@link RnnTransformer} reads it, and
+     * {@code rnn4j sample} too when the metadata has the demo's alphabet.
      */
-    public DataParallelTrainer checkpoint(Path file, int every, String headName) {
+    public DataParallelTrainer checkpoint(Path file, int every, String headName, Map<String, String> metadata) {
         this.checkpoint = Objects.requireNonNull(file, "file must not be null");
         this.checkpointEvery = positive("every", every);
         this.headName = Objects.requireNonNull(headName, "headName must not be null");
+        this.metadata = Map.copyOf(Objects.requireNonNull(metadata, "metadata must not be null"));
         return this;
     }
 
@@ -252,7 +255,9 @@ public final class DataParallelTrainer {
 
     private void save(int step) {
         try {
-            Checkpoint.save(checkpoint, rnn, Map.of(headName, head), optimizer, Map.of("spark.step", Integer.toString(step)));
+            Map<String, String> meta = new java.util.LinkedHashMap<>(metadata);
+            meta.put("spark.step", Integer.toString(step));
+            Checkpoint.save(checkpoint, rnn, Map.of(headName, head), optimizer, meta);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + checkpoint + ": " + e.getMessage(), e);
         }

@@ -137,10 +137,11 @@ class TrainingTest {
         Dataset<Row> df = spark.createDataFrame(jsc.parallelize(examples(20, 3), 2), SCHEMA);
         Path file = dir.resolve("trained.safetensors");
         try (Model m = new Model()) {
-            double[] losses = m.trainer().globalBatch(20).checkpoint(file, 5, "output").fit(df, 12);
+            double[] losses = m.trainer().globalBatch(20).checkpoint(file, 5, "output", java.util.Map.of("note", "test")).fit(df, 12);
             assertTrue(losses[11] < losses[0], "the loss falls: " + Arrays.toString(losses));
             Checkpoint c = Checkpoint.load(file);
             assertEquals("12", c.metadata().get("spark.step"));
+            assertEquals("test", c.metadata().get("note"));
             assertEquals(12, c.optimizerSteps());
             try (Rnn saved = c.rnn(Backend.JAVA)) {
                 assertArrayEquals(m.rnn.parameters(), saved.parameters());
