@@ -106,10 +106,10 @@ public final class CharLstm {
                 long t0 = System.nanoTime();
                 double[] losses = local ? trainer.fitLocally(windows, steps) : trainer.fit(windows, steps);
                 double seconds = (System.nanoTime() - t0) / 1e9;
-                for (int s = 0; s < steps; s += Math.max(1, steps / 10)) {
-                    System.out.printf(Locale.ROOT, "step %5d  loss %.3f nats/char%n", s + 1, losses[s]);
+                int every = Math.max(1, steps / 10);
+                for (int s = 0; s < steps; s++) {
+                    if (s % every == 0 || s == steps - 1) System.out.printf(Locale.ROOT, "step %5d  loss %.3f nats/char%n", s + 1, losses[s]);
                 }
-                System.out.printf(Locale.ROOT, "step %5d  loss %.3f nats/char%n", steps, losses[steps - 1]);
                 System.out.printf(Locale.ROOT, "%.1f s, %.1f sequences/s (%.0f characters/s)%n", seconds,
                         steps * (double) batch / seconds, steps * (double) batch * seqLength / seconds);
             }
