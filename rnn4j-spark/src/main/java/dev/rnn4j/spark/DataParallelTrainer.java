@@ -25,7 +25,6 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.storage.StorageLevel;
-import scala.Tuple2;
 
 /**
  * Synchronous data-parallel training on Spark, in the manner of Spark MLlib's gradient descent:
@@ -47,13 +46,15 @@ import scala.Tuple2;
  * }</pre>
  *
  * <h2>Batches, and equality with one JVM</h2>
- * Rows are numbered in Spark's {@code zipWithIndex} order (partition after partition). Step
- * {@code s} takes global batch {@code k = s mod ceil(rows / globalBatch)}: the rows numbered
- * {@code k*globalBatch} up to {@code (k+1)*globalBatch}. Shuffle the Dataset beforehand for a
- * random order. Each partition cuts its rows of the batch into mini-batches of {@code miniBatch}
- * rows, sums the loss over every counted target and its gradient in fp32, in row order; the
- * partitions' sums are added in fp64; the driver divides by the batch's count of targets once,
- * rounds to fp32, clips and steps. The loss of a step is the mean over the batch's targets.
+ * With {@code n} rows there are {@code b = ceil(n / globalBatch)} global batches; step {@code s}
+ * takes batch {@code k = s mod b}, which is the {@code k}-th of {@code b} (nearly) equal slices of
+ * every partition, in the partition's row order: partition {@code p} of {@code n_p} rows gives its
+ * rows {@code floor(k n_p / b)} to {@code floor((k+1) n_p / b) - 1}. Every partition thus works on
+ * every step, in proportion to its size, and a batch has about {@code globalBatch} rows (shuffle the
+ * Dataset beforehand for random batches). Each partition cuts its slice into mini-batches of
+ * {@code miniBatch} rows, sums the loss over every counted target and its gradient in fp32, in row
+ * order; the partitions' sums are added in fp64; the driver divides by the batch's count of targets
+ * once, rounds to fp32, clips and steps. The loss of a step is the mean over the batch's targets.
  *
  * <p>{@link #fitLocally} is the same loop in one JVM over the same partitions: the parameters are
  * bitwise equal to {@link #fit}'s for the same seed and data whenever the fp64 sums do not round
@@ -180,11 +181,11 @@ public final class DataParallelTrainer {
             long rows = shards.map(Shard::size).fold(0, Integer::sum);
             JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
             GradientTask task = task();
-            return run(steps, rows, (from, to, rnnParameters, headParameters) -> {
+            return run(steps, rows, (k, batches, rnnParameters, headParameters) -> {
                 Broadcast<float[][]> parameters = jsc.broadcast(new float[][] {rnnParameters, headParameters});
                 try {
                     return shards.treeAggregate(new GradientSum(),
-                            (sum, shard) -> sum.merge(task.compute(shard, from, to, parameters.value()[0], parameters.value()[1])),
+                            (sum, shard) -> sum.merge(task.compute(shard, k, batches, parameters.value()[0], parameters.value()[1])),
                             GradientSum::merge, treeDepth);
                 } finally {
                     parameters.destroy();
@@ -204,16 +205,16 @@ public final class DataParallelTrainer {
         List<Shard> shards = shards(data).collect();
         long rows = shards.stream().mapToLong(Shard::size).sum();
         GradientTask task = task();
-        return run(steps, rows, (from, to, rnnParameters, headParameters) -> {
+        return run(steps, rows, (k, batches, rnnParameters, headParameters) -> {
             GradientSum sum = new GradientSum();
-            for (Shard s : shards) sum.merge(task.compute(s, from, to, rnnParameters, headParameters));
+            for (Shard s : shards) sum.merge(task.compute(s, k, batches, rnnParameters, headParameters));
             return sum;
         });
     }
 
-    /** One step's gradient over the rows {@code [from, to)} at the given parameters. */
+    /** One step's gradient over global batch {@code k} of {@code batches} at the given parameters. */
     private interface StepGradient {
-        GradientSum compute(long from, long to, float[] rnnParameters, float[] headParameters);
+        GradientSum compute(long k, long batches, float[] rnnParameters, float[] headParameters);
     }
 
     private GradientTask task() {
@@ -226,12 +227,12 @@ public final class DataParallelTrainer {
         double[] losses = new double[steps];
         float[] headParameters = new float[head.parameterCount()];
         for (int s = 0; s < steps; s++) {
-            long k = s % batches, from = k * globalBatch, to = Math.min(rows, from + globalBatch);
+            long k = s % batches;
             head.parameters().get(0, headParameters);
-            GradientSum sum = gradient.compute(from, to, rnn.parameters(), headParameters);
+            GradientSum sum = gradient.compute(k, batches, rnn.parameters(), headParameters);
             if (sum.counted == 0) {
-                LOG.log(System.Logger.Level.WARNING, "rnn4j: step " + s + " (rows " + from + ".." + (to - 1) + ") has no targets;"
-                        + " the parameters are left as they are");
+                LOG.log(System.Logger.Level.WARNING, "rnn4j: step " + s + " (global batch " + k + " of " + batches
+                        + ") has no targets; the parameters are left as they are");
                 losses[s] = Double.NaN;
             } else {
                 apply(sum);
@@ -263,7 +264,7 @@ public final class DataParallelTrainer {
         }
     }
 
-    /** The rows as one {@link Shard} per partition, checked; numbered in zipWithIndex order. */
+    /** The rows as one {@link Shard} per partition, checked. */
     private JavaRDD<Shard> shards(Dataset<?> data) {
         Dataset<Row> df = data.toDF();
         SequenceColumn features = SequenceColumn.of(df.schema(), featuresCol, 0);
@@ -282,21 +283,18 @@ public final class DataParallelTrainer {
         RnnSpec spec = rnn.spec();
         int classes = head.outFeatures();
         String targetsName = targetsCol;
-        return df.javaRDD().zipWithIndex().mapPartitionsWithIndex((partition, it) -> {
+        return df.javaRDD().mapPartitionsWithIndex((partition, it) -> {
             List<float[]> xs = new ArrayList<>();
             List<int[]> ts = new ArrayList<>();
-            long first = -1;
             for (int row = 0; it.hasNext(); row++) {
-                Tuple2<Row, Long> r = it.next();
-                if (first < 0) first = r._2();
-                int steps = features.steps(r._1(), spec.inputSize(), row, partition);
+                Row r = it.next();
+                int steps = features.steps(r, spec.inputSize(), row, partition);
                 float[] x = new float[steps * spec.inputSize()];
-                features.copy(r._1(), x, 0, spec.inputSize(), spec.inputSize(), row, partition);
+                features.copy(r, x, 0, spec.inputSize(), spec.inputSize(), row, partition);
                 xs.add(x);
-                ts.add(targets(r._1(), targetsIndex, targetsName, steps, classes, row, partition));
+                ts.add(targets(r, targetsIndex, targetsName, steps, classes, row, partition));
             }
-            Iterator<Shard> one = List.of(new Shard(partition, Math.max(0, first), xs.toArray(new float[0][]),
-                    ts.toArray(new int[0][]))).iterator();
+            Iterator<Shard> one = List.of(new Shard(partition, xs.toArray(new float[0][]), ts.toArray(new int[0][]))).iterator();
             return one;
         }, true);
     }

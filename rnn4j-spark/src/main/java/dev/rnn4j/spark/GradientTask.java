@@ -11,8 +11,8 @@ import java.io.Serializable;
 import java.nio.FloatBuffer;
 
 /**
- * What a partition does in one training step: the loss and its gradient over its examples of the
- * step's global batch, cut into mini-batches of {@code miniBatch} examples (in index order). The
+ * What a partition does in one training step: the loss and its gradient over its slice of the
+ * step's global batch ({@link Shard#start}), cut into mini-batches of {@code miniBatch} examples (in index order). The
  * same code runs in {@link DataParallelTrainer}'s single-JVM loop, which is what makes the two
  * comparable bit for bit.
  *
@@ -38,11 +38,10 @@ final class GradientTask implements Serializable {
         this.compute = compute;
     }
 
-    /** The sum over {@code shard}'s examples with global index in {@code [from, to)}; an empty sum if none. */
-    GradientSum compute(Shard shard, long from, long to, float[] rnnParameters, float[] headParameters) {
+    /** The sum over {@code shard}'s slice of global batch {@code k} of {@code batches}; an empty sum if it has no rows. */
+    GradientSum compute(Shard shard, long k, long batches, float[] rnnParameters, float[] headParameters) {
         GradientSum sum = new GradientSum();
-        int lo = (int) Math.max(0, Math.min(shard.size(), from - shard.first));
-        int hi = (int) Math.max(0, Math.min(shard.size(), to - shard.first));
+        int lo = shard.start(k, batches), hi = shard.start(k + 1, batches);
         if (lo >= hi) return sum;
         Rnn rnn = Rnn.create(spec, TaskResources.backend(compute));
         Runnable close = TaskResources.closeAtTaskEnd(rnn);
