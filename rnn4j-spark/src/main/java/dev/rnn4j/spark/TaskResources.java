@@ -16,13 +16,18 @@ final class TaskResources {
     private static final AtomicBoolean WARNED = new AtomicBoolean();
     /** Networks opened by tasks of this JVM and not yet closed (the tests read it). */
     static final AtomicInteger OPEN = new AtomicInteger();
+    /** The thread count last given to OpenBLAS, 0 before the first. */
+    private static final AtomicInteger BLAS_THREADS = new AtomicInteger();
 
     private TaskResources() {}
 
     /**
      * The backend of {@code compute} for this task: CPU with {@code spark.task.cpus} threads (the
      * thread count is process-wide, and every task of an executor has the same), or JAVA where the
-     * CPU natives do not load (logged once per JVM).
+     * CPU natives do not load (logged once per JVM). OpenBLAS (the {@code Linear} head's products)
+     * gets the same thread count: an executor runs several tasks at once, and OpenBLAS's default of
+     * one thread per core for each of them oversubscribes the cores (what MLlib's advice
+     * {@code OPENBLAS_NUM_THREADS=1} avoids; on local[2] it made training three times slower).
      */
     static Backend backend(RnnInference.Compute compute) {
         if (compute == RnnInference.Compute.JAVA) return Backend.JAVA;
@@ -36,6 +41,14 @@ final class TaskResources {
         TaskContext task = TaskContext.get();
         int cpus = task == null ? 1 : Math.max(1, task.cpus());
         if (Backend.CPU.threads() != cpus) Backend.CPU.setThreads(cpus);
+        if (BLAS_THREADS.getAndSet(cpus) != cpus) {
+            try {
+                org.bytedeco.javacpp.Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+                org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads(cpus);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.log(System.Logger.Level.WARNING, "rnn4j: cannot set OpenBLAS's thread count to " + cpus + ": " + e);
+            }
+        }
         return Backend.CPU;
     }
 
