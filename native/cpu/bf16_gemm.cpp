@@ -1,12 +1,12 @@
-// bfloat16-weight products (see bf16_gemm.hpp): an AVX-512 kernel that widens 16 weights per
-// load and a generic one.
+// bfloat16-weight products (see bf16_gemm.hpp): an AVX-512 kernel and a generic one, both over
+// the packed layout.
 #include "bf16_gemm.hpp"
 
 #include "isa.hpp"
 #include "simd.hpp"
 
 #if defined(__x86_64__)
-// GCC 12's _mm512_reduce_add_* start from _mm512_undefined_*(), which it then reports as uninitialised.
+// GCC 12's masked loads and reductions start from _mm512_undefined_*(), reported as uninitialised.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
@@ -17,15 +17,20 @@ namespace bf16 {
 
 namespace {
 
-// Portable: one output at a time; the clones let GCC vectorise the inner loop.
-RNN4J_CLONES void gemm_generic(int n, int r0, int r1, int K, const float *A, int lda, const uint16_t *W, int ldw,
-                               float *C, int ldc, bool accumulate) {
+inline int pairs(int K) { return (K + 1) / 2; }
+
+// The packed element (r, j): block r / 16, pair j / 2, lane r % 16, half j % 2.
+inline int64_t at(int r, int j, int K) {
+    return (((int64_t)(r / BLOCK) * pairs(K) + j / 2) * BLOCK + r % BLOCK) * 2 + j % 2;
+}
+
+RNN4J_CLONES void gemm_generic(int n, int r0, int r1, int K, const float *A, int lda, const uint16_t *P, float *C,
+                               int ldc, bool accumulate) {
     for (int i = 0; i < n; ++i) {
         const float *a = A + (int64_t)i * lda;
         for (int r = r0; r < r1; ++r) {
-            const uint16_t *w = W + (int64_t)r * ldw;
             float s = 0.0f;
-            for (int j = 0; j < K; ++j) s += a[j] * widen(w[j]);
+            for (int j = 0; j < K; ++j) s += a[j] * widen(P[at(r, j, K)]);
             float *c = C + (int64_t)i * ldc + r;
             *c = accumulate ? *c + s : s;
         }
@@ -36,80 +41,91 @@ RNN4J_CLONES void gemm_generic(int n, int r0, int r1, int K, const float *A, int
 #define RNN4J_BF16_AVX512 1
 #define RNN4J_TARGET_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 
-RNN4J_TARGET_AVX512 inline __m512 load_w(const uint16_t *p) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
-}
-
-// NA activation rows (1..4) times RW weight rows (1..4): NA*RW accumulators of 16 lanes. The last
-// partial 16 columns load A under a mask (W is zero-padded there).
-template <int NA, int RW>
-RNN4J_TARGET_AVX512 inline void block(int K, const float *A, int lda, const uint16_t *W, int ldw, float *C, int ldc,
-                         bool accumulate) {
-    __m512 acc[NA][RW];
+// NA activation rows times NB blocks of 16 output rows, starting at block b0.
+template <int NA, int NB>
+RNN4J_TARGET_AVX512 inline void tile(int K, const float *A, int lda, const uint16_t *P, int b0, int r1, float *C,
+                                     int ldc, bool accumulate) {
+    const int np = pairs(K);
+    const __m512i high = _mm512_set1_epi32((int)0xffff0000u);
+    __m512 acc[NA][NB];
     for (int i = 0; i < NA; ++i)
-        for (int r = 0; r < RW; ++r) acc[i][r] = _mm512_setzero_ps();
-    int j = 0;
-    for (; j + 16 <= K; j += 16) {
-        __m512 w[RW];
-        for (int r = 0; r < RW; ++r) w[r] = load_w(W + (int64_t)r * ldw + j);
+        for (int b = 0; b < NB; ++b) acc[i][b] = _mm512_setzero_ps();
+    const uint16_t *base = P + (int64_t)b0 * np * BLOCK * 2;
+    const int64_t bstride = (int64_t)np * BLOCK * 2;
+    const int full = K / 2;
+    for (int p = 0; p < np; ++p) {
+        __m512 x0[NA], x1[NA];
         for (int i = 0; i < NA; ++i) {
-            const __m512 a = _mm512_loadu_ps(A + (int64_t)i * lda + j);
-            for (int r = 0; r < RW; ++r) acc[i][r] = _mm512_fmadd_ps(a, w[r], acc[i][r]);
+            x0[i] = _mm512_set1_ps(A[(int64_t)i * lda + 2 * p]);
+            x1[i] = p < full ? _mm512_set1_ps(A[(int64_t)i * lda + 2 * p + 1]) : _mm512_setzero_ps();
+        }
+        for (int b = 0; b < NB; ++b) {
+            const __m512i v = _mm512_loadu_si512((const void *)(base + b * bstride + (int64_t)p * BLOCK * 2));
+            const __m512 lo = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+            const __m512 hi = _mm512_castsi512_ps(_mm512_and_si512(v, high));
+            for (int i = 0; i < NA; ++i) {
+                acc[i][b] = _mm512_fmadd_ps(lo, x0[i], acc[i][b]);
+                acc[i][b] = _mm512_fmadd_ps(hi, x1[i], acc[i][b]);
+            }
         }
     }
-    if (j < K) {
-        const __mmask16 m = (__mmask16)((1u << (K - j)) - 1u);
-        __m512 w[RW];
-        for (int r = 0; r < RW; ++r) w[r] = load_w(W + (int64_t)r * ldw + j);
+    for (int b = 0; b < NB; ++b) {
+        const int r = (b0 + b) * BLOCK;
+        const int cnt = r1 - r < BLOCK ? r1 - r : BLOCK;
+        const __mmask16 m = (__mmask16)((1u << cnt) - 1u);
         for (int i = 0; i < NA; ++i) {
-            const __m512 a = _mm512_maskz_loadu_ps(m, A + (int64_t)i * lda + j);
-            for (int r = 0; r < RW; ++r) acc[i][r] = _mm512_fmadd_ps(a, w[r], acc[i][r]);
-        }
-    }
-    for (int i = 0; i < NA; ++i)
-        for (int r = 0; r < RW; ++r) {
             float *c = C + (int64_t)i * ldc + r;
-            const float s = _mm512_reduce_add_ps(acc[i][r]);
-            *c = accumulate ? *c + s : s;
+            __m512 v = acc[i][b];
+            if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c), v);
+            _mm512_mask_storeu_ps(c, m, v);
         }
+    }
 }
 
 template <int NA>
-RNN4J_TARGET_AVX512 void rows(int r0, int r1, int K, const float *A, int lda, const uint16_t *W, int ldw, float *C, int ldc,
-                 bool accumulate) {
-    int r = r0;
-    for (; r + 4 <= r1; r += 4) block<NA, 4>(K, A, lda, W + (int64_t)r * ldw, ldw, C + r, ldc, accumulate);
-    for (; r < r1; ++r) block<NA, 1>(K, A, lda, W + (int64_t)r * ldw, ldw, C + r, ldc, accumulate);
+RNN4J_TARGET_AVX512 void blocks(int K, const float *A, int lda, const uint16_t *P, int r0, int r1, float *C, int ldc,
+                                bool accumulate) {
+    constexpr int NB = NA <= 2 ? 4 : 2;  // NA * NB accumulators, at most 8 (+ broadcasts)
+    const int bend = (r1 + BLOCK - 1) / BLOCK;
+    int b = r0 / BLOCK;
+    for (; b + NB <= bend; b += NB) tile<NA, NB>(K, A, lda, P, b, r1, C, ldc, accumulate);
+    for (; b < bend; ++b) tile<NA, 1>(K, A, lda, P, b, r1, C, ldc, accumulate);
 }
 
-RNN4J_TARGET_AVX512 void gemm_avx512(int n, int r0, int r1, int K, const float *A, int lda, const uint16_t *W, int ldw, float *C,
-                        int ldc, bool accumulate) {
-    // Weight panels of 64 rows stay in L1 while every activation block passes over them.
-    constexpr int PANEL = 64;
-    for (int p0 = r0; p0 < r1; p0 += PANEL) {
-        const int p1 = p0 + PANEL < r1 ? p0 + PANEL : r1;
-        int i = 0;
-        for (; i + 4 <= n; i += 4) rows<4>(p0, p1, K, A + (int64_t)i * lda, lda, W, ldw, C + (int64_t)i * ldc, ldc, accumulate);
-        const float *a = A + (int64_t)i * lda;
-        float *c = C + (int64_t)i * ldc;
-        switch (n - i) {
-            case 3: rows<3>(p0, p1, K, a, lda, W, ldw, c, ldc, accumulate); break;
-            case 2: rows<2>(p0, p1, K, a, lda, W, ldw, c, ldc, accumulate); break;
-            case 1: rows<1>(p0, p1, K, a, lda, W, ldw, c, ldc, accumulate); break;
-            default: break;
-        }
+RNN4J_TARGET_AVX512 void gemm_avx512(int n, int r0, int r1, int K, const float *A, int lda, const uint16_t *P,
+                                     float *C, int ldc, bool accumulate) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) blocks<4>(K, A + (int64_t)i * lda, lda, P, r0, r1, C + (int64_t)i * ldc, ldc, accumulate);
+    const float *a = A + (int64_t)i * lda;
+    float *c = C + (int64_t)i * ldc;
+    switch (n - i) {
+        case 3: blocks<3>(K, a, lda, P, r0, r1, c, ldc, accumulate); break;
+        case 2: blocks<2>(K, a, lda, P, r0, r1, c, ldc, accumulate); break;
+        case 1: blocks<1>(K, a, lda, P, r0, r1, c, ldc, accumulate); break;
+        default: break;
     }
 }
 #endif
 
 }  // namespace
 
-void gemm(int n, int r0, int r1, int K, const float *A, int lda, const uint16_t *W, int ldw, float *C, int ldc,
+int64_t packed_bytes(int rows, int K) {
+    return (int64_t)(rows + BLOCK - 1) / BLOCK * BLOCK * pairs(K) * 2 * 2;
+}
+
+void pack(int rows, int K, const float *W, int ldw, uint16_t *packed) {
+    const int padded = (rows + BLOCK - 1) / BLOCK * BLOCK;
+    for (int r = 0; r < padded; ++r)
+        for (int j = 0; j < 2 * pairs(K); ++j)
+            packed[at(r, j, K)] = r < rows && j < K ? round(W[(int64_t)r * ldw + j]) : 0;
+}
+
+void gemm(int n, int r0, int r1, int K, const float *A, int lda, const uint16_t *packed, float *C, int ldc,
           bool accumulate) {
 #ifdef RNN4J_BF16_AVX512
-    if (isa::active() == isa::AVX512) return gemm_avx512(n, r0, r1, K, A, lda, W, ldw, C, ldc, accumulate);
+    if (isa::active() == isa::AVX512) return gemm_avx512(n, r0, r1, K, A, lda, packed, C, ldc, accumulate);
 #endif
-    gemm_generic(n, r0, r1, K, A, lda, W, ldw, C, ldc, accumulate);
+    gemm_generic(n, r0, r1, K, A, lda, packed, C, ldc, accumulate);
 }
 
 const char *path() {

@@ -47,9 +47,8 @@ int64_t walk(const Dims &d, int precision, F &&f) {
                 const int rows = which == HR ? d.P : d.GH;
                 const int cols = which == IH ? d.Ik(k) : which == HH ? d.Ho : d.H;
                 if (precision == RNN4J_BF16) {
-                    const int ld = (cols + bf16::PAD - 1) / bf16::PAD * bf16::PAD;
-                    f(k, dir, which, rows, cols, ld, at, (int64_t)-1, (int64_t)-1);
-                    at += up64((int64_t)rows * ld * 2);
+                    f(k, dir, which, rows, cols, cols, at, (int64_t)-1, (int64_t)-1);
+                    at += up64(bf16::packed_bytes(rows, cols));
                 } else {
                     const int ld = int8::padded(cols);
                     const int64_t w = at, s = w + up64((int64_t)rows * ld), sum = s + up64((int64_t)rows * 4);
@@ -71,14 +70,17 @@ void mul(const Run &run, const QMat &m, int n, const float *A, int lda, float *C
     if (run.precision == RNN4J_INT8) int8::quantize_rows(n, m.cols, A, lda, run.q, m.ld, run.qscale, run.qzp);
     const int64_t work = (int64_t)n * m.rows * m.cols;
     const int parts = work < (1 << 17) ? 1 : std::min(threads::count(), std::max(1, m.rows / 64));
+    auto bound = [&](int tid, int np) {  // a multiple of 16 rows (a bf16 block, four int8 blocks)
+        return tid == np ? m.rows : (int)((int64_t)m.rows * tid / np) & ~(bf16::BLOCK - 1);
+    };
     auto job = [&](int tid, int np) {
-        const int r0 = (int)((int64_t)m.rows * tid / np) & ~3, r1 = tid + 1 == np ? m.rows : (int)((int64_t)m.rows * (tid + 1) / np) & ~3;
+        const int r0 = bound(tid, np), r1 = bound(tid + 1, np);
         if (r1 <= r0) return;
         if (run.precision == RNN4J_INT8)
             int8::gemm(n, r0, r1, m.ld, run.q, m.ld, run.qscale, run.qzp, static_cast<const int8_t *>(m.w), m.ld,
                        m.scale, m.sum, C, ldc, accumulate);
         else
-            bf16::gemm(n, r0, r1, m.cols, A, lda, static_cast<const uint16_t *>(m.w), m.ld, C, ldc, accumulate);
+            bf16::gemm(n, r0, r1, m.cols, A, lda, static_cast<const uint16_t *>(m.w), C, ldc, accumulate);
     };
     if (parts < 2)
         job(0, 1);
@@ -100,9 +102,7 @@ void quantize(const Dims &d, const rnn4j_desc &desc, int precision, const float 
                                                 int64_t s, int64_t sum) {
         const float *src = weights_of(d, params, k, dir, which);
         if (precision == RNN4J_BF16) {
-            uint16_t *dst = reinterpret_cast<uint16_t *>(base + w);
-            for (int r = 0; r < rows; ++r)
-                for (int j = 0; j < ld; ++j) dst[(int64_t)r * ld + j] = j < cols ? bf16::round(src[(int64_t)r * cols + j]) : 0;
+            bf16::pack(rows, cols, src, cols, reinterpret_cast<uint16_t *>(base + w));
         } else {
             int8::quantize_weights(rows, cols, src, cols, reinterpret_cast<int8_t *>(base + w), ld,
                                    reinterpret_cast<float *>(base + s), reinterpret_cast<int32_t *>(base + sum));
