@@ -259,15 +259,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private List<Precision> choosePrecisions() {
         if (precisions == null || precisions.isEmpty()) return List.of(Precision.FP32);
-        LinkedHashSet<Precision> set = new LinkedHashSet<>();
-        for (String p : precisions) {
-            try {
-                set.add(Precision.valueOf(p.trim().toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new Main.UsageError("--precision " + p + ": use fp32, bf16 or int8");
-            }
-        }
-        return new ArrayList<>(set);
+        return Options.precisions("--precision", precisions);
     }
 
     private List<Shape> chooseShapes() {
