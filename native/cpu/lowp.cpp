@@ -9,6 +9,7 @@
 #include "gemm.hpp"
 #include "int8_gemm.hpp"
 #include "pointwise.hpp"
+#include "status.hpp"
 #include "threads.hpp"
 
 namespace rnn4j {
