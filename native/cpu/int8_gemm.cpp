@@ -23,15 +23,17 @@ namespace {
 
 inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+// The packed element (r, j): block r / 16, group j / 4, lane r % 16, byte j % 4.
+inline int64_t at(int r, int j, int Kp) { return ((int64_t)(r / BLOCK) * (Kp / 4) + j / 4) * 64 + (r % BLOCK) * 4 + j % 4; }
+
 RNN4J_CLONES void gemm_generic(int n, int r0, int r1, int Kp, const uint8_t *Q, int ldq, const float *ascale,
-                               const int32_t *zp, const int8_t *W, int ldw, const float *wscale, const int32_t *wsum,
+                               const int32_t *zp, const int8_t *W, const float *wscale, const int32_t *wsum,
                                float *C, int ldc, bool accumulate) {
     for (int i = 0; i < n; ++i) {
         const uint8_t *q = Q + (int64_t)i * ldq;
         for (int r = r0; r < r1; ++r) {
-            const int8_t *w = W + (int64_t)r * ldw;
             int32_t s = 0;
-            for (int j = 0; j < Kp; ++j) s += (int32_t)q[j] * (int32_t)w[j];
+            for (int j = 0; j < Kp; ++j) s += (int32_t)q[j] * (int32_t)W[at(r, j, Kp)];
             const float v = (float)(s - zp[i] * wsum[r]) * (ascale[i] * wscale[r]);
             float *c = C + (int64_t)i * ldc + r;
             *c = accumulate ? *c + v : v;
@@ -48,59 +50,66 @@ bool cpu_has_vnni() {
     return __builtin_cpu_supports("avx512vnni");
 }
 
-// NA activation rows (1..4) times RW weight rows (1..4), 64 bytes per step.
-template <int NA, int RW>
-VNNI inline void block(int Kp, const uint8_t *Q, int ldq, const float *ascale, const int32_t *zp, const int8_t *W,
-                       int ldw, const float *wscale, const int32_t *wsum, float *C, int ldc, bool accumulate) {
-    __m512i acc[NA][RW];
+// NA activation rows times NB blocks of 16 output rows, starting at block b0.
+template <int NA, int NB>
+VNNI inline void tile(int Kp, const uint8_t *Q, int ldq, const float *ascale, const int32_t *zp, const int8_t *W,
+                      int b0, int r1, const float *wscale, const int32_t *wsum, float *C, int ldc, bool accumulate) {
+    __m512i acc[NA][NB];
     for (int i = 0; i < NA; ++i)
-        for (int r = 0; r < RW; ++r) acc[i][r] = _mm512_setzero_si512();
-    for (int j = 0; j < Kp; j += 64) {
-        __m512i w[RW];
-        for (int r = 0; r < RW; ++r) w[r] = _mm512_loadu_si512((const void *)(W + (int64_t)r * ldw + j));
+        for (int b = 0; b < NB; ++b) acc[i][b] = _mm512_setzero_si512();
+    const int groups = Kp / 4;
+    const int8_t *base = W + (int64_t)b0 * groups * 64;
+    for (int g = 0; g < groups; ++g) {
+        __m512i a[NA];
         for (int i = 0; i < NA; ++i) {
-            const __m512i a = _mm512_loadu_si512((const void *)(Q + (int64_t)i * ldq + j));
-            for (int r = 0; r < RW; ++r) acc[i][r] = _mm512_dpbusd_epi32(acc[i][r], a, w[r]);
+            int32_t four;
+            std::memcpy(&four, Q + (int64_t)i * ldq + 4 * g, 4);
+            a[i] = _mm512_set1_epi32(four);
+        }
+        for (int b = 0; b < NB; ++b) {
+            const __m512i w = _mm512_loadu_si512((const void *)(base + ((int64_t)b * groups + g) * 64));
+            for (int i = 0; i < NA; ++i) acc[i][b] = _mm512_dpbusd_epi32(acc[i][b], a[i], w);
         }
     }
-    for (int i = 0; i < NA; ++i)
-        for (int r = 0; r < RW; ++r) {
-            const int32_t s = _mm512_reduce_add_epi32(acc[i][r]);
-            const float v = (float)(s - zp[i] * wsum[r]) * (ascale[i] * wscale[r]);
+    for (int b = 0; b < NB; ++b) {
+        const int r = (b0 + b) * BLOCK;
+        const int cnt = r1 - r < BLOCK ? r1 - r : BLOCK;
+        const __mmask16 m = (__mmask16)((1u << cnt) - 1u);
+        const __m512i sums = _mm512_maskz_loadu_epi32(m, wsum + r);
+        const __m512 scales = _mm512_maskz_loadu_ps(m, wscale + r);
+        for (int i = 0; i < NA; ++i) {
+            const __m512i s = _mm512_sub_epi32(acc[i][b], _mm512_mullo_epi32(_mm512_set1_epi32(zp[i]), sums));
+            __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(_mm512_set1_ps(ascale[i]), scales));
             float *c = C + (int64_t)i * ldc + r;
-            *c = accumulate ? *c + v : v;
+            if (accumulate) v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, c), v);
+            _mm512_mask_storeu_ps(c, m, v);
         }
+    }
 }
 
 template <int NA>
-VNNI void rows(int r0, int r1, int Kp, const uint8_t *Q, int ldq, const float *ascale, const int32_t *zp,
-               const int8_t *W, int ldw, const float *wscale, const int32_t *wsum, float *C, int ldc, bool accumulate) {
-    int r = r0;
-    for (; r + 4 <= r1; r += 4)
-        block<NA, 4>(Kp, Q, ldq, ascale, zp, W + (int64_t)r * ldw, ldw, wscale + r, wsum + r, C + r, ldc, accumulate);
-    for (; r < r1; ++r)
-        block<NA, 1>(Kp, Q, ldq, ascale, zp, W + (int64_t)r * ldw, ldw, wscale + r, wsum + r, C + r, ldc, accumulate);
+VNNI void blocks(int r0, int r1, int Kp, const uint8_t *Q, int ldq, const float *ascale, const int32_t *zp,
+                 const int8_t *W, const float *wscale, const int32_t *wsum, float *C, int ldc, bool accumulate) {
+    constexpr int NB = NA <= 2 ? 4 : 2;
+    const int bend = (r1 + BLOCK - 1) / BLOCK;
+    int b = r0 / BLOCK;
+    for (; b + NB <= bend; b += NB) tile<NA, NB>(Kp, Q, ldq, ascale, zp, W, b, r1, wscale, wsum, C, ldc, accumulate);
+    for (; b < bend; ++b) tile<NA, 1>(Kp, Q, ldq, ascale, zp, W, b, r1, wscale, wsum, C, ldc, accumulate);
 }
 
 VNNI void gemm_vnni(int n, int r0, int r1, int Kp, const uint8_t *Q, int ldq, const float *ascale, const int32_t *zp,
-                    const int8_t *W, int ldw, const float *wscale, const int32_t *wsum, float *C, int ldc,
-                    bool accumulate) {
-    // Weight panels of 64 rows stay in L1 while every activation block passes over them.
-    constexpr int PANEL = 64;
-    for (int p0 = r0; p0 < r1; p0 += PANEL) {
-        const int p1 = p0 + PANEL < r1 ? p0 + PANEL : r1;
-        int i = 0;
-        for (; i + 4 <= n; i += 4)
-            rows<4>(p0, p1, Kp, Q + (int64_t)i * ldq, ldq, ascale + i, zp + i, W, ldw, wscale, wsum,
-                    C + (int64_t)i * ldc, ldc, accumulate);
-        const uint8_t *q = Q + (int64_t)i * ldq;
-        float *c = C + (int64_t)i * ldc;
-        switch (n - i) {
-            case 3: rows<3>(p0, p1, Kp, q, ldq, ascale + i, zp + i, W, ldw, wscale, wsum, c, ldc, accumulate); break;
-            case 2: rows<2>(p0, p1, Kp, q, ldq, ascale + i, zp + i, W, ldw, wscale, wsum, c, ldc, accumulate); break;
-            case 1: rows<1>(p0, p1, Kp, q, ldq, ascale + i, zp + i, W, ldw, wscale, wsum, c, ldc, accumulate); break;
-            default: break;
-        }
+                    const int8_t *W, const float *wscale, const int32_t *wsum, float *C, int ldc, bool accumulate) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        blocks<4>(r0, r1, Kp, Q + (int64_t)i * ldq, ldq, ascale + i, zp + i, W, wscale, wsum, C + (int64_t)i * ldc, ldc,
+                  accumulate);
+    const uint8_t *q = Q + (int64_t)i * ldq;
+    float *c = C + (int64_t)i * ldc;
+    switch (n - i) {
+        case 3: blocks<3>(r0, r1, Kp, q, ldq, ascale + i, zp + i, W, wscale, wsum, c, ldc, accumulate); break;
+        case 2: blocks<2>(r0, r1, Kp, q, ldq, ascale + i, zp + i, W, wscale, wsum, c, ldc, accumulate); break;
+        case 1: blocks<1>(r0, r1, Kp, q, ldq, ascale + i, zp + i, W, wscale, wsum, c, ldc, accumulate); break;
+        default: break;
     }
 }
 
@@ -112,11 +121,11 @@ bool use_vnni() {
 
 }  // namespace
 
-void quantize_weights(int rows, int K, const float *W, int ldw, int8_t *Q, int ldq, float *scale, int32_t *sum) {
+void quantize_weights(int rows, int K, const float *W, int ldw, int8_t *Q, float *scale, int32_t *sum) {
+    const int Kp = padded(K);
+    std::memset(Q, 0, packed_bytes(rows, K));
     for (int r = 0; r < rows; ++r) {
         const float *w = W + (int64_t)r * ldw;
-        int8_t *q = Q + (int64_t)r * ldq;
-        std::memset(q, 0, ldq);
         float max = 0.0f;
         for (int j = 0; j < K; ++j) {  // a NaN weight makes max NaN, as Java's Math.max does
             const float a = std::fabs(w[j]);
@@ -133,7 +142,7 @@ void quantize_weights(int rows, int K, const float *W, int ldw, int8_t *Q, int l
         int32_t acc = 0;
         for (int j = 0; j < K; ++j) {
             const int v = clampi((int)std::nearbyint(w[j] / s), -127, 127);
-            q[j] = (int8_t)v;
+            Q[at(r, j, Kp)] = (int8_t)v;
             acc += v;
         }
         scale[r] = s;
@@ -173,11 +182,11 @@ void quantize_rows(int n, int K, const float *A, int lda, uint8_t *Q, int ldq, f
 }
 
 void gemm(int n, int r0, int r1, int Kp, const uint8_t *Q, int ldq, const float *ascale, const int32_t *zp,
-          const int8_t *W, int ldw, const float *wscale, const int32_t *wsum, float *C, int ldc, bool accumulate) {
+          const int8_t *W, const float *wscale, const int32_t *wsum, float *C, int ldc, bool accumulate) {
 #ifdef RNN4J_INT8_VNNI
-    if (use_vnni()) return gemm_vnni(n, r0, r1, Kp, Q, ldq, ascale, zp, W, ldw, wscale, wsum, C, ldc, accumulate);
+    if (use_vnni()) return gemm_vnni(n, r0, r1, Kp, Q, ldq, ascale, zp, W, wscale, wsum, C, ldc, accumulate);
 #endif
-    gemm_generic(n, r0, r1, Kp, Q, ldq, ascale, zp, W, ldw, wscale, wsum, C, ldc, accumulate);
+    gemm_generic(n, r0, r1, Kp, Q, ldq, ascale, zp, W, wscale, wsum, C, ldc, accumulate);
 }
 
 const char *path() {

@@ -52,7 +52,7 @@ int64_t walk(const Dims &d, int precision, F &&f) {
                     at += up64(bf16::packed_bytes(rows, cols));
                 } else {
                     const int ld = int8::padded(cols);
-                    const int64_t w = at, s = w + up64((int64_t)rows * ld), sum = s + up64((int64_t)rows * 4);
+                    const int64_t w = at, s = w + up64(int8::packed_bytes(rows, cols)), sum = s + up64((int64_t)rows * 4);
                     f(k, dir, which, rows, cols, ld, w, s, sum);
                     at = sum + up64((int64_t)rows * 4);
                 }
@@ -78,8 +78,8 @@ void mul(const Run &run, const QMat &m, int n, const float *A, int lda, float *C
         const int r0 = bound(tid, np), r1 = bound(tid + 1, np);
         if (r1 <= r0) return;
         if (run.precision == RNN4J_INT8)
-            int8::gemm(n, r0, r1, m.ld, run.q, m.ld, run.qscale, run.qzp, static_cast<const int8_t *>(m.w), m.ld,
-                       m.scale, m.sum, C, ldc, accumulate);
+            int8::gemm(n, r0, r1, m.ld, run.q, m.ld, run.qscale, run.qzp, static_cast<const int8_t *>(m.w), m.scale,
+                       m.sum, C, ldc, accumulate);
         else
             bf16::gemm(n, r0, r1, m.cols, A, lda, static_cast<const uint16_t *>(m.w), C, ldc, accumulate);
     };
@@ -99,13 +99,13 @@ void quantize(const Dims &d, const rnn4j_desc &desc, int precision, const float 
     char *base = aligned(block);
     Header *h = reinterpret_cast<Header *>(base);
     h->magic = 0;  // invalid while being written
-    const int64_t end = walk(d, precision, [&](int k, int dir, int which, int rows, int cols, int ld, int64_t w,
+    const int64_t end = walk(d, precision, [&](int k, int dir, int which, int rows, int cols, int, int64_t w,
                                                 int64_t s, int64_t sum) {
         const float *src = weights_of(d, params, k, dir, which);
         if (precision == RNN4J_BF16) {
             bf16::pack(rows, cols, src, cols, reinterpret_cast<uint16_t *>(base + w));
         } else {
-            int8::quantize_weights(rows, cols, src, cols, reinterpret_cast<int8_t *>(base + w), ld,
+            int8::quantize_weights(rows, cols, src, cols, reinterpret_cast<int8_t *>(base + w),
                                    reinterpret_cast<float *>(base + s), reinterpret_cast<int32_t *>(base + sum));
         }
     });
