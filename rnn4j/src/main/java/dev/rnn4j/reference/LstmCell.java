@@ -56,7 +56,7 @@ final class LstmCell extends RecurrentCell {
         if (wHr < 0) {
             System.arraycopy(m, 0, hOut, hOutO, hh);
         } else {
-            for (int q = 0; q < output; q++) hOut[hOutO + q] = dot(p, wHr + q * hh, m, 0, hh);
+            affine(p, wHr, int8 == null ? null : int8.hr, output, hh, m, 0, hOut, hOutO);
         }
     }
 
