@@ -30,7 +30,7 @@ public final class CudaRnn implements AutoCloseable {
     public static final int NO_PERSISTENT = Rnn4jCuda.RNN4J_CUDA_NO_PERSISTENT;
 
     private final RnnSpec spec;
-    private final IntPointer desc = new IntPointer(8);
+    private final IntPointer desc = new IntPointer(dev.rnn4j.cpu.NativeDesc.SLOTS);
     private final LongPointer size = new LongPointer(1);
     private IntPointer lengths = new IntPointer(1);
     private boolean closed;
@@ -44,8 +44,7 @@ public final class CudaRnn implements AutoCloseable {
     }
 
     static int[] descFields(RnnSpec spec) {
-        return new int[] {spec.cell().ordinal(), spec.inputSize(), spec.hiddenSize(), spec.projectionSize(),
-                spec.layers(), spec.bidirectional() ? 1 : 0, spec.bias() ? 1 : 0, spec.batchFirst() ? 1 : 0};
+        return dev.rnn4j.cpu.NativeDesc.fields(spec);
     }
 
     /** The network. */
