@@ -27,7 +27,7 @@
  *   cell_clip         LSTM only: c' is clamped to [-cell_clip, cell_clip] after its update (cuDNN's
  *                     cellClip); the gradient passes where |c'| <= cell_clip before the clamp.
  *   proj_clip         LSTM with P > 0 only: the projected h' is clamped to [-proj_clip, proj_clip]
- *                     (TensorFlow's proj_clip); the gradient passes where |h'| < proj_clip after it.
+ *                     (TensorFlow's proj_clip); the gradient passes where |h'| <= proj_clip before it.
  *   dropout           p in [0, 1): in a training forward, the outputs of every layer but the last are
  *                     zeroed with probability p and the kept ones scaled by 1/(1-p) before the next
  *                     layer reads them (PyTorch's dropout; hN, cN and y are never dropped). The mask
