@@ -12,7 +12,7 @@
 namespace {
 
 rnn4j_desc lstm() {
-    rnn4j_desc d;
+    rnn4j_desc d{};  // zeroed: the option fields after batch_first keep their defaults
     d.cell = RNN4J_LSTM;
     d.input_size = 3;
     d.hidden_size = 4;

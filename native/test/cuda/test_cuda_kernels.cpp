@@ -131,7 +131,7 @@ void test_gemm() {
 // ---- The RNN matrix against the CPU library ----------------------------------------------------
 struct Case {
     std::string name;
-    rnn4j_desc d;
+    rnn4j_desc d{};  // zeroed: the option fields after batch_first keep their defaults
     int T, N;
     std::vector<int32_t> lengths;  // empty = none
     bool states, upstream;
