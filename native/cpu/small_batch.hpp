@@ -39,7 +39,7 @@ struct Fwd {
 
 // Whether the small path handles this layer (and is worth it). Not the reset-before GRU, whose
 // step needs r before the n rows' product (the large path splits it).
-bool applies(int cell, int N, int P, bool gru_reset_before);
+bool applies(int cell, int N, int P, bool gru_reset_before = false);
 
 void forward(const Fwd &f);
 
