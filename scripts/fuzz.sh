@@ -70,7 +70,7 @@ fi
 FLAGS=(-std=c++17 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -Inative/include -Inative/common "-I$SRC" "-I$OPENBLAS_DIR/include"
        '-DRNN4J_BUILD_INFO="clang fuzz asan+ubsan"')
-SRCS=("$SRC"/*.cpp native/test/fuzz/fuzz_capi.cpp)
+SRCS=("$SRC"/*.cpp native/common/*.cpp native/test/fuzz/fuzz_capi.cpp)
 if [ "$BLAS" = shim ]; then
   SRCS+=(native/test/fuzz/blas_shim.cpp)
   LIBS=(-lpthread)

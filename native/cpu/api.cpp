@@ -1,11 +1,9 @@
-// The C API of the kernels: cheap argument checks at the boundary (nothing is written before they
-// all pass), then the drivers (driver.cpp). Every entry point runs inside rnn4j::guarded.
-#include <cstdarg>
+// The C API of the kernels: the argument checks of common/args.hpp at the boundary (nothing is
+// written before they all pass), then the drivers (driver.cpp). Every entry point runs inside
+// rnn4j::guarded.
 #include <cstdint>
-#include <cstdio>
-#include <string>
-#include <cstring>
 
+#include "args.hpp"
 #include "driver.hpp"
 #include "layout.hpp"
 #include "status.hpp"
@@ -14,90 +12,29 @@ using namespace rnn4j;
 
 namespace {
 
-[[noreturn]] void arg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void arg(const char *fmt, ...) {
-    char buf[512];
-    va_list a;
-    va_start(a, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, a);
-    va_end(a);
-    throw ArgumentError(buf);
-}
-
-void need(const void *p, const char *name) {
-    if (!p) arg("%s is NULL", name);
-}
-
-char *aligned_base(void *workspace) {
-    const uintptr_t a = reinterpret_cast<uintptr_t>(workspace);
-    return reinterpret_cast<char *>((a + 63) & ~uintptr_t(63));
-}
-
-void check_workspace(void *workspace, int64_t bytes, int64_t needed) {
+// For the backward calls: the layout of the training forward recorded on this workspace.
+Layout recorded(const rnn4j_desc *desc, const Dims &d, void *workspace, int64_t bytes, int min_state,
+                const char *missing) {
     need(workspace, "workspace");
-    if (bytes < needed)
-        arg("workspace_bytes = %lld is too small: this call needs %lld bytes (rnn4j_workspace_size)",
-            (long long)bytes, (long long)needed);
-}
-
-bool same_desc(const rnn4j_desc &a, const rnn4j_desc &b) {
-    return a.cell == b.cell && a.input_size == b.input_size && a.hidden_size == b.hidden_size &&
-           a.proj_size == b.proj_size && a.num_layers == b.num_layers && a.bidirectional == b.bidirectional &&
-           a.bias == b.bias && a.batch_first == b.batch_first;
-}
-
-// For the backward calls: the recorded header of a training forward, and its layout.
-struct Recorded {
-    WsHeader *hdr;
-    Layout layout;
-};
-
-Recorded recorded(const rnn4j_desc *desc, const Dims &d, void *workspace, int64_t bytes, int min_state,
-                  const char *missing) {
-    need(workspace, "workspace");
-    if (bytes < (int64_t)sizeof(WsHeader) + 64)
-        arg("workspace_bytes = %lld is too small to hold a recorded forward", (long long)bytes);
-    WsHeader *h = reinterpret_cast<WsHeader *>(aligned_base(workspace));
-    if (h->magic != WS_MAGIC || h->state < WS_INFER)
-        throw StateError(std::string("no training forward has been run on this workspace (") + missing + ")");
-    if (h->state == WS_INFER)
-        throw StateError(std::string("the last forward on this workspace was an inference forward (training = 0); ") +
-                         missing);
-    if (h->state < min_state)
-        throw StateError("rnn4j_backward_weights needs rnn4j_backward_data first on this workspace");
-    if (!same_desc(h->desc, *desc)) arg("desc differs from the one of the training forward on this workspace");
-    Recorded r{h, make_layout(d, h->T, h->N, true)};
-    check_workspace(workspace, bytes, r.layout.total);
-    return r;
+    check_recorded_bytes(bytes, WS_ALIGN);
+    const WsHeader &h = *reinterpret_cast<const WsHeader *>(aligned_base(workspace, WS_ALIGN));
+    check_recorded(h, WS_MAGIC, *desc, min_state, missing, "rnn4j");
+    const Layout l = make_layout(d, h.T, h.N, true);
+    check_workspace(workspace, bytes, l.total, "rnn4j_workspace_size");
+    return l;
 }
 
 }  // namespace
 
-RNN4J_API int32_t rnn4j_check_desc(const rnn4j_desc *desc) {
-    return guarded("rnn4j_check_desc", [&] {
-        make_dims(desc);
-        return RNN4J_OK;
-    });
-}
+RNN4J_API int32_t rnn4j_check_desc(const rnn4j_desc *desc) { return query_check_desc("rnn4j_check_desc", desc); }
 
 RNN4J_API int32_t rnn4j_param_count(const rnn4j_desc *desc, int64_t *count) {
-    return guarded("rnn4j_param_count", [&] {
-        const Dims d = make_dims(desc);
-        need(count, "count");
-        *count = param_count(d);
-        return RNN4J_OK;
-    });
+    return query_param_count("rnn4j_param_count", desc, count);
 }
 
 RNN4J_API int32_t rnn4j_workspace_size(const rnn4j_desc *desc, int32_t T, int32_t N, int32_t training,
                                        int64_t *bytes) {
-    return guarded("rnn4j_workspace_size", [&] {
-        const Dims d = make_dims(desc);
-        need(bytes, "bytes");
-        if (training != 0 && training != 1) arg("training = %d must be 0 or 1", training);
-        *bytes = make_layout(d, T, N, training).total;
-        return RNN4J_OK;
-    });
+    return query_workspace_size("rnn4j_workspace_size", desc, T, N, training, bytes, make_layout);
 }
 
 RNN4J_API int32_t rnn4j_forward(const rnn4j_desc *desc, int32_t T, int32_t N, const int32_t *lengths,
@@ -106,17 +43,12 @@ RNN4J_API int32_t rnn4j_forward(const rnn4j_desc *desc, int32_t T, int32_t N, co
                                 int64_t workspace_bytes) {
     return guarded("rnn4j_forward", [&] {
         const Dims d = make_dims(desc);
-        if (training != 0 && training != 1) arg("training = %d must be 0 or 1", training);
+        check_training(training);
         const Layout l = make_layout(d, T, N, training);
-        need(params, "params");
-        need(x, "x");
-        need(y, "y");
-        if (lengths)
-            for (int b = 0; b < N; ++b)
-                if (lengths[b] < 1 || lengths[b] > T)
-                    arg("lengths[%d] = %d is outside 1..T = 1..%d", b, lengths[b], T);
-        check_workspace(workspace, workspace_bytes, l.total);
-        forward_driver(d, *desc, T, N, lengths, training, params, x, h0, c0, y, hN, cN, aligned_base(workspace), l);
+        check_forward_arrays(params, x, y, lengths, N, T);
+        check_workspace(workspace, workspace_bytes, l.total, "rnn4j_workspace_size");
+        forward_driver(d, *desc, T, N, lengths, training, params, x, h0, c0, y, hN, cN,
+                       aligned_base(workspace, WS_ALIGN), l);
         return RNN4J_OK;
     });
 }
@@ -127,9 +59,9 @@ RNN4J_API int32_t rnn4j_backward_data(const rnn4j_desc *desc, const float *param
     return guarded("rnn4j_backward_data", [&] {
         const Dims d = make_dims(desc);
         need(params, "params");
-        const Recorded r = recorded(desc, d, workspace, workspace_bytes, WS_TRAIN_FWD,
-                                    "run rnn4j_forward with training = 1 first");
-        backward_data_driver(d, params, dy, dhN, dcN, dx, dh0, dc0, aligned_base(workspace), r.layout);
+        const Layout l = recorded(desc, d, workspace, workspace_bytes, WS_TRAIN_FWD,
+                                  "run rnn4j_forward with training = 1 first");
+        backward_data_driver(d, params, dy, dhN, dcN, dx, dh0, dc0, aligned_base(workspace, WS_ALIGN), l);
         return RNN4J_OK;
     });
 }
@@ -139,9 +71,9 @@ RNN4J_API int32_t rnn4j_backward_weights(const rnn4j_desc *desc, float *grads, v
     return guarded("rnn4j_backward_weights", [&] {
         const Dims d = make_dims(desc);
         need(grads, "grads");
-        const Recorded r = recorded(desc, d, workspace, workspace_bytes, WS_BWD_DATA,
-                                    "run rnn4j_forward with training = 1, then rnn4j_backward_data");
-        backward_weights_driver(d, grads, aligned_base(workspace), r.layout);
+        const Layout l = recorded(desc, d, workspace, workspace_bytes, WS_BWD_DATA,
+                                  "run rnn4j_forward with training = 1, then rnn4j_backward_data");
+        backward_weights_driver(d, grads, aligned_base(workspace, WS_ALIGN), l);
         return RNN4J_OK;
     });
 }
@@ -153,11 +85,11 @@ RNN4J_API int32_t rnn4j_backward(const rnn4j_desc *desc, const float *params, co
         const Dims d = make_dims(desc);
         need(params, "params");
         need(grads, "grads");
-        const Recorded r = recorded(desc, d, workspace, workspace_bytes, WS_TRAIN_FWD,
-                                    "run rnn4j_forward with training = 1 first");
-        char *base = aligned_base(workspace);
-        backward_data_driver(d, params, dy, dhN, dcN, dx, dh0, dc0, base, r.layout);
-        backward_weights_driver(d, grads, base, r.layout);
+        const Layout l = recorded(desc, d, workspace, workspace_bytes, WS_TRAIN_FWD,
+                                  "run rnn4j_forward with training = 1 first");
+        char *base = aligned_base(workspace, WS_ALIGN);
+        backward_data_driver(d, params, dy, dhN, dcN, dx, dh0, dc0, base, l);
+        backward_weights_driver(d, grads, base, l);
         return RNN4J_OK;
     });
 }

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "gemm.hpp"
+#include "plan.hpp"
 #include "pointwise.hpp"
 #include "recurrent_gemm.hpp"
 #include "small_batch.hpp"
@@ -16,56 +17,15 @@ namespace rnn4j {
 
 namespace {
 
-// Typed views of one workspace (base is 64-byte aligned).
-struct Ws {
-    char *base;
-    const Layout &l;
-    const Dims &d;
+// Typed views of one workspace (base is 64-byte aligned), with the CPU's own buffers.
+struct Ws : WsView<Layout> {
     WsHeader *hdr() const { return reinterpret_cast<WsHeader *>(base + l.hdr); }
-    int32_t *perm() const { return reinterpret_cast<int32_t *>(base + l.perm); }
-    int32_t *lens() const { return reinterpret_cast<int32_t *>(base + l.lens); }
-    int32_t *nt() const { return reinterpret_cast<int32_t *>(base + l.nt); }
-    int32_t *off() const { return reinterpret_cast<int32_t *>(base + l.off); }
-    float *f(int64_t at) const { return at < 0 ? nullptr : reinterpret_cast<float *>(base + at); }
-    // Per layer & direction training buffers.
-    float *ld(int k, int dir, int64_t o) const {
-        return o < 0 ? nullptr : reinterpret_cast<float *>(base + l.train_base + (int64_t)(k * d.D + dir) * l.ld_stride + o);
-    }
-    // Packed output of layer k: training keeps every layer's (the next layer's saved input).
-    float *ybuf(int k, bool training) const {
-        return reinterpret_cast<float *>(base + l.Y0 + (training ? k : k % 2) * l.ystride);
-    }
+    int32_t *perm() const { return i(l.perm); }
+    int32_t *lens() const { return i(l.lens); }
+    int32_t *nt() const { return i(l.nt); }
+    int32_t *off() const { return i(l.off); }
+    Plan plan() const { return Plan{perm(), lens(), nt(), off()}; }
 };
-
-// Sorts the batch by length (descending, stable; counting sort, no allocation) and fills perm,
-// lens, n_t and off. Returns R.
-int32_t pack_plan(const Ws &w, int T, int N, const int32_t *lengths) {
-    int32_t *perm = w.perm(), *lens = w.lens(), *nt = w.nt(), *off = w.off();
-    if (!lengths) {
-        for (int j = 0; j < N; ++j) perm[j] = j, lens[j] = T;
-    } else {
-        for (int v = 0; v < T; ++v) nt[v] = 0;
-        for (int b = 0; b < N; ++b) nt[lengths[b] - 1]++;  // count of each length
-        int32_t acc = 0;
-        for (int v = T - 1; v >= 0; --v) off[v] = acc, acc += nt[v];  // first slot of each length
-        for (int b = 0; b < N; ++b) {
-            const int j = off[lengths[b] - 1]++;
-            perm[j] = b;
-            lens[j] = lengths[b];
-        }
-    }
-    int j = N;
-    for (int t = 0; t < T; ++t) {
-        while (j > 0 && lens[j - 1] <= t) --j;
-        nt[t] = j;
-    }
-    off[0] = 0;
-    for (int t = 0; t < T; ++t) off[t + 1] = off[t] + nt[t];
-    return off[T];
-}
-
-// Packed row (t, j) <-> caller's row: [T, N, w] or batch-first [N, T, w].
-inline int64_t user_row(bool bf, int T, int N, int t, int b) { return bf ? (int64_t)b * T + t : (int64_t)t * N + b; }
 
 void pack(const Ws &w, bool bf, int T, int N, int width, const float *src, float *dst) {
     const int32_t *perm = w.perm(), *nt = w.nt(), *off = w.off();
@@ -104,19 +64,6 @@ void scatter_state(const Ws &w, int N, int width, const float *S, float *dst) {
         std::memcpy(dst + (int64_t)perm[j] * width, S + (int64_t)j * width, sizeof(float) * width);
 }
 
-// Per-layer-direction parameter pointers.
-struct Wts {
-    const float *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;
-    Wts(const Dims &d, const float *params, int k, int dir) {
-        const ParamOffsets p = param_offsets(d, k, dir);
-        w_ih = params + p.w_ih;
-        w_hh = params + p.w_hh;
-        b_ih = p.b_ih >= 0 ? params + p.b_ih : nullptr;
-        b_hh = p.b_hh >= 0 ? params + p.b_hh : nullptr;
-        w_hr = p.w_hr >= 0 ? params + p.w_hr : nullptr;
-    }
-};
-
 // Rows of the packed batch are independent through the whole recurrence (each carries its own
 // state; only the weights are shared), so the time loop of a large batch splits into row ranges,
 // one per thread, with no synchronisation per step: threads meet once per layer and direction, not
@@ -152,7 +99,7 @@ void split_rows(const Ws &w, int N, bool splittable, Body &&body) {
 
 // The time loop of the large-batch path for rows [r0, r1): per step the recurrent product
 // h W_hh^T and one fused pass.
-void steps_large(const Ws &w, const Dims &d, const Wts &p, bool training, float *pre, float *S, float *C, float *scr,
+void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, float *pre, float *S, float *C, float *scr,
                  float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, int Teff, int dir, int r0,
                  int r1) {
     const float *wpack = w.f(w.l.wpack[dir]);
@@ -218,23 +165,23 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
                        const float *h0, const float *c0, float *hN, float *cN, int N, int Teff, int R,
                        unsigned phases = ALL) {
     const Dims &d = w.d;
-    const Wts p(d, params, k, dir);
+    const Weights p(d, params, k, dir);
     const int Ik = d.Ik(k), GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
     const int32_t *nt = w.nt(), *off = w.off();
-    const int64_t ldk = (int64_t)(k * d.D + dir);
-    float *pre = training ? w.ld(k, dir, w.l.o_gates) : w.f(w.l.proj[dir]);
+    const int64_t kd = (int64_t)(k * d.D + dir);
+    float *pre = training ? w.saved(k, dir, w.l.o_gates) : w.f(w.l.proj[dir]);
     float *S = w.f(w.l.S[dir]), *C = w.f(w.l.C[dir]), *scr = w.f(w.l.scr[dir]);
-    float *hprev = training ? w.ld(k, dir, w.l.o_hprev) : nullptr;
-    float *cprev = training ? w.ld(k, dir, w.l.o_cprev) : nullptr;
-    float *tc = training ? w.ld(k, dir, w.l.o_tc) : nullptr;
-    float *M = training ? w.ld(k, dir, w.l.o_m) : nullptr;
-    float *ghn = training ? w.ld(k, dir, w.l.o_ghn) : nullptr;
+    float *hprev = training ? w.saved(k, dir, w.l.o_hprev) : nullptr;
+    float *cprev = training ? w.saved(k, dir, w.l.o_cprev) : nullptr;
+    float *tc = training ? w.saved(k, dir, w.l.o_tc) : nullptr;
+    float *M = training ? w.saved(k, dir, w.l.o_m) : nullptr;
+    float *ghn = training ? w.saved(k, dir, w.l.o_ghn) : nullptr;
 
     const bool small_path = small::applies(d.cell, N, d.P);
     const bool small_project = small_path && R <= small::MAX_N;  // <= 4 rows: a matrix-vector product too
     if (phases & PREPARE) {
-        gather_state(w, N, Ho, h0 ? h0 + ldk * N * Ho : nullptr, S);
-        if (d.lstm()) gather_state(w, N, H, c0 ? c0 + ldk * N * H : nullptr, C);
+        gather_state(w, N, Ho, h0 ? h0 + kd * N * Ho : nullptr, S);
+        if (d.lstm()) gather_state(w, N, H, c0 ? c0 + kd * N * H : nullptr, C);
         // Hoisted input projection for all R rows.
         if (!small_project) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
         if (!small_path) rgemm::pack(GH, Ho, p.w_hh, w.f(w.l.wpack[dir]));
@@ -276,8 +223,8 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         });
     }
     if (phases & FINISH) {
-        if (hN) scatter_state(w, N, Ho, S, hN + ldk * N * Ho);
-        if (cN && d.lstm()) scatter_state(w, N, H, C, cN + ldk * N * H);
+        if (hN) scatter_state(w, N, Ho, S, hN + kd * N * Ho);
+        if (cN && d.lstm()) scatter_state(w, N, H, C, cN + kd * N * H);
     }
 }
 
@@ -301,11 +248,11 @@ void colsum_acc(int rows, int cols, const float *m, float *out) {
 void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const int32_t *lengths, bool training,
                     const float *params, const float *x, const float *h0, const float *c0, float *y, float *hN,
                     float *cN, char *base, const Layout &l) {
-    const Ws w{base, l, d};
+    const Ws w{{base, l, d}};
     WsHeader *h = w.hdr();
     h->magic = WS_MAGIC;
     h->state = WS_NONE;
-    const int R = pack_plan(w, T, N, lengths);
+    const int R = make_plan(w.plan(), T, N, lengths);
     const int Teff = w.lens()[0];
     const bool identity = !d.bf && R == T * N;
 
@@ -349,6 +296,7 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
     h->R = R;
     h->Teff = Teff;
     h->identity = identity;
+    h->flags = 0;
     h->desc = desc;
     h->bytes = l.total;
     h->state = training ? WS_TRAIN_FWD : WS_INFER;
@@ -356,7 +304,7 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
 
 void backward_data_driver(const Dims &d, const float *params, const float *dy, const float *dhN, const float *dcN,
                           float *dx, float *dh0, float *dc0, char *base, const Layout &l) {
-    const Ws w{base, l, d};
+    const Ws w{{base, l, d}};
     WsHeader *h = w.hdr();
     const int T = h->T, N = h->N, R = h->R, Teff = h->Teff;
     const bool identity = h->identity;
@@ -376,24 +324,15 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
     }
     for (int k = d.L - 1; k >= 0; --k) {
         const int Ik = d.Ik(k);
-        // Where dX of this layer goes: the next-lower layer's dY, or the caller's dx.
-        float *dX = nullptr;
-        if (k > 0)
-            dX = w.f(l.dY[(d.L - k) % 2]);
-        else if (dx)
-            dX = identity ? dx : w.f(l.dY[d.L % 2]);
+        float *dX = w.dx_of_layer(k, dx, identity);
         for (int dir = 0; dir < d.D; ++dir) {
-            const Wts p(d, params, k, dir);
-            const int64_t ldk = (int64_t)(k * d.D + dir);
+            const Weights p(d, params, k, dir);
+            const int64_t kd = (int64_t)(k * d.D + dir);
             float *dS = w.f(l.dS[dir]), *dC = w.f(l.dC[dir]), *dM = w.f(l.dM[dir]);
-            const float *gates = w.ld(k, dir, l.o_gates), *hprev = w.ld(k, dir, l.o_hprev);
-            const float *cprev = w.ld(k, dir, l.o_cprev), *tc = w.ld(k, dir, l.o_tc);
-            const float *ghn = w.ld(k, dir, l.o_ghn);
-            float *dgi = w.ld(k, dir, l.o_dgi), *dhs = w.ld(k, dir, l.o_dhs);
-            float *dgh = d.gru() ? w.ld(k, dir, l.o_dgh) : dgi;
+            const Saved sv(w, k, dir);
 
-            gather_state(w, N, Ho, dhN ? dhN + ldk * N * Ho : nullptr, dS);
-            if (d.lstm()) gather_state(w, N, H, dcN ? dcN + ldk * N * H : nullptr, dC);
+            gather_state(w, N, Ho, dhN ? dhN + kd * N * Ho : nullptr, dS);
+            if (d.lstm()) gather_state(w, N, H, dcN ? dcN + kd * N * H : nullptr, dC);
             float *wpack = w.f(l.wpack[dir]);  // the forward's packing is not needed any more
             rgemm::pack_nn(Ho, GH, p.w_hh, wpack);
 
@@ -405,29 +344,10 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
                     const int n = std::min(nt[t], r1) - r0;
                     if (n <= 0) continue;
                     const int64_t o = off[t] + r0;
-                    pointwise::BwdStep st;
-                    st.n = n;
-                    st.H = H;
-                    st.Ho = Ho;
-                    st.relu = d.relu();
-                    st.dy = dY ? dY + o * DHo + dir * Ho : nullptr;
-                    st.ldy = DHo;
-                    st.dS = dS_rows;
-                    st.dC = dC_rows;
-                    st.gates = gates + o * GH;
-                    if (d.lstm()) {
-                        st.cprev = cprev + o * H;
-                        st.tc = tc + o * H;
-                    }
-                    if (d.gru()) {
-                        st.hprev = hprev + o * Ho;
-                        st.ghn = ghn + o * H;
-                        st.dgh = dgh + o * GH;
-                    }
-                    st.dgi = dgi + o * GH;
+                    BwdStep st = bwd_step_at(d, sv, dY, dir, o, n, dS_rows, dC_rows);
                     if (d.P) {  // dh of the projected output, kept for dW_hr; dm = dh W_hr
-                        pointwise::add_rows(n, Ho, st.dy, DHo, dS_rows, dhs + o * Ho);
-                        gemm::nn(n, H, Ho, dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H);
+                        pointwise::add_rows(n, Ho, st.dy, DHo, dS_rows, sv.dhs + o * Ho);
+                        gemm::nn(n, H, Ho, sv.dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H);
                         st.dm = dM;
                     }
                     if (d.lstm())
@@ -437,14 +357,14 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
                     else
                         pointwise::bwd_rnn(st);
                     // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
-                    rgemm::mul(n, Ho, GH, dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho);
+                    rgemm::mul(n, Ho, GH, sv.dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho);
                 }
             };
             // With a projection each step calls OpenBLAS (dm = dh W_hr) and uses one dM: not split.
             split_rows(w, N, !d.P, steps);
-            if (dh0) scatter_state(w, N, Ho, dS, dh0 + ldk * N * Ho);
-            if (dc0 && d.lstm()) scatter_state(w, N, H, dC, dc0 + ldk * N * H);
-            if (dX) gemm::nn(R, Ik, GH, dgi, GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik);
+            if (dh0) scatter_state(w, N, Ho, dS, dh0 + kd * N * Ho);
+            if (dc0 && d.lstm()) scatter_state(w, N, H, dC, dc0 + kd * N * H);
+            if (dX) gemm::nn(R, Ik, GH, sv.dgi, GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik);
         }
         dY = dX;
     }
@@ -453,7 +373,7 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
 }
 
 void backward_weights_driver(const Dims &d, float *grads, char *base, const Layout &l) {
-    const Ws w{base, l, d};
+    const Ws w{{base, l, d}};
     const int R = w.hdr()->R;
     const int GH = d.GH, H = d.H, Ho = d.Ho;
     for (int k = 0; k < d.L; ++k) {
@@ -461,15 +381,14 @@ void backward_weights_driver(const Dims &d, float *grads, char *base, const Layo
         const float *X = k == 0 ? w.f(l.X0) : w.ybuf(k - 1, true);
         for (int dir = 0; dir < d.D; ++dir) {
             const ParamOffsets p = param_offsets(d, k, dir);
-            const float *dgi = w.ld(k, dir, l.o_dgi);
-            const float *dgh = d.gru() ? w.ld(k, dir, l.o_dgh) : dgi;
-            gemm::tn_acc(GH, Ik, R, dgi, GH, X, Ik, grads + p.w_ih, Ik);
-            gemm::tn_acc(GH, Ho, R, dgh, GH, w.ld(k, dir, l.o_hprev), Ho, grads + p.w_hh, Ho);
+            const Saved sv(w, k, dir);
+            gemm::tn_acc(GH, Ik, R, sv.dgi, GH, X, Ik, grads + p.w_ih, Ik);
+            gemm::tn_acc(GH, Ho, R, sv.dgh, GH, sv.hprev, Ho, grads + p.w_hh, Ho);
             if (d.bias) {
-                colsum_acc(R, GH, dgi, grads + p.b_ih);
-                colsum_acc(R, GH, dgh, grads + p.b_hh);
+                colsum_acc(R, GH, sv.dgi, grads + p.b_ih);
+                colsum_acc(R, GH, sv.dgh, grads + p.b_hh);
             }
-            if (d.P) gemm::tn_acc(d.P, H, R, w.ld(k, dir, l.o_dhs), Ho, w.ld(k, dir, l.o_m), H, grads + p.w_hr, H);
+            if (d.P) gemm::tn_acc(d.P, H, R, sv.dhs, Ho, sv.m, H, grads + p.w_hr, H);
         }
     }
 }

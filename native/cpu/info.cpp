@@ -1,4 +1,4 @@
-// Library information, threads and the per-thread error message.
+// Library information, threads and the per-thread error message (common/status.cpp).
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -8,24 +8,6 @@
 #include "isa.hpp"
 #include "status.hpp"
 #include "threads.hpp"
-
-namespace rnn4j {
-
-namespace {
-thread_local char last_error[1024] = "";
-}
-
-int32_t fail(int32_t status, const char *format, ...) {
-    va_list args;
-    va_start(args, format);
-    std::vsnprintf(last_error, sizeof last_error, format, args);
-    va_end(args);
-    return status;
-}
-
-void clear_error() { last_error[0] = '\0'; }
-
-}  // namespace rnn4j
 
 #define RNN4J_STR2(x) #x
 #define RNN4J_STR(x) RNN4J_STR2(x)
@@ -81,7 +63,7 @@ RNN4J_API const char *rnn4j_kernel_info(void) {
     return line;
 }
 
-RNN4J_API const char *rnn4j_last_error(void) { return rnn4j::last_error; }
+RNN4J_API const char *rnn4j_last_error(void) { return rnn4j::last_error_message(); }
 
 RNN4J_API int32_t rnn4j_get_num_threads(void) { return rnn4j::threads::count(); }
 

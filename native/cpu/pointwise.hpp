@@ -3,6 +3,8 @@
 // Each pass covers the n live rows of one step; all pointers are to row 0 of that step.
 #pragma once
 
+#include "steps.hpp"
+
 namespace rnn4j {
 namespace pointwise {
 
@@ -34,24 +36,7 @@ void fwd_gru(const FwdStep &s);
 void fwd_gru_rb_gates(const FwdStep &s);
 void fwd_gru_rb_out(const FwdStep &s);
 
-struct BwdStep {
-    int n = 0, H = 0, Ho = 0;
-    bool relu = false;
-    const float *dy = nullptr;     // upstream rows (stride ldy) or null (zeros)
-    int ldy = 0;
-    float *dS = nullptr;           // [n, Ho] carried dh in; GRU: replaced by dh*z
-    float *dC = nullptr;           // LSTM [n, H] carried dc in, dc_prev out
-    const float *dm = nullptr;     // LSTM with projection: dm = dh W_hr [n, H] (dy, dS unused)
-    const float *gates = nullptr;  // [n, G*H] saved post-activation gates
-    const float *cprev = nullptr;  // LSTM [n, H]
-    const float *tc = nullptr;     // LSTM [n, H]
-    const float *hprev = nullptr;  // GRU [n, H]
-    const float *ghn = nullptr;    // GRU [n, H]
-    float *dgi = nullptr;          // [n, G*H] pre-activation gradients (x side)
-    float *dgh = nullptr;          // GRU: [n, 3H] h-side gradients (n block times r)
-    const float *q = nullptr;      // reset-before GRU: [n, H] the gradient of r*h (dan W_hn)
-    float clip = 0.0f;             // LSTM cell clip, 0 = none
-};
+using rnn4j::BwdStep;  // common/steps.hpp
 
 void bwd_rnn(const BwdStep &s);
 void bwd_lstm(const BwdStep &s);

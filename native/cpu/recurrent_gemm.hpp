@@ -17,8 +17,7 @@ namespace rgemm {
 // Columns per packed panel.
 constexpr int PANEL_WIDTH = 16;
 
-// Floats needed for the packed form of a [GH, K] matrix. Inline: layout.cpp sizes the workspace
-// with it, and the CUDA library shares layout.cpp without these CPU kernels.
+// Floats needed for the packed form of a [GH, K] matrix (layout.cpp sizes the workspace with it).
 inline int64_t packed_floats(int GH, int K) {
     return ((int64_t)GH + PANEL_WIDTH - 1) / PANEL_WIDTH * PANEL_WIDTH * K;  // int64 first: GH may be near INT_MAX
 }

@@ -1,15 +1,16 @@
 // The C API of the CUDA backend (rnn4j_cuda.h): the probe, device memory and streams, cheap
-// argument checks at the boundary (nothing queued before they all pass), then the drivers. Every
-// entry point runs inside cuda_guarded(): CUDA errors and C++ exceptions become a status + message.
+// argument checks at the boundary (common/args.hpp; nothing queued before they all pass), then the
+// drivers. Every entry point runs inside the common guard (common/status.hpp): CUDA errors and C++
+// exceptions become a status + message.
 #include <cuda_runtime.h>
 
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <new>
 #include <string>
 
+#include "args.hpp"
 #include "common.cuh"
 #include "driver.cuh"
 #include "gemm.cuh"
@@ -19,60 +20,10 @@ namespace cuda {
 
 namespace {
 
-thread_local char last_error[1024] = "";
-
-int32_t cuda_fail(int32_t status, const char *format, ...) __attribute__((format(printf, 2, 3)));
-int32_t cuda_fail(int32_t status, const char *format, ...) {
-    va_list args;
-    va_start(args, format);
-    std::vsnprintf(last_error, sizeof last_error, format, args);
-    va_end(args);
-    return status;
-}
-
-template <typename Body>
-int32_t cuda_guarded(const char *function, Body &&body) noexcept {
-    try {
-        last_error[0] = '\0';
-        return body();
-    } catch (const ArgumentError &e) {
-        return cuda_fail(RNN4J_ERR_ARGUMENT, "%s: %s", function, e.what());
-    } catch (const StateError &e) {
-        return cuda_fail(RNN4J_ERR_STATE, "%s: %s", function, e.what());
-    } catch (const CudaError &e) {
-        return cuda_fail(e.code == cudaErrorMemoryAllocation ? RNN4J_ERR_ALLOC : RNN4J_ERR_CUDA, "%s: %s", function,
-                    e.what());
-    } catch (const std::bad_alloc &) {
-        return cuda_fail(RNN4J_ERR_ALLOC, "%s: out of host memory", function);
-    } catch (const std::exception &e) {
-        return cuda_fail(RNN4J_ERR_INTERNAL, "%s: internal error: %s", function, e.what());
-    } catch (...) {
-        return cuda_fail(RNN4J_ERR_INTERNAL, "%s: internal error (unknown exception)", function);
-    }
-}
-
-[[noreturn]] void arg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void arg(const char *fmt, ...) {
-    char buf[512];
-    va_list a;
-    va_start(a, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, a);
-    va_end(a);
-    throw ArgumentError(buf);
-}
-
-void need(const void *p, const char *name) {
-    if (!p) arg("%s is NULL", name);
-}
-
-char *aligned_base(void *workspace) {
-    const uintptr_t a = reinterpret_cast<uintptr_t>(workspace);
-    return reinterpret_cast<char *>((a + 255) & ~uintptr_t(255));
-}
-
 void check_flags(int32_t flags) {
     if (flags & ~(RNN4J_CUDA_TF32 | RNN4J_CUDA_NO_PERSISTENT | RNN4J_CUDA_FORCE_PERSISTENT))
-        arg("flags = %d has unknown bits (RNN4J_CUDA_TF32 = 1, _NO_PERSISTENT = 2, _FORCE_PERSISTENT = 4)", flags);
+        arg_error("flags = %d has unknown bits (RNN4J_CUDA_TF32 = 1, _NO_PERSISTENT = 2, _FORCE_PERSISTENT = 4)",
+                  flags);
 }
 
 struct ThreadStreams {
@@ -152,11 +103,11 @@ using namespace rnn4j::cuda;
 #define RNN4J_CUDA_ARCHS "unknown"
 #endif
 
-RNN4J_CUDA_API const char *rnn4j_cuda_version(void) {
+RNN4J_API const char *rnn4j_cuda_version(void) {
     return RNN4J_STR(RNN4J_VERSION_MAJOR) "." RNN4J_STR(RNN4J_VERSION_MINOR) "." RNN4J_STR(RNN4J_VERSION_PATCH);
 }
 
-RNN4J_CUDA_API const char *rnn4j_cuda_build_info(void) {
+RNN4J_API const char *rnn4j_cuda_build_info(void) {
 #ifdef RNN4J_CUDA_EMULATOR
     return "CUDA host emulator (native/test/cuda_emulator): the CUDA sources built with the host C++ compiler, "
            "for tests without a GPU; never shipped";
@@ -166,14 +117,14 @@ RNN4J_CUDA_API const char *rnn4j_cuda_build_info(void) {
         " linked statically; own SGEMM / TF32 wmma GEMMs, fused per-step and persistent recurrent kernels";
 }
 
-RNN4J_CUDA_API const char *rnn4j_cuda_last_error(void) { return rnn4j::cuda::last_error; }
+RNN4J_API const char *rnn4j_cuda_last_error(void) { return rnn4j::last_error_message(); }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_device_count(int32_t *count, int32_t *reason, char *message,
-                                               int32_t message_capacity) {
-    return cuda_guarded("rnn4j_cuda_device_count", [&] {
+RNN4J_API int32_t rnn4j_cuda_device_count(int32_t *count, int32_t *reason, char *message,
+                                          int32_t message_capacity) {
+    return guarded("rnn4j_cuda_device_count", [&] {
         need(count, "count");
         need(reason, "reason");
-        if (message_capacity < 0) arg("message_capacity = %d must be >= 0", message_capacity);
+        if (message_capacity < 0) arg_error("message_capacity = %d must be >= 0", message_capacity);
         if (message_capacity > 0) need(message, "message");
         char buf[512];
         int n = 0, drv = 0, rt = 0;
@@ -219,14 +170,14 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_device_count(int32_t *count, int32_t *reason, 
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_device_info(int32_t device, char *name, int32_t name_capacity, int32_t *cc_major,
-                                              int32_t *cc_minor, int64_t *total_bytes, int64_t *free_bytes,
-                                              int32_t *sm_count) {
-    return cuda_guarded("rnn4j_cuda_device_info", [&] {
+RNN4J_API int32_t rnn4j_cuda_device_info(int32_t device, char *name, int32_t name_capacity, int32_t *cc_major,
+                                         int32_t *cc_minor, int64_t *total_bytes, int64_t *free_bytes,
+                                         int32_t *sm_count) {
+    return guarded("rnn4j_cuda_device_info", [&] {
         int n = 0;
         RNN4J_CUDA_TRY(cudaGetDeviceCount(&n));
-        if (device < 0 || device >= n) arg("device = %d is outside 0..%d", device, n - 1);
-        if (name_capacity < 0) arg("name_capacity = %d must be >= 0", name_capacity);
+        if (device < 0 || device >= n) arg_error("device = %d is outside 0..%d", device, n - 1);
+        if (name_capacity < 0) arg_error("name_capacity = %d must be >= 0", name_capacity);
         if (name_capacity > 0) need(name, "name");
         cudaDeviceProp p;
         RNN4J_CUDA_TRY(cudaGetDeviceProperties(&p, device));
@@ -252,18 +203,18 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_device_info(int32_t device, char *name, int32_
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_set_device(int32_t device) {
-    return cuda_guarded("rnn4j_cuda_set_device", [&] {
+RNN4J_API int32_t rnn4j_cuda_set_device(int32_t device) {
+    return guarded("rnn4j_cuda_set_device", [&] {
         int n = 0;
         RNN4J_CUDA_TRY(cudaGetDeviceCount(&n));
-        if (device < 0 || device >= n) arg("device = %d is outside 0..%d", device, n - 1);
+        if (device < 0 || device >= n) arg_error("device = %d is outside 0..%d", device, n - 1);
         RNN4J_CUDA_TRY(cudaSetDevice(device));
         return RNN4J_OK;
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_versions(int32_t *driver_version, int32_t *runtime_version) {
-    return cuda_guarded("rnn4j_cuda_versions", [&] {
+RNN4J_API int32_t rnn4j_cuda_versions(int32_t *driver_version, int32_t *runtime_version) {
+    return guarded("rnn4j_cuda_versions", [&] {
         int d = 0, r = 0;
         (void)cudaDriverGetVersion(&d);
         RNN4J_CUDA_TRY(cudaRuntimeGetVersion(&r));
@@ -273,11 +224,11 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_versions(int32_t *driver_version, int32_t *run
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_malloc(void **ptr, int64_t bytes) {
-    return cuda_guarded("rnn4j_cuda_malloc", [&] {
+RNN4J_API int32_t rnn4j_cuda_malloc(void **ptr, int64_t bytes) {
+    return guarded("rnn4j_cuda_malloc", [&] {
         need(ptr, "ptr");
         *ptr = nullptr;
-        if (bytes < 1) arg("bytes = %lld must be >= 1", (long long)bytes);
+        if (bytes < 1) arg_error("bytes = %lld must be >= 1", (long long)bytes);
         void *p = nullptr;
         RNN4J_CUDA_TRY(cudaMalloc(&p, (size_t)bytes));
         *ptr = p;
@@ -285,8 +236,8 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_malloc(void **ptr, int64_t bytes) {
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_free(void *ptr) {
-    return cuda_guarded("rnn4j_cuda_free", [&] {
+RNN4J_API int32_t rnn4j_cuda_free(void *ptr) {
+    return guarded("rnn4j_cuda_free", [&] {
         if (ptr) RNN4J_CUDA_TRY(cudaFree(ptr));
         return RNN4J_OK;
     });
@@ -295,8 +246,8 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_free(void *ptr) {
 namespace {
 int32_t copy(const char *fn, void *dst, const void *src, int64_t bytes, cudaMemcpyKind kind, void *stream,
              bool wait) {
-    return cuda_guarded(fn, [&] {
-        if (bytes < 0) arg("bytes = %lld must be >= 0", (long long)bytes);
+    return guarded(fn, [&] {
+        if (bytes < 0) arg_error("bytes = %lld must be >= 0", (long long)bytes);
         if (bytes == 0) return RNN4J_OK;
         need(dst, "dst");
         need(src, "src");
@@ -308,21 +259,21 @@ int32_t copy(const char *fn, void *dst, const void *src, int64_t bytes, cudaMemc
 }
 }  // namespace
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_memcpy_htod(void *dst_device, const void *src_host, int64_t bytes, void *stream) {
+RNN4J_API int32_t rnn4j_cuda_memcpy_htod(void *dst_device, const void *src_host, int64_t bytes, void *stream) {
     return copy("rnn4j_cuda_memcpy_htod", dst_device, src_host, bytes, cudaMemcpyHostToDevice, stream, true);
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_memcpy_dtoh(void *dst_host, const void *src_device, int64_t bytes, void *stream) {
+RNN4J_API int32_t rnn4j_cuda_memcpy_dtoh(void *dst_host, const void *src_device, int64_t bytes, void *stream) {
     return copy("rnn4j_cuda_memcpy_dtoh", dst_host, src_device, bytes, cudaMemcpyDeviceToHost, stream, true);
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_memcpy_dtod(void *dst_device, const void *src_device, int64_t bytes, void *stream) {
+RNN4J_API int32_t rnn4j_cuda_memcpy_dtod(void *dst_device, const void *src_device, int64_t bytes, void *stream) {
     return copy("rnn4j_cuda_memcpy_dtod", dst_device, src_device, bytes, cudaMemcpyDeviceToDevice, stream, false);
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_memset(void *dst_device, int32_t byte_value, int64_t bytes, void *stream) {
-    return cuda_guarded("rnn4j_cuda_memset", [&] {
-        if (bytes < 0) arg("bytes = %lld must be >= 0", (long long)bytes);
+RNN4J_API int32_t rnn4j_cuda_memset(void *dst_device, int32_t byte_value, int64_t bytes, void *stream) {
+    return guarded("rnn4j_cuda_memset", [&] {
+        if (bytes < 0) arg_error("bytes = %lld must be >= 0", (long long)bytes);
         if (bytes == 0) return RNN4J_OK;
         need(dst_device, "dst_device");
         RNN4J_CUDA_TRY(cudaMemsetAsync(dst_device, byte_value, (size_t)bytes, resolve(stream)));
@@ -330,8 +281,8 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_memset(void *dst_device, int32_t byte_value, i
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_stream_create(void **stream) {
-    return cuda_guarded("rnn4j_cuda_stream_create", [&] {
+RNN4J_API int32_t rnn4j_cuda_stream_create(void **stream) {
+    return guarded("rnn4j_cuda_stream_create", [&] {
         need(stream, "stream");
         *stream = nullptr;
         cudaStream_t s = nullptr;
@@ -341,147 +292,132 @@ RNN4J_CUDA_API int32_t rnn4j_cuda_stream_create(void **stream) {
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_stream_destroy(void *stream) {
-    return cuda_guarded("rnn4j_cuda_stream_destroy", [&] {
+RNN4J_API int32_t rnn4j_cuda_stream_destroy(void *stream) {
+    return guarded("rnn4j_cuda_stream_destroy", [&] {
         need(stream, "stream");
         RNN4J_CUDA_TRY(cudaStreamDestroy(static_cast<cudaStream_t>(stream)));
         return RNN4J_OK;
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_stream_sync(void *stream) {
-    return cuda_guarded("rnn4j_cuda_stream_sync", [&] {
+RNN4J_API int32_t rnn4j_cuda_stream_sync(void *stream) {
+    return guarded("rnn4j_cuda_stream_sync", [&] {
         RNN4J_CUDA_TRY(cudaStreamSynchronize(resolve(stream)));
         return RNN4J_OK;
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_check_desc(const rnn4j_desc *desc) {
-    return cuda_guarded("rnn4j_cuda_check_desc", [&] {
-        make_dims(desc);
-        return RNN4J_OK;
-    });
+RNN4J_API int32_t rnn4j_cuda_check_desc(const rnn4j_desc *desc) {
+    return query_check_desc("rnn4j_cuda_check_desc", desc);
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_param_count(const rnn4j_desc *desc, int64_t *count) {
-    return cuda_guarded("rnn4j_cuda_param_count", [&] {
-        const Dims d = make_dims(desc);
-        need(count, "count");
-        *count = param_count(d);
-        return RNN4J_OK;
-    });
+RNN4J_API int32_t rnn4j_cuda_param_count(const rnn4j_desc *desc, int64_t *count) {
+    return query_param_count("rnn4j_cuda_param_count", desc, count);
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_workspace_size(const rnn4j_desc *desc, int32_t T, int32_t N, int32_t training,
-                                                 int64_t *bytes) {
-    return cuda_guarded("rnn4j_cuda_workspace_size", [&] {
-        const Dims d = make_dims(desc);
-        need(bytes, "bytes");
-        if (training != 0 && training != 1) arg("training = %d must be 0 or 1", training);
-        *bytes = make_cuda_layout(d, T, N, training).total;
-        return RNN4J_OK;
-    });
+RNN4J_API int32_t rnn4j_cuda_workspace_size(const rnn4j_desc *desc, int32_t T, int32_t N, int32_t training,
+                                       int64_t *bytes) {
+    return query_workspace_size("rnn4j_cuda_workspace_size", desc, T, N, training, bytes, make_cuda_layout);
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_forward(const rnn4j_desc *desc, int32_t T, int32_t N, const int32_t *lengths,
-                                          int32_t training, const float *params, const float *x, const float *h0,
-                                          const float *c0, float *y, float *hN, float *cN, void *workspace,
-                                          int64_t workspace_bytes, int32_t flags, void *stream) {
-    return cuda_guarded("rnn4j_cuda_forward", [&] {
+RNN4J_API int32_t rnn4j_cuda_forward(const rnn4j_desc *desc, int32_t T, int32_t N, const int32_t *lengths,
+                                     int32_t training, const float *params, const float *x, const float *h0,
+                                     const float *c0, float *y, float *hN, float *cN, void *workspace,
+                                     int64_t workspace_bytes, int32_t flags, void *stream) {
+    return guarded("rnn4j_cuda_forward", [&] {
         const Dims d = make_dims(desc);
-        if (training != 0 && training != 1) arg("training = %d must be 0 or 1", training);
+        check_training(training);
         check_flags(flags);
         const CudaLayout l = make_cuda_layout(d, T, N, training);
-        need(params, "params");
-        need(x, "x");
-        need(y, "y");
-        if (lengths)
-            for (int b = 0; b < N; ++b)
-                if (lengths[b] < 1 || lengths[b] > T) arg("lengths[%d] = %d is outside 1..T = 1..%d", b, lengths[b], T);
-        need(workspace, "workspace");
-        if (workspace_bytes < l.total)
-            arg("workspace_bytes = %lld is too small: this call needs %lld bytes (rnn4j_cuda_workspace_size)",
-                (long long)workspace_bytes, (long long)l.total);
-        cuda_forward(d, *desc, T, N, lengths, training, params, x, h0, c0, y, hN, cN, aligned_base(workspace), l,
-                     flags, resolve(stream));
+        check_forward_arrays(params, x, y, lengths, N, T);
+        check_workspace(workspace, workspace_bytes, l.total, "rnn4j_cuda_workspace_size");
+        cuda_forward(d, *desc, T, N, lengths, training, params, x, h0, c0, y, hN, cN,
+                     aligned_base(workspace, CUDA_WS_ALIGN), l, flags, resolve(stream));
         return RNN4J_OK;
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_backward_data(const rnn4j_desc *desc, const float *params, const float *dy,
-                                                const float *dhN, const float *dcN, float *dx, float *dh0,
-                                                float *dc0, void *workspace, int64_t workspace_bytes, int32_t flags,
-                                                void *stream) {
-    return cuda_guarded("rnn4j_cuda_backward_data", [&] {
-        const Dims d = make_dims(desc);
-        check_flags(flags);
-        need(params, "params");
-        need(workspace, "workspace");
-        const cudaStream_t s = resolve(stream);
-        CudaLayout l;
-        HostPlan &plan = backward_plan();
-        const CudaWsHeader h = read_header(desc, d, aligned_base(workspace), workspace_bytes, WS_TRAIN_FWD,
-                                           "run rnn4j_cuda_forward with training = 1 first", s, l, plan);
-        cuda_backward_data(d, h, plan, params, dy, dhN, dcN, dx, dh0, dc0, aligned_base(workspace), l, flags, s);
-        return RNN4J_OK;
-    });
+namespace {
+
+// For the backward calls: the training forward recorded on this workspace (header, layout and the
+// plan read back into the calling thread's plan buffer).
+struct Recorded {
+    char *base;
+    cudaStream_t s;
+    CudaLayout l;
+    HostPlan &plan;
+    WsHeader h;
+};
+
+Recorded recorded(const rnn4j_desc *desc, const Dims &d, void *workspace, int64_t bytes, int min_state,
+                  const char *missing, void *stream) {
+    need(workspace, "workspace");
+    Recorded r{aligned_base(workspace, CUDA_WS_ALIGN), resolve(stream), CudaLayout{}, backward_plan(), WsHeader{}};
+    r.h = read_header(desc, d, r.base, bytes, min_state, missing, r.s, r.l, r.plan);
+    return r;
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_backward_weights(const rnn4j_desc *desc, float *grads, void *workspace,
-                                                   int64_t workspace_bytes, int32_t flags, void *stream) {
-    return cuda_guarded("rnn4j_cuda_backward_weights", [&] {
-        const Dims d = make_dims(desc);
-        check_flags(flags);
-        need(grads, "grads");
-        need(workspace, "workspace");
-        const cudaStream_t s = resolve(stream);
-        CudaLayout l;
-        HostPlan &plan = backward_plan();
-        const CudaWsHeader h = read_header(desc, d, aligned_base(workspace), workspace_bytes, WS_BWD_DATA,
-                                           "run rnn4j_cuda_forward with training = 1, then rnn4j_cuda_backward_data",
-                                           s, l, plan);
-        cuda_backward_weights(d, h, grads, aligned_base(workspace), l, flags, s);
-        return RNN4J_OK;
-    });
-}
+}  // namespace
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_backward(const rnn4j_desc *desc, const float *params, const float *dy,
+RNN4J_API int32_t rnn4j_cuda_backward_data(const rnn4j_desc *desc, const float *params, const float *dy,
                                            const float *dhN, const float *dcN, float *dx, float *dh0, float *dc0,
-                                           float *grads, void *workspace, int64_t workspace_bytes, int32_t flags,
-                                           void *stream) {
-    return cuda_guarded("rnn4j_cuda_backward", [&] {
+                                           void *workspace, int64_t workspace_bytes, int32_t flags, void *stream) {
+    return guarded("rnn4j_cuda_backward_data", [&] {
         const Dims d = make_dims(desc);
         check_flags(flags);
         need(params, "params");
-        need(grads, "grads");
-        need(workspace, "workspace");
-        const cudaStream_t s = resolve(stream);
-        CudaLayout l;
-        HostPlan &plan = backward_plan();
-        const CudaWsHeader h = read_header(desc, d, aligned_base(workspace), workspace_bytes, WS_TRAIN_FWD,
-                                           "run rnn4j_cuda_forward with training = 1 first", s, l, plan);
-        char *base = aligned_base(workspace);
-        cuda_backward_data(d, h, plan, params, dy, dhN, dcN, dx, dh0, dc0, base, l, flags, s);
-        cuda_backward_weights(d, h, grads, base, l, flags, s);
+        const Recorded r = recorded(desc, d, workspace, workspace_bytes, WS_TRAIN_FWD,
+                                    "run rnn4j_cuda_forward with training = 1 first", stream);
+        cuda_backward_data(d, r.h, r.plan, params, dy, dhN, dcN, dx, dh0, dc0, r.base, r.l, flags, r.s);
         return RNN4J_OK;
     });
 }
 
-RNN4J_CUDA_API int32_t rnn4j_cuda_gemm(int32_t trans_a, int32_t trans_b, int32_t M, int32_t N, int32_t K, float alpha,
-                                       const float *A, int32_t lda, const float *B, int32_t ldb, float beta, float *C,
-                                       int32_t ldc, int32_t flags, void *stream) {
-    return cuda_guarded("rnn4j_cuda_gemm", [&] {
-        if ((trans_a | trans_b) & ~1) arg("trans_a = %d and trans_b = %d must be 0 or 1", trans_a, trans_b);
-        if (M < 0 || N < 0 || K < 0) arg("M = %d, N = %d, K = %d must be >= 0", M, N, K);
+RNN4J_API int32_t rnn4j_cuda_backward_weights(const rnn4j_desc *desc, float *grads, void *workspace,
+                                              int64_t workspace_bytes, int32_t flags, void *stream) {
+    return guarded("rnn4j_cuda_backward_weights", [&] {
+        const Dims d = make_dims(desc);
+        check_flags(flags);
+        need(grads, "grads");
+        const Recorded r = recorded(desc, d, workspace, workspace_bytes, WS_BWD_DATA,
+                                    "run rnn4j_cuda_forward with training = 1, then rnn4j_cuda_backward_data", stream);
+        cuda_backward_weights(d, r.h, grads, r.base, r.l, flags, r.s);
+        return RNN4J_OK;
+    });
+}
+
+RNN4J_API int32_t rnn4j_cuda_backward(const rnn4j_desc *desc, const float *params, const float *dy,
+                                      const float *dhN, const float *dcN, float *dx, float *dh0, float *dc0,
+                                      float *grads, void *workspace, int64_t workspace_bytes, int32_t flags,
+                                      void *stream) {
+    return guarded("rnn4j_cuda_backward", [&] {
+        const Dims d = make_dims(desc);
+        check_flags(flags);
+        need(params, "params");
+        need(grads, "grads");
+        const Recorded r = recorded(desc, d, workspace, workspace_bytes, WS_TRAIN_FWD,
+                                    "run rnn4j_cuda_forward with training = 1 first", stream);
+        cuda_backward_data(d, r.h, r.plan, params, dy, dhN, dcN, dx, dh0, dc0, r.base, r.l, flags, r.s);
+        cuda_backward_weights(d, r.h, grads, r.base, r.l, flags, r.s);
+        return RNN4J_OK;
+    });
+}
+
+RNN4J_API int32_t rnn4j_cuda_gemm(int32_t trans_a, int32_t trans_b, int32_t M, int32_t N, int32_t K, float alpha,
+                                  const float *A, int32_t lda, const float *B, int32_t ldb, float beta, float *C,
+                                  int32_t ldc, int32_t flags, void *stream) {
+    return guarded("rnn4j_cuda_gemm", [&] {
+        if ((trans_a | trans_b) & ~1) arg_error("trans_a = %d and trans_b = %d must be 0 or 1", trans_a, trans_b);
+        if (M < 0 || N < 0 || K < 0) arg_error("M = %d, N = %d, K = %d must be >= 0", M, N, K);
         check_flags(flags);
         if (M == 0 || N == 0) return RNN4J_OK;
         need(C, "C");
-        if (ldc < N) arg("ldc = %d must be >= N = %d", ldc, N);
+        if (ldc < N) arg_error("ldc = %d must be >= N = %d", ldc, N);
         if (K > 0) {
             need(A, "A");
             need(B, "B");
-            if (lda < (trans_a ? M : K)) arg("lda = %d must be >= %d", lda, trans_a ? M : K);
-            if (ldb < (trans_b ? K : N)) arg("ldb = %d must be >= %d", ldb, trans_b ? K : N);
+            if (lda < (trans_a ? M : K)) arg_error("lda = %d must be >= %d", lda, trans_a ? M : K);
+            if (ldb < (trans_b ? K : N)) arg_error("ldb = %d must be >= %d", ldb, trans_b ? K : N);
         }
         gemm(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, flags & RNN4J_CUDA_TF32,
              resolve(stream));

@@ -1,6 +1,6 @@
 // Shared plumbing of the CUDA library: the error layer (CUDA failures become a C++ exception that
-// the C API's guard turns into RNN4J_ERR_CUDA plus a message; never exit/abort), the library-owned
-// streams and events, and a few device-attribute caches.
+// the common guard, common/status.hpp, turns into RNN4J_ERR_CUDA plus a message; never exit or
+// abort), the library-owned streams and events, and a few device-attribute caches.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -10,17 +10,17 @@
 #include <string>
 
 #include "rnn4j/rnn4j_cuda.h"
-#include "status.hpp"  // rnn4j::ArgumentError, rnn4j::StateError (from native/cpu, header only)
-
-#define RNN4J_CUDA_API extern "C" __attribute__((visibility("default")))
+#include "status.hpp"  // common/: the guard, rnn4j::Error and its ArgumentError, StateError
 
 namespace rnn4j {
 namespace cuda {
 
-// A CUDA runtime call or a kernel launch failed.
-struct CudaError : std::runtime_error {
+// A CUDA runtime call or a kernel launch failed: RNN4J_ERR_ALLOC for device memory, else
+// RNN4J_ERR_CUDA (the guard of status.hpp returns the status).
+struct CudaError : Error {
     cudaError_t code;
-    CudaError(cudaError_t c, const std::string &what) : std::runtime_error(what), code(c) {}
+    CudaError(cudaError_t c, const std::string &what)
+        : Error(c == cudaErrorMemoryAllocation ? RNN4J_ERR_ALLOC : RNN4J_ERR_CUDA, what), code(c) {}
 };
 
 [[noreturn]] void throw_cuda(cudaError_t e, const char *call, const char *file, int line);

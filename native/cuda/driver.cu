@@ -7,55 +7,21 @@
 // (dh_{t-1} = dG_t W_hh), then dX and the weight gradients as large GEMMs over all R rows.
 #include "driver.cuh"
 
-#include <climits>
 #include <cstddef>
 #include <cstring>
 
+#include "args.hpp"
 #include "common.cuh"
 #include "gemm.cuh"
 #include "kernels.cuh"
+#include "steps.hpp"
 
 namespace rnn4j {
 namespace cuda {
 
 namespace {
 
-constexpr int64_t ALIGN = 256;
-
-struct Alloc {
-    int64_t cur = 0;
-    int64_t take(int64_t elems, int64_t elem_bytes) {
-        int64_t bytes;
-        if (__builtin_mul_overflow(elems, elem_bytes, &bytes) || bytes > (INT64_MAX >> 2))
-            throw ArgumentError("workspace size overflows int64");
-        const int64_t at = cur;
-        bytes = (bytes + ALIGN - 1) & ~(ALIGN - 1);
-        if (__builtin_add_overflow(cur, bytes, &cur)) throw ArgumentError("workspace size overflows int64");
-        return at;
-    }
-};
-
-int64_t mul(int64_t a, int64_t b) {
-    int64_t r;
-    if (__builtin_mul_overflow(a, b, &r)) throw ArgumentError("workspace size overflows int64");
-    return r;
-}
-
-// Typed views of one device workspace.
-struct DWs {
-    char *base;
-    const CudaLayout &l;
-    const Dims &d;
-    float *f(int64_t at) const { return at < 0 ? nullptr : reinterpret_cast<float *>(base + at); }
-    int32_t *i(int64_t at) const { return reinterpret_cast<int32_t *>(base + at); }
-    float *ld(int k, int dir, int64_t o) const {
-        return o < 0 ? nullptr
-                     : reinterpret_cast<float *>(base + l.train_base + (int64_t)(k * d.D + dir) * l.ld_stride + o);
-    }
-    float *ybuf(int k, bool training) const {
-        return reinterpret_cast<float *>(base + l.Y0 + (training ? k : k % 2) * l.ystride);
-    }
-};
+using DWs = WsView<CudaLayout>;  // typed views of one device workspace
 
 HostPlan &thread_plan() {
     thread_local HostPlan plan;
@@ -73,52 +39,17 @@ void bind_plan(HostPlan &p, const CudaLayout &l) {
     p.rowsrc = b + (l.rowsrc - l.ints) / 4;
 }
 
-inline int64_t user_row(bool bf, int T, int N, int t, int b) { return bf ? (int64_t)b * T + t : (int64_t)t * N + b; }
-
-// Sorts the batch by length (descending, stable; counting sort) and fills perm, lens, n_t, off
-// and rowsrc, as the CPU driver does. Returns R.
-int32_t make_plan(HostPlan &p, bool bf, int T, int N, const int32_t *lengths) {
-    int32_t *perm = p.perm, *lens = p.lens, *nt = p.nt, *off = p.off;
-    if (!lengths) {
-        for (int j = 0; j < N; ++j) perm[j] = j, lens[j] = T;
-    } else {
-        for (int v = 0; v < T; ++v) nt[v] = 0;
-        for (int b = 0; b < N; ++b) nt[lengths[b] - 1]++;
-        int32_t acc = 0;
-        for (int v = T - 1; v >= 0; --v) off[v] = acc, acc += nt[v];
-        for (int b = 0; b < N; ++b) {
-            const int j = off[lengths[b] - 1]++;
-            perm[j] = b;
-            lens[j] = lengths[b];
-        }
-    }
-    int j = N;
-    for (int t = 0; t < T; ++t) {
-        while (j > 0 && lens[j - 1] <= t) --j;
-        nt[t] = j;
-    }
-    off[0] = 0;
-    for (int t = 0; t < T; ++t) off[t + 1] = off[t] + nt[t];
+// The batch plan (common/plan.hpp) plus rowsrc, the caller's row of each packed row. Returns R.
+int32_t make_host_plan(HostPlan &p, bool bf, int T, int N, const int32_t *lengths) {
+    const int32_t R = make_plan(p.plan(), T, N, lengths);
     for (int t = 0; t < T; ++t)
-        for (int r = 0; r < nt[t]; ++r) p.rowsrc[off[t] + r] = (int32_t)user_row(bf, T, N, t, perm[r]);
-    return off[T];
+        for (int r = 0; r < p.nt[t]; ++r) p.rowsrc[p.off[t] + r] = (int32_t)user_row(bf, T, N, t, p.perm[r]);
+    return R;
 }
-
-struct Wts {
-    const float *w_ih, *w_hh, *b_ih, *b_hh, *w_hr;
-    Wts(const Dims &d, const float *params, int k, int dir) {
-        const ParamOffsets p = param_offsets(d, k, dir);
-        w_ih = params + p.w_ih;
-        w_hh = params + p.w_hh;
-        b_ih = p.b_ih >= 0 ? params + p.b_ih : nullptr;
-        b_hh = p.b_hh >= 0 ? params + p.b_hh : nullptr;
-        w_hr = p.w_hr >= 0 ? params + p.w_hr : nullptr;
-    }
-};
 
 void write_state(char *base, const CudaLayout &l, int32_t state, cudaStream_t s) {
     // Pageable host -> device: staged before the call returns, so a local is fine.
-    RNN4J_CUDA_TRY(cudaMemcpyAsync(base + l.hdr + offsetof(CudaWsHeader, state), &state, sizeof state,
+    RNN4J_CUDA_TRY(cudaMemcpyAsync(base + l.hdr + offsetof(WsHeader, state), &state, sizeof state,
                                    cudaMemcpyHostToDevice, s));
 }
 
@@ -155,16 +86,16 @@ void layer_forward(const DWs &w, const HostPlan &plan, int k, bool training, con
     StepIO base[2];
     for (int dir = 0; dir < d.D; ++dir) {
         cudaStream_t st = ss.st[dir];
-        const Wts p(d, params, k, dir);
-        const int64_t ldk = (int64_t)(k * d.D + dir);
-        float *pre = training ? w.ld(k, dir, l.o_gates) : w.f(l.proj[dir]);
+        const Weights p(d, params, k, dir);
+        const int64_t kd = (int64_t)(k * d.D + dir);
+        float *pre = training ? w.saved(k, dir, l.o_gates) : w.f(l.proj[dir]);
         gemm_nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH, tf32, st);
         float *S0 = w.f(l.S[dir][0]), *S1 = w.f(l.S[dir][1]);
         // Both ping-pong buffers start as h0: a reverse-direction row that becomes live at step s
         // reads buffer s % 2 untouched until then.
-        gather_state(N, Ho, dperm, h0 ? h0 + ldk * N * Ho : nullptr, S0, st);
+        gather_state(N, Ho, dperm, h0 ? h0 + kd * N * Ho : nullptr, S0, st);
         RNN4J_CUDA_TRY(cudaMemcpyAsync(S1, S0, sizeof(float) * N * Ho, cudaMemcpyDeviceToDevice, st));
-        if (d.lstm()) gather_state(N, H, dperm, c0 ? c0 + ldk * N * H : nullptr, w.f(l.C[dir]), st);
+        if (d.lstm()) gather_state(N, H, dperm, c0 ? c0 + kd * N * H : nullptr, w.f(l.C[dir]), st);
 
         StepIO &io = base[dir];
         io.H = H;
@@ -180,11 +111,11 @@ void layer_forward(const DWs &w, const HostPlan &plan, int k, bool training, con
         io.y = out + dir * Ho;
         io.ldy = ldo;
         if (training) {
-            io.hprev = w.ld(k, dir, l.o_hprev);
-            io.cprev = w.ld(k, dir, l.o_cprev);
-            io.tc = w.ld(k, dir, l.o_tc);
-            io.ghn = w.ld(k, dir, l.o_ghn);
-            io.m = w.ld(k, dir, l.o_m);
+            io.hprev = w.saved(k, dir, l.o_hprev);
+            io.cprev = w.saved(k, dir, l.o_cprev);
+            io.tc = w.saved(k, dir, l.o_tc);
+            io.ghn = w.saved(k, dir, l.o_ghn);
+            io.m = w.saved(k, dir, l.o_m);
         } else {
             io.m = w.f(l.M[dir]);
         }
@@ -216,7 +147,7 @@ void layer_forward(const DWs &w, const HostPlan &plan, int k, bool training, con
     }
     for (int dir = 0; dir < d.D && !done; ++dir) {
         cudaStream_t st = ss.st[dir];
-        const Wts p(d, params, k, dir);
+        const Weights p(d, params, k, dir);
         for (int step = 0; step < Teff; ++step) {
             const int t = dir == 0 ? step : Teff - 1 - step;
             const int n = plan.nt[t];
@@ -243,12 +174,12 @@ void layer_forward(const DWs &w, const HostPlan &plan, int k, bool training, con
     }
     for (int dir = 0; dir < d.D; ++dir) {
         cudaStream_t st = done ? s : ss.st[dir];
-        const int64_t ldk = (int64_t)(k * d.D + dir);
+        const int64_t kd = (int64_t)(k * d.D + dir);
         if (hN)
             scatter_state(N, Ho, dperm, dlens, dir == 0, Teff & 1, w.f(l.S[dir][0]), w.f(l.S[dir][1]),
-                          hN + ldk * N * Ho, st);
+                          hN + kd * N * Ho, st);
         if (cN && d.lstm())
-            scatter_state(N, H, dperm, dlens, false, 0, w.f(l.C[dir]), w.f(l.C[dir]), cN + ldk * N * H, st);
+            scatter_state(N, H, dperm, dlens, false, 0, w.f(l.C[dir]), w.f(l.C[dir]), cN + kd * N * H, st);
     }
     ss.done();
 }
@@ -256,74 +187,25 @@ void layer_forward(const DWs &w, const HostPlan &plan, int k, bool training, con
 }  // namespace
 
 CudaLayout make_cuda_layout(const Dims &d, int32_t T, int32_t N, bool training) {
-    char buf[160];
-    if (T < 1) std::snprintf(buf, sizeof buf, "T = %d must be >= 1", T), throw ArgumentError(buf);
-    if (N < 1) std::snprintf(buf, sizeof buf, "N = %d must be >= 1", N), throw ArgumentError(buf);
-    const int64_t R = (int64_t)T * N;
-    if (R > INT_MAX) {
-        std::snprintf(buf, sizeof buf, "T*N = %d*%d exceeds the int range of the kernels", T, N);
-        throw ArgumentError(buf);
-    }
-    const int64_t F = sizeof(float), Ii = sizeof(int32_t), DHo = (int64_t)d.D * d.Ho;
-    Alloc a;
-    CudaLayout l;
-    l.hdr = a.take(sizeof(CudaWsHeader), 1);
-    // The int arrays are contiguous (one upload, one read-back): 4-byte granularity inside.
-    l.ints = a.cur;
-    l.perm = l.ints;
-    l.lens = l.perm + Ii * N;
-    l.nt = l.lens + Ii * N;
-    l.off = l.nt + Ii * T;
-    l.rowsrc = l.off + Ii * (T + 1);
-    l.ints_end = l.rowsrc + Ii * R;
-    a.take(l.ints_end - l.ints, 1);
-    for (int x = 0; x < 2; ++x) {
-        l.S[x][0] = l.S[x][1] = l.C[x] = l.M[x] = l.proj[x] = l.dS[x] = l.dC[x] = l.dM[x] = l.dY[x] = -1;
-    }
-    for (int x = 0; x < d.D; ++x) {
-        l.S[x][0] = a.take((int64_t)N * d.Ho, F);
-        l.S[x][1] = a.take((int64_t)N * d.Ho, F);
-        if (d.lstm()) l.C[x] = a.take((int64_t)N * d.H, F);
-        if (d.P && !training) l.M[x] = a.take((int64_t)N * d.H, F);
-    }
-    l.X0 = a.take(mul(R, d.I), F);
-    const int nY = training ? d.L : (d.L > 1 ? 2 : 1);
-    l.ystride = (mul(mul(R, DHo), F) + ALIGN - 1) & ~(ALIGN - 1);
-    l.Y0 = a.take(mul(l.ystride / F, nY), F);
-    l.o_gates = l.o_hprev = l.o_cprev = l.o_tc = l.o_m = l.o_ghn = l.o_dgi = l.o_dgh = l.o_dhs = -1;
-    l.train_base = l.ld_stride = 0;
-    if (!training) {
-        for (int x = 0; x < d.D; ++x) l.proj[x] = a.take(mul(R, d.GH), F);
-    } else {
+    return build_layout<CudaLayout>(d, T, N, training, CUDA_WS_ALIGN, [&](WsAlloc &a, CudaLayout &l) {
+        const int64_t F = sizeof(float), Ii = sizeof(int32_t);
+        // The int arrays are contiguous (one upload, one read-back): 4-byte granularity inside.
+        l.ints = a.cur;
+        l.perm = l.ints;
+        l.lens = l.perm + Ii * N;
+        l.nt = l.lens + Ii * N;
+        l.off = l.nt + Ii * T;
+        l.rowsrc = l.off + Ii * (T + 1);
+        l.ints_end = l.rowsrc + Ii * ((int64_t)T * N);
+        a.take(l.ints_end - l.ints, 1);
+        for (int x = 0; x < 2; ++x) l.S[x][0] = l.S[x][1] = l.C[x] = l.M[x] = -1;
         for (int x = 0; x < d.D; ++x) {
-            l.dS[x] = a.take((int64_t)N * d.Ho, F);
-            if (d.lstm()) l.dC[x] = a.take((int64_t)N * d.H, F);
-            if (d.P) l.dM[x] = a.take((int64_t)N * d.H, F);
+            l.S[x][0] = a.take((int64_t)N * d.Ho, F);
+            l.S[x][1] = a.take((int64_t)N * d.Ho, F);
+            if (d.lstm()) l.C[x] = a.take((int64_t)N * d.H, F);
+            if (d.P && !training) l.M[x] = a.take((int64_t)N * d.H, F);
         }
-        const int64_t dyw = DHo > d.I ? DHo : d.I;
-        for (int x = 0; x < 2; ++x) l.dY[x] = a.take(mul(R, dyw), F);
-        Alloc b;
-        const int64_t RGH = mul(R, d.GH), RH = mul(R, d.H), RHo = mul(R, d.Ho);
-        l.o_gates = b.take(RGH, F);
-        l.o_hprev = b.take(RHo, F);
-        if (d.lstm()) {
-            l.o_cprev = b.take(RH, F);
-            l.o_tc = b.take(RH, F);
-        }
-        if (d.P) {
-            l.o_m = b.take(RH, F);
-            l.o_dhs = b.take(RHo, F);
-        }
-        if (d.gru()) {
-            l.o_ghn = b.take(RH, F);
-            l.o_dgh = b.take(RGH, F);
-        }
-        l.o_dgi = b.take(RGH, F);
-        l.ld_stride = b.cur;
-        l.train_base = a.take(mul(b.cur, (int64_t)d.L * d.D), 1);
-    }
-    l.total = a.cur + ALIGN;
-    return l;
+    });
 }
 
 void cuda_forward(const Dims &d, const rnn4j_desc &desc, int T, int N, const int32_t *lengths, bool training,
@@ -332,11 +214,11 @@ void cuda_forward(const Dims &d, const rnn4j_desc &desc, int T, int N, const int
     const DWs w{base, l, d};
     HostPlan &plan = thread_plan();
     bind_plan(plan, l);
-    const int R = make_plan(plan, d.bf, T, N, lengths);
+    const int R = make_host_plan(plan, d.bf, T, N, lengths);
     const int Teff = plan.lens[0];
     const bool identity = !d.bf && R == T * N;
 
-    CudaWsHeader h{};
+    WsHeader h{};
     h.magic = CUDA_WS_MAGIC;
     h.state = WS_NONE;  // until this call's work completes
     h.T = T;
@@ -369,36 +251,15 @@ void cuda_forward(const Dims &d, const rnn4j_desc &desc, int T, int N, const int
     write_state(base, l, training ? WS_TRAIN_FWD : WS_INFER, s);
 }
 
-CudaWsHeader read_header(const rnn4j_desc *desc, const Dims &d, char *base, int64_t bytes, int min_state,
-                         const char *missing, cudaStream_t s, CudaLayout &l, HostPlan &plan) {
-    if (bytes < (int64_t)sizeof(CudaWsHeader) + ALIGN) {
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "workspace_bytes = %lld is too small to hold a recorded forward",
-                      (long long)bytes);
-        throw ArgumentError(buf);
-    }
-    CudaWsHeader h;
+WsHeader read_header(const rnn4j_desc *desc, const Dims &d, char *base, int64_t bytes, int min_state,
+                     const char *missing, cudaStream_t s, CudaLayout &l, HostPlan &plan) {
+    check_recorded_bytes(bytes, CUDA_WS_ALIGN);
+    WsHeader h;
     RNN4J_CUDA_TRY(cudaMemcpyAsync(&h, base, sizeof h, cudaMemcpyDeviceToHost, s));
     RNN4J_CUDA_TRY(cudaStreamSynchronize(s));
-    if (h.magic != CUDA_WS_MAGIC || h.state < WS_INFER)
-        throw StateError(std::string("no training forward has been run on this workspace (") + missing + ")");
-    if (h.state == WS_INFER)
-        throw StateError(std::string("the last forward on this workspace was an inference forward (training = 0); ") +
-                         missing);
-    if (h.state < min_state)
-        throw StateError("rnn4j_cuda_backward_weights needs rnn4j_cuda_backward_data first on this workspace");
-    const rnn4j_desc &a = h.desc, &b = *desc;
-    if (a.cell != b.cell || a.input_size != b.input_size || a.hidden_size != b.hidden_size ||
-        a.proj_size != b.proj_size || a.num_layers != b.num_layers || a.bidirectional != b.bidirectional ||
-        a.bias != b.bias || a.batch_first != b.batch_first)
-        throw ArgumentError("desc differs from the one of the training forward on this workspace");
+    check_recorded(h, CUDA_WS_MAGIC, *desc, min_state, missing, "rnn4j_cuda");
     l = make_cuda_layout(d, h.T, h.N, true);
-    if (bytes < l.total) {
-        char buf[200];
-        std::snprintf(buf, sizeof buf, "workspace_bytes = %lld is too small: the recorded forward needs %lld bytes",
-                      (long long)bytes, (long long)l.total);
-        throw ArgumentError(buf);
-    }
+    check_workspace(base, bytes, l.total, "rnn4j_cuda_workspace_size");
     bind_plan(plan, l);
     RNN4J_CUDA_TRY(cudaMemcpyAsync(plan.ints.data(), base + l.ints, l.ints_end - l.ints, cudaMemcpyDeviceToHost, s));
     RNN4J_CUDA_TRY(cudaStreamSynchronize(s));
@@ -407,7 +268,7 @@ CudaWsHeader read_header(const rnn4j_desc *desc, const Dims &d, char *base, int6
 
 HostPlan &backward_plan() { return thread_plan(); }
 
-void cuda_backward_data(const Dims &d, const CudaWsHeader &h, const HostPlan &plan, const float *params,
+void cuda_backward_data(const Dims &d, const WsHeader &h, const HostPlan &plan, const float *params,
                         const float *dy, const float *dhN, const float *dcN, float *dx, float *dh0, float *dc0,
                         char *base, const CudaLayout &l, int flags, cudaStream_t s) {
     const DWs w{base, l, d};
@@ -429,75 +290,51 @@ void cuda_backward_data(const Dims &d, const CudaWsHeader &h, const HostPlan &pl
     }
     for (int k = d.L - 1; k >= 0; --k) {
         const int Ik = d.Ik(k);
-        float *dX = nullptr;
-        if (k > 0)
-            dX = w.f(l.dY[(d.L - k) % 2]);
-        else if (dx)
-            dX = identity ? dx : w.f(l.dY[d.L % 2]);
+        float *dX = w.dx_of_layer(k, dx, identity);
         Streams ss(s, d.D);
         for (int dir = 0; dir < d.D; ++dir) {
             cudaStream_t st = ss.st[dir];
-            const Wts p(d, params, k, dir);
-            const int64_t ldk = (int64_t)(k * d.D + dir);
+            const Weights p(d, params, k, dir);
+            const int64_t kd = (int64_t)(k * d.D + dir);
             float *dS = w.f(l.dS[dir]), *dC = w.f(l.dC[dir]), *dM = w.f(l.dM[dir]);
-            const float *gates = w.ld(k, dir, l.o_gates), *hprev = w.ld(k, dir, l.o_hprev);
-            const float *cprev = w.ld(k, dir, l.o_cprev), *tc = w.ld(k, dir, l.o_tc), *ghn = w.ld(k, dir, l.o_ghn);
-            float *dgi = w.ld(k, dir, l.o_dgi), *dhs = w.ld(k, dir, l.o_dhs);
-            float *dgh = d.gru() ? w.ld(k, dir, l.o_dgh) : dgi;
+            const Saved sv(w, k, dir);
 
-            gather_state(N, Ho, dperm, dhN ? dhN + ldk * N * Ho : nullptr, dS, st);
-            if (d.lstm()) gather_state(N, H, dperm, dcN ? dcN + ldk * N * H : nullptr, dC, st);
+            gather_state(N, Ho, dperm, dhN ? dhN + kd * N * Ho : nullptr, dS, st);
+            if (d.lstm()) gather_state(N, H, dperm, dcN ? dcN + kd * N * H : nullptr, dC, st);
             int np = 0;        // live rows of the previously processed step (fused path)
             int64_t op = 0;    // its packed row offset
             for (int step = 0; step < Teff; ++step) {
                 const int t = dir == 0 ? Teff - 1 - step : step;
                 const int n = plan.nt[t];
                 const int64_t o = plan.off[t];
-                BwdIO b;
-                b.H = H;
-                b.Ho = Ho;
-                b.relu = d.relu();
-                b.dy = dY ? dY + o * DHo + dir * Ho : nullptr;
-                b.ldy = DHo;
-                b.dS = dS;
-                b.dC = dC;
-                b.gates = gates + o * GH;
-                if (d.lstm()) {
-                    b.cprev = cprev + o * H;
-                    b.tc = tc + o * H;
-                }
-                if (d.gru()) {
-                    b.hprev = hprev + o * Ho;
-                    b.ghn = ghn + o * H;
-                    b.dgh = dgh + o * GH;
-                }
-                b.dgi = dgi + o * GH;
+                BwdStep b = bwd_step_at(d, sv, dY, dir, o, n, dS, dC);
                 if (!d.P) {
                     // One fused kernel: dh_t = dG_{t'} W_hh (+ dh*z) and the gate gradients of step t.
-                    bwd_fused_step(d.cell, n, np, b, np ? dgh + op * GH : nullptr, p.w_hh, st);
+                    bwd_fused_step(d.cell, n, np, b, np ? sv.dgh + op * GH : nullptr, p.w_hh, st);
                     np = n;
                     op = o;
                     continue;
                 }
                 {  // dh of the projected output (kept for dW_hr); dm = dh W_hr
-                    add_rows(n, Ho, b.dy, DHo, dS, dhs + o * Ho, st);
-                    gemm_nn(n, H, Ho, dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H, false, st);
+                    add_rows(n, Ho, b.dy, DHo, dS, sv.dhs + o * Ho, st);
+                    gemm_nn(n, H, Ho, sv.dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H, false, st);
                     b.dm = dM;
                 }
                 bwd_step(d.cell, n, b, st);
                 // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS). FP32: the recurrence.
-                gemm_nn(n, Ho, GH, dgh + o * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
+                gemm_nn(n, Ho, GH, sv.dgh + o * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
             }
             // Fused path: the carried gradient of the last processed step is dh of the initial state.
-            if (!d.P && np) gemm_nn(np, Ho, GH, dgh + op * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
-            if (dh0) scatter_state(N, Ho, dperm, dlens, false, 0, dS, dS, dh0 + ldk * N * Ho, st);
-            if (dc0 && d.lstm()) scatter_state(N, H, dperm, dlens, false, 0, dC, dC, dc0 + ldk * N * H, st);
+            if (!d.P && np)
+                gemm_nn(np, Ho, GH, sv.dgh + op * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
+            if (dh0) scatter_state(N, Ho, dperm, dlens, false, 0, dS, dS, dh0 + kd * N * Ho, st);
+            if (dc0 && d.lstm()) scatter_state(N, H, dperm, dlens, false, 0, dC, dC, dc0 + kd * N * H, st);
         }
         ss.done();
         if (dX)
             for (int dir = 0; dir < d.D; ++dir) {
-                const Wts p(d, params, k, dir);
-                gemm_nn(R, Ik, GH, w.ld(k, dir, l.o_dgi), GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik, tf32, s);
+                const Weights p(d, params, k, dir);
+                gemm_nn(R, Ik, GH, w.saved(k, dir, l.o_dgi), GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik, tf32, s);
             }
         dY = dX;
     }
@@ -505,7 +342,7 @@ void cuda_backward_data(const Dims &d, const CudaWsHeader &h, const HostPlan &pl
     write_state(base, l, WS_BWD_DATA, s);
 }
 
-void cuda_backward_weights(const Dims &d, const CudaWsHeader &h, float *grads, char *base, const CudaLayout &l,
+void cuda_backward_weights(const Dims &d, const WsHeader &h, float *grads, char *base, const CudaLayout &l,
                            int flags, cudaStream_t s) {
     const DWs w{base, l, d};
     const int R = h.R, GH = d.GH, H = d.H, Ho = d.Ho;
@@ -517,16 +354,14 @@ void cuda_backward_weights(const Dims &d, const CudaWsHeader &h, float *grads, c
         for (int dir = 0; dir < d.D; ++dir) {
             cudaStream_t st = ss.st[dir];
             const ParamOffsets p = param_offsets(d, k, dir);
-            const float *dgi = w.ld(k, dir, l.o_dgi);
-            const float *dgh = d.gru() ? w.ld(k, dir, l.o_dgh) : dgi;
-            gemm_tn_acc(GH, Ik, R, dgi, GH, X, Ik, grads + p.w_ih, Ik, tf32, st);
-            gemm_tn_acc(GH, Ho, R, dgh, GH, w.ld(k, dir, l.o_hprev), Ho, grads + p.w_hh, Ho, tf32, st);
+            const Saved sv(w, k, dir);
+            gemm_tn_acc(GH, Ik, R, sv.dgi, GH, X, Ik, grads + p.w_ih, Ik, tf32, st);
+            gemm_tn_acc(GH, Ho, R, sv.dgh, GH, sv.hprev, Ho, grads + p.w_hh, Ho, tf32, st);
             if (d.bias) {
-                colsum_acc(R, GH, dgi, grads + p.b_ih, st);
-                colsum_acc(R, GH, dgh, grads + p.b_hh, st);
+                colsum_acc(R, GH, sv.dgi, grads + p.b_ih, st);
+                colsum_acc(R, GH, sv.dgh, grads + p.b_hh, st);
             }
-            if (d.P)
-                gemm_tn_acc(d.P, H, R, w.ld(k, dir, l.o_dhs), Ho, w.ld(k, dir, l.o_m), H, grads + p.w_hr, H, tf32, st);
+            if (d.P) gemm_tn_acc(d.P, H, R, sv.dhs, Ho, sv.m, H, grads + p.w_hr, H, tf32, st);
         }
         ss.done();
     }

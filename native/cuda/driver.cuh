@@ -8,34 +8,19 @@
 
 #include <vector>
 
-#include "layout.hpp"  // Dims, make_dims, param_offsets, param_count (native/cpu)
+#include "plan.hpp"       // common/
+#include "workspace.hpp"  // common/: WsHeader, WsLayout, the layout builder, Dims
 
 namespace rnn4j {
 namespace cuda {
 
-// Recorded at the start of the device workspace by a forward; read back by the backward calls.
-struct CudaWsHeader {
-    uint64_t magic;
-    int32_t state;  // WS_* of layout.hpp
-    int32_t T, N, R, Teff;
-    int32_t identity;
-    int32_t flags;
-    rnn4j_desc desc;
-    int64_t bytes;
-};
 constexpr uint64_t CUDA_WS_MAGIC = 0x726e6e346a637773ull;  // "rnn4jcws"
+constexpr int64_t CUDA_WS_ALIGN = 256;
 
-// Byte offsets from the 256-byte-aligned device workspace base.
-struct CudaLayout {
-    int64_t hdr, ints, perm, lens, nt, off, rowsrc, ints_end;  // header; int arrays [ints, ints_end)
-    int64_t S[2][2], C[2], M[2];   // per direction: ping-pong h, LSTM c, projection m (inference)
-    int64_t X0;                    // packed layer-0 input [R, I]
-    int64_t Y0, ystride;           // layer outputs [R, D*Ho]: training L of them, inference min(L, 2)
-    int64_t proj[2];               // inference: per direction [R, G*H]
-    int64_t dS[2], dC[2], dM[2], dY[2];  // backward scratch (training)
-    int64_t train_base, ld_stride;       // training per layer-direction blocks
-    int64_t o_gates, o_hprev, o_cprev, o_tc, o_m, o_ghn, o_dgi, o_dgh, o_dhs;  // -1 = absent
-    int64_t total;  // bytes, including 256 bytes of alignment slack
+// The shared layout (256-byte aligned) plus the CUDA backend's own buffers.
+struct CudaLayout : WsLayout {
+    int64_t ints, perm, lens, nt, off, rowsrc, ints_end;  // the plan's int arrays [ints, ints_end), contiguous
+    int64_t S[2][2], C[2], M[2];  // per direction: ping-pong h, LSTM c, projection m (inference)
 };
 CudaLayout make_cuda_layout(const Dims &d, int32_t T, int32_t N, bool training);
 
@@ -43,6 +28,7 @@ CudaLayout make_cuda_layout(const Dims &d, int32_t T, int32_t N, bool training);
 struct HostPlan {
     std::vector<int32_t> ints;  // perm[N], lens[N], nt[T], off[T+1], rowsrc[R] at the layout's offsets
     int32_t *perm = nullptr, *lens = nullptr, *nt = nullptr, *off = nullptr, *rowsrc = nullptr;
+    Plan plan() const { return Plan{perm, lens, nt, off}; }
 };
 
 void cuda_forward(const Dims &d, const rnn4j_desc &desc, int T, int N, const int32_t *lengths, bool training,
@@ -54,14 +40,14 @@ HostPlan &backward_plan();
 
 // Reads the header and the plan back (synchronous on s); throws StateError when the recorded
 // state is below min_state.
-CudaWsHeader read_header(const rnn4j_desc *desc, const Dims &d, char *base, int64_t bytes, int min_state,
-                         const char *missing, cudaStream_t s, CudaLayout &l, HostPlan &plan);
+WsHeader read_header(const rnn4j_desc *desc, const Dims &d, char *base, int64_t bytes, int min_state,
+                     const char *missing, cudaStream_t s, CudaLayout &l, HostPlan &plan);
 
-void cuda_backward_data(const Dims &d, const CudaWsHeader &h, const HostPlan &plan, const float *params,
+void cuda_backward_data(const Dims &d, const WsHeader &h, const HostPlan &plan, const float *params,
                         const float *dy, const float *dhN, const float *dcN, float *dx, float *dh0, float *dc0,
                         char *base, const CudaLayout &l, int flags, cudaStream_t s);
 
-void cuda_backward_weights(const Dims &d, const CudaWsHeader &h, float *grads, char *base, const CudaLayout &l,
+void cuda_backward_weights(const Dims &d, const WsHeader &h, float *grads, char *base, const CudaLayout &l,
                            int flags, cudaStream_t s);
 
 }  // namespace cuda

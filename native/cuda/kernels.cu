@@ -241,47 +241,13 @@ bool launch_persistent(const PersistentArgs &a, cudaStream_t s) {
     return false;
 }
 
-// ---- Backward pointwise ---------------------------------------------------------------------
+// ---- Backward cell --------------------------------------------------------------------------
+// The gate-gradient math of one (row j, unit u) given dh, the total gradient of its h (upstream +
+// carried; with a projection, dm). Used by the pointwise kernel and by the fused backward step.
+// dS and hprev are [n, Ho] (GRU has no projection: Ho == H); GRU replaces dS by dh * z.
 template <int G>
-__global__ void bwd_kernel(int n, BwdIO io) {
-    const int64_t idx = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+__device__ __forceinline__ void bwd_cell(const BwdStep &io, int64_t j, int u, float dh) {
     const int H = io.H, Ho = io.Ho;
-    if (idx >= (int64_t)n * H) return;
-    const int64_t j = idx / H;
-    const int u = (int)(idx % H);
-    const float dyv = io.dy ? io.dy[j * io.ldy + u] : 0.0f;
-    if constexpr (G == 1) {
-        io.dgi[j * H + u] = rnn_bwd(dyv + io.dS[j * Ho + u], io.gates[j * H + u], io.relu);
-    } else if constexpr (G == 4) {
-        const float *g = io.gates + j * 4 * H;
-        const float dm = io.dm ? io.dm[j * H + u] : dyv + io.dS[j * Ho + u];
-        float *dC = io.dC + j * H + u;
-        const LstmBwd r = lstm_bwd(dm, *dC, g[u], g[H + u], g[2 * H + u], g[3 * H + u], io.cprev[j * H + u],
-                                   io.tc[j * H + u]);
-        float *dg = io.dgi + j * 4 * H;
-        dg[u] = r.dai;
-        dg[H + u] = r.daf;
-        dg[2 * H + u] = r.dag;
-        dg[3 * H + u] = r.dao;
-        *dC = r.dcp;
-    } else {
-        const float *g = io.gates + j * 3 * H;
-        float *dS = io.dS + j * Ho + u;
-        const GruBwd r = gru_bwd(dyv + *dS, g[u], g[H + u], g[2 * H + u], io.ghn[j * H + u], io.hprev[j * Ho + u]);
-        float *dgi = io.dgi + j * 3 * H, *dgh = io.dgh + j * 3 * H;
-        dgi[u] = dgh[u] = r.dar;
-        dgi[H + u] = dgh[H + u] = r.daz;
-        dgi[2 * H + u] = r.dan;
-        dgh[2 * H + u] = r.dhn;
-        *dS = r.dhp;
-    }
-}
-
-// ---- Fused backward step --------------------------------------------------------------------
-// The gate-gradient math of one (row r, unit u) given the total dh (upstream + carried).
-template <int G>
-__device__ __forceinline__ void bwd_cell(const BwdIO &io, int64_t j, int u, float dh) {
-    const int H = io.H;
     if constexpr (G == 1) {
         io.dgi[j * H + u] = rnn_bwd(dh, io.gates[j * H + u], io.relu);
     } else if constexpr (G == 4) {
@@ -297,21 +263,36 @@ __device__ __forceinline__ void bwd_cell(const BwdIO &io, int64_t j, int u, floa
         *dC = r.dcp;
     } else {
         const float *g = io.gates + j * 3 * H;
-        const GruBwd r = gru_bwd(dh, g[u], g[H + u], g[2 * H + u], io.ghn[j * H + u], io.hprev[j * H + u]);
+        const GruBwd r = gru_bwd(dh, g[u], g[H + u], g[2 * H + u], io.ghn[j * H + u], io.hprev[j * Ho + u]);
         float *dgi = io.dgi + j * 3 * H, *dgh = io.dgh + j * 3 * H;
         dgi[u] = dgh[u] = r.dar;
         dgi[H + u] = dgh[H + u] = r.daz;
         dgi[2 * H + u] = r.dan;
         dgh[2 * H + u] = r.dhn;
-        io.dS[j * H + u] = r.dhp;
+        io.dS[j * Ho + u] = r.dhp;
     }
 }
 
+// ---- Backward pointwise ---------------------------------------------------------------------
+// One thread per (row, unit): dh = dy + carried dS, or dm with a projection (where u runs over H
+// and dy, dS are only Ho wide: neither is read then).
+template <int G>
+__global__ void bwd_kernel(int n, BwdStep io) {
+    const int64_t idx = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    const int H = io.H, Ho = io.Ho;
+    if (idx >= (int64_t)n * H) return;
+    const int64_t j = idx / H;
+    const int u = (int)(idx % H);
+    const float dh = io.dm ? io.dm[j * H + u] : (io.dy ? io.dy[j * io.ldy + u] : 0.0f) + io.dS[j * Ho + u];
+    bwd_cell<G>(io, j, u, dh);
+}
+
+// ---- Fused backward step --------------------------------------------------------------------
 // Block: BU units x BR rows, 256 threads as in fused_step_kernel; K = G*H (the gate gradients).
 // Shared tiles: A = dgh_prev rows [BR][BK] (+1 padding), B = W_hh [BK][BU] (rows of W are
 // contiguous in u: coalesced loads, conflict-free reads).
 template <int G, int BU, int BR, int BK>
-__global__ void __launch_bounds__(256) bwd_fused_kernel(int n, int np, BwdIO io, const float *__restrict__ dgh_prev,
+__global__ void __launch_bounds__(256) bwd_fused_kernel(int n, int np, BwdStep io, const float *__restrict__ dgh_prev,
                                                         const float *__restrict__ W) {
     constexpr int RG = 256 / BU, PR = BR / RG;
     __shared__ float As[BR][BK + 1];
@@ -359,7 +340,7 @@ __global__ void __launch_bounds__(256) bwd_fused_kernel(int n, int np, BwdIO io,
 }
 
 template <int G>
-void launch_bwd_fused(int n, int np, const BwdIO &io, const float *dgh_prev, const float *W, cudaStream_t s) {
+void launch_bwd_fused(int n, int np, const BwdStep &io, const float *dgh_prev, const float *W, cudaStream_t s) {
     const int rows = n > np ? n : np;
     const int big = ((io.H + 31) / 32) * ((rows + 31) / 32);
     if (big >= device_attrs().sms) {
@@ -459,7 +440,7 @@ bool persistent_forward(const PersistentArgs &a, cudaStream_t s) {
     }
 }
 
-void bwd_step(int cell, int n, const BwdIO &io, cudaStream_t s) {
+void bwd_step(int cell, int n, const BwdStep &io, cudaStream_t s) {
     if (n <= 0) return;
     const unsigned blocks = blocks_for((int64_t)n * io.H, 256);
     switch (cell) {
@@ -470,7 +451,7 @@ void bwd_step(int cell, int n, const BwdIO &io, cudaStream_t s) {
     RNN4J_CUDA_CHECK_LAUNCH("bwd_step");
 }
 
-void bwd_fused_step(int cell, int n, int np, const BwdIO &io, const float *dgh_prev, const float *W,
+void bwd_fused_step(int cell, int n, int np, const BwdStep &io, const float *dgh_prev, const float *W,
                     cudaStream_t s) {
     if (n <= 0 && np <= 0) return;
     switch (cell) {

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "steps.hpp"  // common/: BwdStep
+
 namespace rnn4j {
 namespace cuda {
 
@@ -47,19 +49,8 @@ bool persistent_supported(int cell, int N, int H, int P, int D);
 bool persistent_forward(const PersistentArgs &a, cudaStream_t s);
 
 // Backward pointwise step: the gate-gradient block from dh (dy + carried dS), dc and the saved
-// activations. Mirrors cpu/pointwise.cpp.
-struct BwdIO {
-    int H = 0, Ho = 0;
-    bool relu = false;
-    const float *dy = nullptr;  // rows (stride ldy) or null
-    int ldy = 0;
-    float *dS = nullptr;        // [n, Ho] carried dh; GRU: replaced by dh*z
-    float *dC = nullptr;        // LSTM [n, H]
-    const float *dm = nullptr;  // projection: dm [n, H]
-    const float *gates = nullptr, *cprev = nullptr, *tc = nullptr, *hprev = nullptr, *ghn = nullptr;
-    float *dgi = nullptr, *dgh = nullptr;
-};
-void bwd_step(int cell, int n, const BwdIO &io, cudaStream_t s);
+// activations (BwdStep: common/steps.hpp). Mirrors cpu/pointwise.cpp.
+void bwd_step(int cell, int n, const BwdStep &io, cudaStream_t s);
 
 // Fused backward step (no projection): the carried gradient dh_t = dG_{t'} W_hh (t' = the step
 // processed before, np = its live rows; plus dh*z for GRU) computed as a tiled product for a
@@ -68,7 +59,7 @@ void bwd_step(int cell, int n, const BwdIO &io, cudaStream_t s);
 // died (reverse direction): their final carried gradient is stored in dS. Rows n' <= r < n are
 // new (forward direction): their carried gradient is dS as gathered from dhN.
 //   dgh_prev [np, G*H] the h-side gate gradients of step t' (null when np = 0); W = W_hh [G*H, H].
-void bwd_fused_step(int cell, int n, int np, const BwdIO &io, const float *dgh_prev, const float *W,
+void bwd_fused_step(int cell, int n, int np, const BwdStep &io, const float *dgh_prev, const float *W,
                     cudaStream_t s);
 
 // out[j, :] = (dy ? dy[j, :] : 0) + dS[j, :], n rows of width w.
