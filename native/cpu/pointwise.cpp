@@ -69,7 +69,9 @@ RNN4J_INLINE void fwd_lstm_t(const FwdStep &s) {
     }
 }
 
-template <class V, bool Bias, bool Save>
+// Both GRU variants' output pass: linear before reset (the whole step, from rec = h W_hh^T), or,
+// reset before (RB), the second pass of the step (rec's n block = (r*h) W_hn^T; r, z already in pre).
+template <class V, bool Bias, bool Save, bool RB = false>
 RNN4J_INLINE void fwd_gru_t(const FwdStep &s) {
     const int H = s.H;
     const float *bi = s.b_ih, *bh = s.b_hh;
@@ -79,22 +81,31 @@ RNN4J_INLINE void fwd_gru_t(const FwdStep &s) {
         float *S = s.S + (long)j * H;
         float *y = s.y + (long)j * s.ldy;
         for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
-            V ar = L.ld(pre + u) + L.ld(rec + u), az = L.ld(pre + H + u) + L.ld(rec + H + u);
             V xn = L.ld(pre + 2 * H + u), hn = L.ld(rec + 2 * H + u);
             if (Bias) {
-                ar = ar + (L.ld(bi + u) + L.ld(bh + u));
-                az = az + (L.ld(bi + H + u) + L.ld(bh + H + u));
                 xn = xn + L.ld(bi + 2 * H + u);
                 hn = hn + L.ld(bh + 2 * H + u);
             }
-            const GruFwd<V> r = gru_fwd(ar, az, xn, hn, L.ld(S + u));
+            GruFwd<V> r;
+            if constexpr (RB) {
+                r = gru_rb_out(L.ld(pre + u), L.ld(pre + H + u), xn, hn, L.ld(S + u));
+            } else {
+                V ar = L.ld(pre + u) + L.ld(rec + u), az = L.ld(pre + H + u) + L.ld(rec + H + u);
+                if (Bias) {
+                    ar = ar + (L.ld(bi + u) + L.ld(bh + u));
+                    az = az + (L.ld(bi + H + u) + L.ld(bh + H + u));
+                }
+                r = gru_fwd(ar, az, xn, hn, L.ld(S + u));
+            }
             L.st(S + u, r.h);
             L.st(y + u, r.h);
             if (Save) {
-                L.st(pre + u, r.r);
-                L.st(pre + H + u, r.z);
+                if (!RB) {
+                    L.st(pre + u, r.r);
+                    L.st(pre + H + u, r.z);
+                    L.st(s.ghn + (long)j * H + u, hn);
+                }
                 L.st(pre + 2 * H + u, r.n);
-                L.st(s.ghn + (long)j * H + u, hn);
             }
         });
     }
@@ -119,29 +130,6 @@ RNN4J_INLINE void fwd_gru_rb_gates_t(const FwdStep &s) {
             L.st(pre + u, r.r);
             L.st(pre + H + u, r.z);
             L.st(rh + u, r.rh);
-        });
-    }
-}
-
-template <class V, bool Bias, bool Save>
-RNN4J_INLINE void fwd_gru_rb_out_t(const FwdStep &s) {
-    const int H = s.H;
-    const float *bi = s.b_ih, *bh = s.b_hh;
-    for (int j = 0; j < s.n; ++j) {
-        float *pre = s.pre + (long)j * 3 * H;
-        const float *rec = s.rec + (long)j * 3 * H;
-        float *S = s.S + (long)j * H;
-        float *y = s.y + (long)j * s.ldy;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
-            V xn = L.ld(pre + 2 * H + u), hn = L.ld(rec + 2 * H + u);
-            if (Bias) {
-                xn = xn + L.ld(bi + 2 * H + u);
-                hn = hn + L.ld(bh + 2 * H + u);
-            }
-            const GruFwd<V> r = gru_rb_out(L.ld(pre + u), L.ld(pre + H + u), xn, hn, L.ld(S + u));
-            L.st(S + u, r.h);
-            L.st(y + u, r.h);
-            if (Save) L.st(pre + 2 * H + u, r.n);
         });
     }
 }
@@ -287,8 +275,8 @@ RNN4J_INLINE void fwd_gru_rb_gates_v(const FwdStep &s) {
 template <class V>
 RNN4J_INLINE void fwd_gru_rb_out_v(const FwdStep &s) {
     const bool b = s.b_ih != nullptr;
-    if (b) s.save ? fwd_gru_rb_out_t<V, true, true>(s) : fwd_gru_rb_out_t<V, true, false>(s);
-    else s.save ? fwd_gru_rb_out_t<V, false, true>(s) : fwd_gru_rb_out_t<V, false, false>(s);
+    if (b) s.save ? fwd_gru_t<V, true, true, true>(s) : fwd_gru_t<V, true, false, true>(s);
+    else s.save ? fwd_gru_t<V, false, true, true>(s) : fwd_gru_t<V, false, false, true>(s);
 }
 
 template <class V>

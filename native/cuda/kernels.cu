@@ -594,29 +594,21 @@ void colsum_acc(int rows, int cols, const float *m, float *out, cudaStream_t s) 
     RNN4J_CUDA_CHECK_LAUNCH("colsum_acc");
 }
 
-void gru_rb_gates(int n, const StepIO &io, cudaStream_t s) {
+// Launches kernel(n, io) with a thread per (row, hidden unit) of n rows; nothing for n = 0.
+template <class IO>
+void launch_units(void (*kernel)(int, IO), int n, const IO &io, cudaStream_t s) {
     if (n <= 0) return;
-    gru_rb_gates_kernel<<<blocks_for((int64_t)n * io.H, 256), 256, 0, s>>>(n, io);
-    RNN4J_CUDA_CHECK_LAUNCH("gru_rb_gates");
+    kernel<<<blocks_for((int64_t)n * io.H, 256), 256, 0, s>>>(n, io);
+    RNN4J_CUDA_CHECK_LAUNCH("a kernel per (row, unit)");
 }
 
-void gru_rb_out(int n, const StepIO &io, cudaStream_t s) {
-    if (n <= 0) return;
-    gru_rb_out_kernel<<<blocks_for((int64_t)n * io.H, 256), 256, 0, s>>>(n, io);
-    RNN4J_CUDA_CHECK_LAUNCH("gru_rb_out");
-}
+void gru_rb_gates(int n, const StepIO &io, cudaStream_t s) { launch_units(gru_rb_gates_kernel, n, io, s); }
 
-void gru_rb_bwd_n(int n, const BwdStep &io, cudaStream_t s) {
-    if (n <= 0) return;
-    gru_rb_bwd_n_kernel<<<blocks_for((int64_t)n * io.H, 256), 256, 0, s>>>(n, io);
-    RNN4J_CUDA_CHECK_LAUNCH("gru_rb_bwd_n");
-}
+void gru_rb_out(int n, const StepIO &io, cudaStream_t s) { launch_units(gru_rb_out_kernel, n, io, s); }
 
-void gru_rb_bwd_r(int n, const BwdStep &io, cudaStream_t s) {
-    if (n <= 0) return;
-    gru_rb_bwd_r_kernel<<<blocks_for((int64_t)n * io.H, 256), 256, 0, s>>>(n, io);
-    RNN4J_CUDA_CHECK_LAUNCH("gru_rb_bwd_r");
-}
+void gru_rb_bwd_n(int n, const BwdStep &io, cudaStream_t s) { launch_units(gru_rb_bwd_n_kernel, n, io, s); }
+
+void gru_rb_bwd_r(int n, const BwdStep &io, cudaStream_t s) { launch_units(gru_rb_bwd_r_kernel, n, io, s); }
 
 void clip_rows(int n, int w, float *h, int ld, float clip, float *pre_out, cudaStream_t s) {
     if (n <= 0) return;

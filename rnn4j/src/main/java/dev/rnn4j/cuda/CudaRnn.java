@@ -67,7 +67,20 @@ public final class CudaRnn implements AutoCloseable {
      */
     public void forward(long stream, int flags, int steps, int batch, int[] lengths, boolean training, long params,
             long x, long h0, long c0, long y, long hN, long cN, long workspace, long workspaceBytes) {
+        forward(stream, flags, steps, batch, lengths, training, params, x, h0, c0, y, hN, cN, workspace, workspaceBytes,
+                0L);
+    }
+
+    /**
+     * {@link #forward(long, int, int, int, int[], boolean, long, long, long, long, long, long, long, long, long)}
+     * with the seed of the dropout masks (used in training when the spec has dropout and more than
+     * one layer; the backward calls use the one recorded in the workspace). The overload without
+     * it uses 0.
+     */
+    public void forward(long stream, int flags, int steps, int batch, int[] lengths, boolean training, long params,
+            long x, long h0, long c0, long y, long hN, long cN, long workspace, long workspaceBytes, long dropoutSeed) {
         open();
+        dev.rnn4j.cpu.NativeDesc.putDropoutSeed(desc, dropoutSeed);
         require(params, "params");
         require(x, "x");
         require(y, "y");
