@@ -134,25 +134,6 @@ RNN4J_INLINE void fwd_gru_rb_gates_t(const FwdStep &s) {
     }
 }
 
-template <class V, bool HasDy>
-RNN4J_INLINE void bwd_gru_rb_n_t(const BwdStep &s) {
-    const int H = s.H;
-    for (int j = 0; j < s.n; ++j) {
-        const float *dy = HasDy ? s.dy + (long)j * s.ldy : nullptr;
-        float *dS = s.dS + (long)j * H;
-        const float *g = s.gates + (long)j * 3 * H;
-        const float *hp = s.hprev + (long)j * H;
-        float *dgi = s.dgi + (long)j * 3 * H;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
-            const V dh = HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
-            const GruRbBwdN<V> r = gru_rb_bwd_n(dh, L.ld(g + H + u), L.ld(g + 2 * H + u), L.ld(hp + u));
-            L.st(dgi + H + u, r.daz);
-            L.st(dgi + 2 * H + u, r.dan);
-            L.st(dS + u, r.dhp);
-        });
-    }
-}
-
 template <class V>
 RNN4J_INLINE void bwd_gru_rb_r_t(const BwdStep &s) {
     const int H = s.H;
@@ -210,7 +191,9 @@ RNN4J_INLINE void bwd_lstm_t(const BwdStep &s) {
     }
 }
 
-template <class V, bool HasDy>
+// Both GRU variants' backward pass from dh: linear before reset (the whole gate-gradient block),
+// or, reset before (RB), its first pass (dz, dn; dr needs q = dn W_hn first: bwd_gru_rb_r_t).
+template <class V, bool HasDy, bool RB = false>
 RNN4J_INLINE void bwd_gru_t(const BwdStep &s) {
     const int H = s.H;
     for (int j = 0; j < s.n; ++j) {
@@ -218,20 +201,27 @@ RNN4J_INLINE void bwd_gru_t(const BwdStep &s) {
         float *dS = s.dS + (long)j * H;
         const float *g = s.gates + (long)j * 3 * H;
         const float *hp = s.hprev + (long)j * H;
-        const float *hn = s.ghn + (long)j * H;
         float *dgi = s.dgi + (long)j * 3 * H;
-        float *dgh = s.dgh + (long)j * 3 * H;
         for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
             const V dh = HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
-            const GruBwd<V> r =
-                gru_bwd(dh, L.ld(g + u), L.ld(g + H + u), L.ld(g + 2 * H + u), L.ld(hn + u), L.ld(hp + u));
-            L.st(dgi + u, r.dar);
-            L.st(dgh + u, r.dar);
-            L.st(dgi + H + u, r.daz);
-            L.st(dgh + H + u, r.daz);
-            L.st(dgi + 2 * H + u, r.dan);
-            L.st(dgh + 2 * H + u, r.dhn);
-            L.st(dS + u, r.dhp);
+            if constexpr (RB) {
+                const GruRbBwdN<V> r = gru_rb_bwd_n(dh, L.ld(g + H + u), L.ld(g + 2 * H + u), L.ld(hp + u));
+                L.st(dgi + H + u, r.daz);
+                L.st(dgi + 2 * H + u, r.dan);
+                L.st(dS + u, r.dhp);
+            } else {
+                const float *hn = s.ghn + (long)j * H;
+                float *dgh = s.dgh + (long)j * 3 * H;
+                const GruBwd<V> r =
+                    gru_bwd(dh, L.ld(g + u), L.ld(g + H + u), L.ld(g + 2 * H + u), L.ld(hn + u), L.ld(hp + u));
+                L.st(dgi + u, r.dar);
+                L.st(dgh + u, r.dar);
+                L.st(dgi + H + u, r.daz);
+                L.st(dgh + H + u, r.daz);
+                L.st(dgi + 2 * H + u, r.dan);
+                L.st(dgh + 2 * H + u, r.dhn);
+                L.st(dS + u, r.dhp);
+            }
         });
     }
 }
@@ -280,7 +270,7 @@ RNN4J_INLINE void fwd_gru_rb_out_v(const FwdStep &s) {
 }
 
 template <class V>
-RNN4J_INLINE void bwd_gru_rb_n_v(const BwdStep &s) { s.dy ? bwd_gru_rb_n_t<V, true>(s) : bwd_gru_rb_n_t<V, false>(s); }
+RNN4J_INLINE void bwd_gru_rb_n_v(const BwdStep &s) { s.dy ? bwd_gru_t<V, true, true>(s) : bwd_gru_t<V, false, true>(s); }
 
 template <class V>
 RNN4J_INLINE void bwd_gru_rb_r_v(const BwdStep &s) { bwd_gru_rb_r_t<V>(s); }

@@ -354,12 +354,20 @@ void launch_bwd_fused(int n, int np, const BwdStep &io, const float *dgh_prev, c
 }
 
 // ---- Reset-before GRU, projection clip, dropout ---------------------------------------------
-__global__ void gru_rb_gates_kernel(int n, StepIO io) {
+// This thread's (row j, unit u) in a launch of one thread per (row, unit) of n rows; false past the end.
+__device__ __forceinline__ bool row_unit(int n, int H, int64_t &j, int &u) {
     const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (int64_t)n * H) return false;
+    j = i / H;
+    u = (int)(i % H);
+    return true;
+}
+
+__global__ void gru_rb_gates_kernel(int n, StepIO io) {
     const int H = io.H, GH = io.GH;
-    if (i >= (int64_t)n * H) return;
-    const int64_t j = i / H;
-    const int u = (int)(i % H);
+    int64_t j;
+    int u;
+    if (!row_unit(n, H, j, u)) return;
     float *pre = io.pre + j * GH;
     const float *rec = io.rec + j * GH;
     const float *bi = io.b_ih, *bh = io.b_hh;
@@ -374,11 +382,10 @@ __global__ void gru_rb_gates_kernel(int n, StepIO io) {
 }
 
 __global__ void gru_rb_out_kernel(int n, StepIO io) {
-    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
     const int H = io.H, GH = io.GH;
-    if (i >= (int64_t)n * H) return;
-    const int64_t j = i / H;
-    const int u = (int)(i % H);
+    int64_t j;
+    int u;
+    if (!row_unit(n, H, j, u)) return;
     float *pre = io.pre + j * GH;
     const float xn = pre[2 * H + u] + (io.b_ih ? io.b_ih[2 * H + u] : 0.0f);
     const float hn = io.rec[j * GH + 2 * H + u] + (io.b_hh ? io.b_hh[2 * H + u] : 0.0f);
@@ -389,11 +396,10 @@ __global__ void gru_rb_out_kernel(int n, StepIO io) {
 }
 
 __global__ void gru_rb_bwd_n_kernel(int n, BwdStep io) {
-    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
     const int H = io.H;
-    if (i >= (int64_t)n * H) return;
-    const int64_t j = i / H;
-    const int u = (int)(i % H);
+    int64_t j;
+    int u;
+    if (!row_unit(n, H, j, u)) return;
     const float *g = io.gates + j * 3 * H;
     float *dS = io.dS + j * H + u;
     const float dh = (io.dy ? io.dy[j * io.ldy + u] : 0.0f) + *dS;
@@ -404,11 +410,10 @@ __global__ void gru_rb_bwd_n_kernel(int n, BwdStep io) {
 }
 
 __global__ void gru_rb_bwd_r_kernel(int n, BwdStep io) {
-    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
     const int H = io.H;
-    if (i >= (int64_t)n * H) return;
-    const int64_t j = i / H;
-    const int u = (int)(i % H);
+    int64_t j;
+    int u;
+    if (!row_unit(n, H, j, u)) return;
     const GruRbBwdR<float> r = cell::gru_rb_bwd_r(io.q[j * H + u], io.gates[j * 3 * H + u], io.hprev[j * H + u]);
     io.dgi[j * 3 * H + u] = r.dar;
     io.dS[j * H + u] += r.dhp;
