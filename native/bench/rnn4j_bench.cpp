@@ -38,7 +38,7 @@ namespace {
 struct Shape {
     std::string id;
     int cell, I, H, N, T, L, bi;
-    bool train;
+    bool train, infer;
 };
 
 bool g_cpu_time = false;  // --cpu: process CPU time instead of wall time (for tuning on a busy machine)
@@ -196,11 +196,7 @@ int main(int argc, char **argv) {
     bool limit = true;
     std::string only;
     std::vector<Shape> shapes = {
-        {"S1", RNN4J_LSTM, 256, 256, 16, 150, 1, 0, true},   {"S2", RNN4J_LSTM, 512, 512, 16, 25, 1, 0, true},
-        {"S3", RNN4J_LSTM, 512, 512, 64, 25, 1, 0, true},    {"S4", RNN4J_LSTM, 1024, 1024, 64, 25, 1, 0, true},
-        {"S5", RNN4J_GRU, 512, 512, 32, 100, 1, 0, true},    {"S6", RNN4J_RNN_TANH, 1024, 1024, 32, 50, 1, 0, true},
-        {"S7", RNN4J_LSTM, 128, 256, 32, 100, 2, 1, true},   {"L1", RNN4J_LSTM, 256, 256, 1, 150, 1, 0, false},
-        {"L2", RNN4J_LSTM, 512, 512, 1, 25, 1, 0, false},    {"L3", RNN4J_GRU, 512, 512, 1, 1, 1, 0, false},
+#include "bench_shapes.inc"  // native/bench/shapes.csv
     };
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -225,7 +221,7 @@ int main(int argc, char **argv) {
             for (char &ch : v)
                 if (ch == ',') ch = ' ';
             char cell[16];
-            Shape s{"X", 0, 0, 0, 0, 0, 1, 0, true};
+            Shape s{"X", 0, 0, 0, 0, 0, 1, 0, true, true};
             if (std::sscanf(v.c_str(), "%15s %d %d %d %d %d %d", cell, &s.I, &s.H, &s.N, &s.T, &s.L, &s.bi) < 5) {
                 std::fprintf(stderr, "--shape cell,I,H,N,T[,layers[,bi]]\n");
                 return 2;

@@ -46,3 +46,19 @@ int32_t query_workspace_size(const char *function, const rnn4j_desc *desc, int32
 }
 
 }  // namespace rnn4j
+
+// Defines a library's three size queries, <prefix>_check_desc, _param_count and _workspace_size
+// (prefix rnn4j or rnn4j_cuda), over its workspace layout: written once, so that the two
+// libraries cannot drift apart.
+#define RNN4J_DEFINE_SIZE_QUERIES(prefix, make_layout)                                                     \
+    RNN4J_API int32_t prefix##_check_desc(const rnn4j_desc *desc) {                                      \
+        return ::rnn4j::query_check_desc(#prefix "_check_desc", desc);                                   \
+    }                                                                                                    \
+    RNN4J_API int32_t prefix##_param_count(const rnn4j_desc *desc, int64_t *count) {                     \
+        return ::rnn4j::query_param_count(#prefix "_param_count", desc, count);                          \
+    }                                                                                                    \
+    RNN4J_API int32_t prefix##_workspace_size(const rnn4j_desc *desc, int32_t T, int32_t N,              \
+                                              int32_t training, int64_t *bytes) {                        \
+        return ::rnn4j::query_workspace_size(#prefix "_workspace_size", desc, T, N, training, bytes,     \
+                                             make_layout);                                               \
+    }

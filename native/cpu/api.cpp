@@ -26,16 +26,8 @@ Layout recorded(const rnn4j_desc *desc, const Dims &d, void *workspace, int64_t 
 
 }  // namespace
 
-RNN4J_API int32_t rnn4j_check_desc(const rnn4j_desc *desc) { return query_check_desc("rnn4j_check_desc", desc); }
-
-RNN4J_API int32_t rnn4j_param_count(const rnn4j_desc *desc, int64_t *count) {
-    return query_param_count("rnn4j_param_count", desc, count);
-}
-
-RNN4J_API int32_t rnn4j_workspace_size(const rnn4j_desc *desc, int32_t T, int32_t N, int32_t training,
-                                       int64_t *bytes) {
-    return query_workspace_size("rnn4j_workspace_size", desc, T, N, training, bytes, make_layout);
-}
+// rnn4j_check_desc, rnn4j_param_count, rnn4j_workspace_size
+RNN4J_DEFINE_SIZE_QUERIES(rnn4j, make_layout)
 
 RNN4J_API int32_t rnn4j_forward(const rnn4j_desc *desc, int32_t T, int32_t N, const int32_t *lengths,
                                 int32_t training, const float *params, const float *x, const float *h0,

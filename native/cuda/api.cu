@@ -307,18 +307,8 @@ RNN4J_API int32_t rnn4j_cuda_stream_sync(void *stream) {
     });
 }
 
-RNN4J_API int32_t rnn4j_cuda_check_desc(const rnn4j_desc *desc) {
-    return query_check_desc("rnn4j_cuda_check_desc", desc);
-}
-
-RNN4J_API int32_t rnn4j_cuda_param_count(const rnn4j_desc *desc, int64_t *count) {
-    return query_param_count("rnn4j_cuda_param_count", desc, count);
-}
-
-RNN4J_API int32_t rnn4j_cuda_workspace_size(const rnn4j_desc *desc, int32_t T, int32_t N, int32_t training,
-                                       int64_t *bytes) {
-    return query_workspace_size("rnn4j_cuda_workspace_size", desc, T, N, training, bytes, make_cuda_layout);
-}
+// rnn4j_cuda_check_desc, rnn4j_cuda_param_count, rnn4j_cuda_workspace_size
+RNN4J_DEFINE_SIZE_QUERIES(rnn4j_cuda, make_cuda_layout)
 
 RNN4J_API int32_t rnn4j_cuda_forward(const rnn4j_desc *desc, int32_t T, int32_t N, const int32_t *lengths,
                                      int32_t training, const float *params, const float *x, const float *h0,

@@ -1,6 +1,7 @@
 // The kernels against a naive, obviously-correct reference in double precision (forward and
 // BPTT, one sequence at a time, plain loops over named indices), element by element:
-//   |got - ref| <= 1e-4 * |ref| + 1e-5 * max(max|ref|, 1e-3)      per tensor (docs/DESIGN.md §6).
+//   |got - ref| <= rtol * |ref| + atol * max(max|ref|, floor)      per tensor (docs/DESIGN.md §6,
+//   native/common/tolerance.properties: 1e-4, 1e-5, 1e-3).
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "rnn4j_tolerance.h"  // native/common/tolerance.properties
 #include "rnn4j/rnn4j.h"
 
 using std::vector;
@@ -286,14 +288,14 @@ RefResult reference(const rnn4j_desc &desc, int T, int N, const int *lengths, co
 // ---------------------------------------------------------------------------------------------
 
 bool compare(const std::string &what, const float *got, const vector<double> &ref, double scale = 1.0) {
-    double maxref = 1e-3;
+    double maxref = RNN4J_TOL_FLOOR;
     for (double v : ref) maxref = std::max(maxref, std::fabs(v * scale));
     size_t worst = 0;
     double worst_excess = -1e300;
     bool ok = true;
     for (size_t e = 0; e < ref.size(); ++e) {
         const double rv = ref[e] * scale;
-        const double tol = 1e-4 * std::fabs(rv) + 1e-5 * maxref;
+        const double tol = RNN4J_TOL_RTOL * std::fabs(rv) + RNN4J_TOL_ATOL * maxref;
         const double diff = std::fabs((double)got[e] - rv);
         if (!(diff <= tol)) ok = false;
         const double excess = std::isnan(diff) ? 1e300 : diff - tol;

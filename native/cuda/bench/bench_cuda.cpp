@@ -45,16 +45,7 @@ const char *cell_name(int c) {
 
 std::vector<Shape> shapes(bool quick) {
     std::vector<Shape> v = {
-        {"S1", RNN4J_LSTM, 256, 256, 16, 150, 1, 0, true, true},
-        {"S2", RNN4J_LSTM, 512, 512, 16, 25, 1, 0, true, true},
-        {"S3", RNN4J_LSTM, 512, 512, 64, 25, 1, 0, true, true},
-        {"S4", RNN4J_LSTM, 1024, 1024, 64, 25, 1, 0, true, true},
-        {"S5", RNN4J_GRU, 512, 512, 32, 100, 1, 0, true, true},
-        {"S6", RNN4J_RNN_TANH, 1024, 1024, 32, 50, 1, 0, true, true},
-        {"S7", RNN4J_LSTM, 128, 256, 32, 100, 2, 1, true, true},
-        {"L1", RNN4J_LSTM, 256, 256, 1, 150, 1, 0, false, true},
-        {"L2", RNN4J_LSTM, 512, 512, 1, 25, 1, 0, false, true},
-        {"L3", RNN4J_GRU, 512, 512, 1, 1, 1, 0, false, true},
+#include "bench_shapes.inc"  // native/bench/shapes.csv
     };
     if (quick) return v;
     // DeepBench training shapes (input size = hidden size), a representative subset that fits the

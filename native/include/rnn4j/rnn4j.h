@@ -91,7 +91,7 @@ typedef enum rnn4j_status {
     RNN4J_ERR_STATE = 2,      /* e.g. backward on a workspace without a matching training forward */
     RNN4J_ERR_ALLOC = 3,      /* out of memory (the kernels allocate nothing per call; each thread's GEMM packing buffers, ~1.2 MB, once) */
     RNN4J_ERR_INTERNAL = 4,   /* a bug: please report with the message */
-    RNN4J_ERR_UNSUPPORTED = 5 /* the library was built without this feature */
+    RNN4J_ERR_UNSUPPORTED = 5 /* reserved: no function returns it (the number stays taken) */
 } rnn4j_status;
 
 /* Cell types; values match dev.rnn4j.CellType.ordinal(). */

@@ -8,6 +8,7 @@ import dev.rnn4j.ForwardResult;
 import dev.rnn4j.Mode;
 import dev.rnn4j.Rnn;
 import dev.rnn4j.RnnSpec;
+import dev.rnn4j.Tolerance;
 import java.util.Random;
 
 /**
@@ -47,16 +48,9 @@ public final class ConsumerCheck {
         return a;
     }
 
-    /** |got - ref| <= 1e-4 |ref| + 1e-5 max(max|ref|, 1e-3) for every element (docs/DESIGN.md §6). */
+    /** Every element within rnn4j's {@link Tolerance} (docs/DESIGN.md §6). */
     private static void assertClose(String what, float[] got, float[] ref) {
-        if (got.length != ref.length) throw new AssertionError(what + ": length " + got.length + " != " + ref.length);
-        double maxRef = 1e-3;
-        for (float r : ref) maxRef = Math.max(maxRef, Math.abs(r));
-        for (int i = 0; i < got.length; i++) {
-            double diff = Math.abs((double) got[i] - ref[i]);
-            if (!(diff <= 1e-4 * Math.abs(ref[i]) + 1e-5 * maxRef)) {
-                throw new AssertionError(what + "[" + i + "]: CPU " + got[i] + ", reference " + ref[i]);
-            }
-        }
+        double worst = Tolerance.worstRatio(got, ref);
+        if (!(worst <= 1)) throw new AssertionError(what + ": CPU differs from the reference by " + worst + " x tolerance");
     }
 }

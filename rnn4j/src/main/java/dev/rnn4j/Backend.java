@@ -1,8 +1,12 @@
 package dev.rnn4j;
 
+import dev.rnn4j.spi.BackendProvider;
 import dev.rnn4j.spi.RnnKernel;
 import java.lang.System.Logger.Level;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * Where an {@link Rnn} computes.
@@ -16,6 +20,11 @@ import java.util.Locale;
  *
  * {@link #best()} picks CUDA if usable, else CPU, else JAVA, unless the system property
  * {@value #PROPERTY} names one ({@code java}, {@code cpu} or {@code cuda}).
+ *
+ * <p>Each constant is implemented by the {@link BackendProvider} of the same name that registers
+ * itself in {@code META-INF/services/dev.rnn4j.spi.BackendProvider} (found once, through
+ * {@link ServiceLoader}); this package names no implementation. A constant without a provider on
+ * the class path is unavailable, with that as its reason.
  */
 public enum Backend {
     /** Pure Java reference. */
@@ -41,14 +50,7 @@ public enum Backend {
      * cause), or null if it can.
      */
     public String unavailableReason() {
-        switch (this) {
-            case JAVA:
-                return null;
-            case CPU:
-                return Probes.CPU_REASON;
-            default:
-                return Probes.CUDA_REASON;
-        }
+        return Providers.reason(this);
     }
 
     /**
@@ -57,14 +59,7 @@ public enum Backend {
     public String describe() {
         String reason = unavailableReason();
         if (reason != null) return name() + ": not available: " + reason;
-        switch (this) {
-            case JAVA:
-                return "JAVA: available: pure-Java reference, double precision, single thread";
-            case CPU:
-                return "CPU: available: " + dev.rnn4j.cpu.CpuKernel.describe();
-            default:
-                return "CUDA: available: " + dev.rnn4j.cuda.CudaKernel.describe();
-        }
+        return name() + ": available: " + provider().describe();
     }
 
     /**
@@ -79,13 +74,13 @@ public enum Backend {
     public void setThreads(int threads) {
         if (threads < 1 || threads > 1024) throw new IllegalArgumentException("threads must be in 1..1024, got " + threads);
         requireAvailable();
-        if (this == CPU) dev.rnn4j.cpu.CpuKernel.setThreads(threads);
+        provider().setThreads(threads);
     }
 
     /** The number of threads this backend's kernels use (1 for JAVA). */
     public int threads() {
         requireAvailable();
-        return this == CPU ? dev.rnn4j.cpu.CpuKernel.threads() : 1;
+        return provider().threads();
     }
 
     /**
@@ -134,19 +129,38 @@ public enum Backend {
 
     RnnKernel newKernel(RnnSpec spec) {
         requireAvailable();
-        switch (this) {
-            case JAVA:
-                return new dev.rnn4j.reference.JavaKernel(spec);
-            case CPU:
-                return new dev.rnn4j.cpu.CpuKernel(spec);
-            default:
-                return new dev.rnn4j.cuda.CudaKernel(spec);
-        }
+        return provider().newKernel(spec);
     }
 
-    /** Loads each native backend once, on first use, and remembers why it failed. */
-    private static final class Probes {
-        static final String CPU_REASON = dev.rnn4j.cpu.CpuKernel.unavailableReason();
-        static final String CUDA_REASON = dev.rnn4j.cuda.CudaKernel.unavailableReason();
+    private BackendProvider provider() {
+        return Providers.BY_NAME.get(name());
+    }
+
+    /**
+     * The registered providers, found once; each one's availability is probed (natives loaded) on
+     * first use of that backend and remembered.
+     */
+    private static final class Providers {
+        static final Map<String, BackendProvider> BY_NAME = load();
+        private static final Map<Backend, String> REASONS = new HashMap<>();
+
+        private static Map<String, BackendProvider> load() {
+            Map<String, BackendProvider> m = new HashMap<>();
+            for (BackendProvider p : ServiceLoader.load(BackendProvider.class, Backend.class.getClassLoader())) {
+                m.putIfAbsent(p.name(), p);
+            }
+            return m;
+        }
+
+        static synchronized String reason(Backend b) {
+            if (REASONS.containsKey(b)) return REASONS.get(b);
+            BackendProvider p = BY_NAME.get(b.name());
+            String r = p == null
+                    ? "no provider for " + b.name() + " on the class path (META-INF/services/"
+                            + BackendProvider.class.getName() + ")"
+                    : p.unavailableReason();
+            REASONS.put(b, r);
+            return r;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.rnn4j;
 
+import dev.rnn4j.internal.HostMirrors;
 import dev.rnn4j.spi.RnnKernel;
 import java.lang.ref.Cleaner;
 import java.nio.ByteOrder;
@@ -141,6 +142,7 @@ public final class Rnn implements AutoCloseable {
             for (int i = 0; i < spec.parameterCount(); i++) {
                 p.put(i, (float) ((random.nextDouble() * 2 - 1) * bound));
             }
+            HostMirrors.written(p);
         } finally {
             exit();
         }
@@ -171,6 +173,7 @@ public final class Rnn implements AutoCloseable {
         enter();
         try {
             kernel.parameters().put(e.offset(), values);
+            HostMirrors.written(kernel.parameters());
         } finally {
             exit();
         }
@@ -178,7 +181,9 @@ public final class Rnn implements AutoCloseable {
 
     /** A copy of the accumulated gradient of the named parameter. */
     public float[] gradient(String name) {
-        return read(kernel.gradients(), entry(name));
+        ParameterLayout.Entry e = entry(name);
+        HostMirrors.reading(kernel.gradients());
+        return read(kernel.gradients(), e);
     }
 
     /** A copy of the whole flat parameter buffer, in PyTorch's order ({@link RnnSpec#parameterLayout()}). */
@@ -200,6 +205,7 @@ public final class Rnn implements AutoCloseable {
         enter();
         try {
             kernel.parameters().put(0, values);
+            HostMirrors.written(kernel.parameters());
         } finally {
             exit();
         }
@@ -207,6 +213,7 @@ public final class Rnn implements AutoCloseable {
 
     /** A copy of the whole flat gradient buffer (same layout as {@link #parameters()}). */
     public float[] gradients() {
+        HostMirrors.reading(kernel.gradients());
         return copy(kernel.gradients());
     }
 
@@ -215,18 +222,42 @@ public final class Rnn implements AutoCloseable {
      * {@code parameterCount}). Writes change the model. Direct for native backends. After
      * {@link #close()} it still reads the last values safely (its memory is then released by the
      * garbage collector, not by {@code close()}).
+     *
+     * <p>On the CUDA backend the parameters are uploaded to the GPU only when they changed: through
+     * this class's setters, this method (the caller may write), the optimizers and gradient
+     * clipping of {@code dev.rnn4j.train}. After writing through a view you keep, call
+     * {@link #parametersChanged()}.
      */
     public FloatBuffer parameterBuffer() {
         ensureOpen();
         kernel.shareBuffers();
+        HostMirrors.written(kernel.parameters());
         return kernel.parameters().duplicate();
     }
 
-    /** The live gradient buffer, without a copy; see {@link #parameterBuffer()}. */
+    /**
+     * The live gradient buffer, without a copy; see {@link #parameterBuffer()}. On the CUDA backend
+     * the gradients stay on the GPU until they are read: this method brings them to the host (as
+     * do {@link #gradients()}, {@link #gradient(String)}, the optimizers and gradient clipping), so
+     * read a view you keep after calling it again.
+     */
     public FloatBuffer gradientBuffer() {
         ensureOpen();
         kernel.shareBuffers();
-        return kernel.gradients().duplicate();
+        FloatBuffer g = kernel.gradients();
+        HostMirrors.reading(g);
+        HostMirrors.written(g); // the caller may write
+        return g.duplicate();
+    }
+
+    /**
+     * Says that the parameters were written through a view of {@link #parameterBuffer()} kept from
+     * earlier, so that the next call uses them (the CUDA backend uploads them only when they changed;
+     * other backends compute on the buffer itself).
+     */
+    public void parametersChanged() {
+        ensureOpen();
+        HostMirrors.written(kernel.parameters());
     }
 
     /** Sets every accumulated gradient to zero. */
@@ -235,6 +266,7 @@ public final class Rnn implements AutoCloseable {
         try {
             FloatBuffer g = kernel.gradients();
             for (int i = 0; i < spec.parameterCount(); i++) g.put(i, 0f);
+            HostMirrors.zeroed(g);
         } finally {
             exit();
         }

@@ -3,14 +3,12 @@ package dev.rnn4j;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Element-by-element comparison with the tolerance of docs/DESIGN.md §6:
- * {@code |got - ref| <= rtol*|ref| + atol*max(max|ref|, 1e-3)} per tensor. fp32 kernels against
- * the double-precision reference: rtol = 1e-4, atol = 1e-5 (the max|ref| term scales the absolute
- * part with the tensor, since accumulation errors grow with its magnitude).
+ * Element-by-element comparison with the tolerance of docs/DESIGN.md §6 ({@link Tolerance}, the one
+ * definition): {@code |got - ref| <= rtol*|ref| + atol*max(max|ref|, floor)} per tensor.
  */
 public final class TensorAssert {
-    public static final double RTOL = 1e-4;
-    public static final double ATOL = 1e-5;
+    public static final double RTOL = Tolerance.RTOL;
+    public static final double ATOL = Tolerance.ATOL;
 
     private TensorAssert() {}
 
@@ -32,7 +30,7 @@ public final class TensorAssert {
         if (got.length != ref.length) throw new AssertionError("length " + got.length + " != " + ref.length);
         double maxRef = 0;
         for (float r : ref) maxRef = Math.max(maxRef, Math.abs(r));
-        double scale = atol * Math.max(maxRef, 1e-3);
+        double scale = atol * Math.max(maxRef, Tolerance.FLOOR);
         Worst worst = new Worst(-1, 0, 0, 0);
         for (int i = 0; i < got.length; i++) {
             double diff = Math.abs((double) got[i] - ref[i]);

@@ -3,6 +3,7 @@ package dev.rnn4j.bench;
 import dev.rnn4j.Backend;
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.cpu.Rnn4jCpu;
+import dev.rnn4j.internal.NativeStatus;
 import java.nio.FloatBuffer;
 import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.BytePointer;
@@ -111,9 +112,7 @@ public class BackwardSplitBenchmark {
     }
 
     private static int check(int status, String function) {
-        if (status != Rnn4jCpu.RNN4J_OK) {
-            throw new IllegalStateException(function + " failed (" + status + "): " + Rnn4jCpu.rnn4j_last_error());
-        }
+        NativeStatus.check(status, function, Rnn4jCpu::rnn4j_last_error);
         return status;
     }
 }

@@ -3,6 +3,7 @@ package dev.rnn4j.bench;
 import dev.rnn4j.Batch;
 import dev.rnn4j.CellType;
 import dev.rnn4j.RnnSpec;
+import dev.rnn4j.internal.BenchmarkShapes;
 import java.util.Locale;
 
 /**
@@ -15,16 +16,7 @@ import java.util.Locale;
  * (dW_ih += dG^T X, dW_hh += dG^T H). Element-wise work is not counted.
  */
 public enum Shape {
-    S1(CellType.LSTM, 256, 256, 16, 150, 1, false, true),
-    S2(CellType.LSTM, 512, 512, 16, 25, 1, false, true),
-    S3(CellType.LSTM, 512, 512, 64, 25, 1, false, true),
-    S4(CellType.LSTM, 1024, 1024, 64, 25, 1, false, true),
-    S5(CellType.GRU, 512, 512, 32, 100, 1, false, true),
-    S6(CellType.RNN_TANH, 1024, 1024, 32, 50, 1, false, true),
-    S7(CellType.LSTM, 128, 256, 32, 100, 2, true, true),
-    L1(CellType.LSTM, 256, 256, 1, 150, 1, false, false),
-    L2(CellType.LSTM, 512, 512, 1, 25, 1, false, false),
-    L3(CellType.GRU, 512, 512, 1, 1, 1, false, false);
+    S1, S2, S3, S4, S5, S6, S7, L1, L2, L3;
 
     public final CellType cell;
     public final int inputSize;
@@ -36,16 +28,17 @@ public enum Shape {
     /** Whether docs/DESIGN.md §7 lists training for this shape (the L shapes are inference only). */
     public final boolean training;
 
-    Shape(CellType cell, int inputSize, int hiddenSize, int batch, int steps, int layers, boolean bidirectional,
-            boolean training) {
-        this.cell = cell;
-        this.inputSize = inputSize;
-        this.hiddenSize = hiddenSize;
-        this.batch = batch;
-        this.steps = steps;
-        this.layers = layers;
-        this.bidirectional = bidirectional;
-        this.training = training;
+    /** The numbers come from the one table (native/bench/shapes.csv, in the core jar); the names are JMH's @Param values. */
+    Shape() {
+        BenchmarkShapes.Shape s = BenchmarkShapes.get(name());
+        this.cell = CellType.valueOf(s.cell());
+        this.inputSize = s.inputSize();
+        this.hiddenSize = s.hiddenSize();
+        this.batch = s.batch();
+        this.steps = s.steps();
+        this.layers = s.layers();
+        this.bidirectional = s.bidirectional();
+        this.training = s.training();
     }
 
     public RnnSpec spec() {

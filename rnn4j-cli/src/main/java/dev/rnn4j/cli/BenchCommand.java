@@ -6,6 +6,7 @@ import dev.rnn4j.CellType;
 import dev.rnn4j.Mode;
 import dev.rnn4j.Rnn;
 import dev.rnn4j.RnnSpec;
+import dev.rnn4j.internal.BenchmarkShapes;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.FloatBuffer;
@@ -66,17 +67,11 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    static final List<Shape> DESIGN_SHAPES = List.of(
-            new Shape("S1", CellType.LSTM, 256, 256, 16, 150, 1, false, true, true),
-            new Shape("S2", CellType.LSTM, 512, 512, 16, 25, 1, false, true, true),
-            new Shape("S3", CellType.LSTM, 512, 512, 64, 25, 1, false, true, true),
-            new Shape("S4", CellType.LSTM, 1024, 1024, 64, 25, 1, false, true, true),
-            new Shape("S5", CellType.GRU, 512, 512, 32, 100, 1, false, true, true),
-            new Shape("S6", CellType.RNN_TANH, 1024, 1024, 32, 50, 1, false, true, true),
-            new Shape("S7", CellType.LSTM, 128, 256, 32, 100, 2, true, true, true),
-            new Shape("L1", CellType.LSTM, 256, 256, 1, 150, 1, false, false, true),
-            new Shape("L2", CellType.LSTM, 512, 512, 1, 25, 1, false, false, true),
-            new Shape("L3", CellType.GRU, 512, 512, 1, 1, 1, false, false, true));
+    /** docs/DESIGN.md section 7, from the one table (native/bench/shapes.csv, in the core jar). */
+    static final List<Shape> DESIGN_SHAPES = BenchmarkShapes.all().stream()
+            .map(s -> new Shape(s.name(), CellType.valueOf(s.cell()), s.inputSize(), s.hiddenSize(), s.batch(),
+                    s.steps(), s.layers(), s.bidirectional(), s.training(), s.inference()))
+            .toList();
 
     /** Parses {@code cell,I,H,N,T[,layers][,bi]}. */
     static final class ShapeConverter implements ITypeConverter<Shape> {

@@ -55,16 +55,12 @@ final class CheckCommand implements Callable<Integer> {
                     + " to see the check fail")
     String injectFault;
 
-    /** A fault to apply to backend results (tests); --inject-fault sets one too. */
-    static volatile CrossCheck.Fault testFault;
-
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         CrossCheck.Level level = size.quick ? CrossCheck.Level.QUICK : size.full ? CrossCheck.Level.FULL : CrossCheck.Level.STANDARD;
         List<Backend> chosen = chooseBackends();
-        CrossCheck.Fault fault = testFault;
-        if (injectFault != null) fault = perturb(injectFault);
+        CrossCheck.Fault fault = injectFault != null ? perturb(injectFault) : null;
         if (json != null) checkWritable(json);
 
         List<CrossCheck.Config> grid = CrossCheck.grid(level);

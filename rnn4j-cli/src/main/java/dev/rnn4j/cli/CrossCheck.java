@@ -9,6 +9,7 @@ import dev.rnn4j.Mode;
 import dev.rnn4j.ParameterLayout;
 import dev.rnn4j.Rnn;
 import dev.rnn4j.RnnSpec;
+import dev.rnn4j.Tolerance;
 import dev.rnn4j.reference.ReferenceRnn;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +23,8 @@ import java.util.SplittableRandom;
  * checks the reference's own gradients against central finite differences.
  */
 final class CrossCheck {
-    static final double RTOL = 1e-4;
-    static final double ATOL = 1e-5;
+    static final double RTOL = Tolerance.RTOL;
+    static final double ATOL = Tolerance.ATOL;
     /** Finite differences of the double reference: step and tolerance (relative to max(1, |fd|)). */
     static final double FD_EPS = 1e-6;
     static final double FD_TOL = 1e-6;
@@ -296,12 +297,12 @@ final class CrossCheck {
         }
         double maxRef = 0;
         for (double r : ref) maxRef = Math.max(maxRef, Math.abs(r));
-        double scale = ATOL * Math.max(maxRef, 1e-3);
+        double scale = Tolerance.absolute(maxRef);
         double worst = -1, maxAbs = 0;
         int at = -1;
         for (int i = 0; i < got.length; i++) {
             double diff = Math.abs(got[i] - ref[i]);
-            double ratio = Double.isNaN(diff) ? Double.POSITIVE_INFINITY : diff / (RTOL * Math.abs(ref[i]) + scale);
+            double ratio = Tolerance.ratio(got[i], ref[i], scale);
             if (Double.isNaN(diff)) diff = Double.POSITIVE_INFINITY;
             maxAbs = Math.max(maxAbs, diff);
             if (ratio > worst) {

@@ -1,10 +1,13 @@
 package dev.rnn4j.cpu;
 
 import dev.rnn4j.RnnSpec;
+import dev.rnn4j.internal.DirectFloats;
+import dev.rnn4j.internal.NativeFloats;
+import dev.rnn4j.internal.NativeInts;
+import dev.rnn4j.internal.NativeStatus;
 import dev.rnn4j.spi.RnnKernel;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
@@ -30,8 +33,8 @@ public final class CpuKernel implements RnnKernel {
     private final FloatBuffer params;
     private final FloatBuffer grads;
     private final LongPointer size = new LongPointer(1);
-    private final Staging[] staging = new Staging[Slot.values().length];
-    private IntPointer lengths = new IntPointer(1);
+    private final NativeFloats[] staging = new NativeFloats[Slot.values().length];
+    private final NativeInts lengths = new NativeInts();
     private BytePointer workspace = new BytePointer(0L);
     private long workspaceBytes;
     private int recordedSteps;
@@ -58,7 +61,7 @@ public final class CpuKernel implements RnnKernel {
         gradMemory = new DirectFloats(spec.parameterCount());
         params = paramMemory.buffer();
         grads = gradMemory.buffer();
-        for (Slot s : Slot.values()) staging[s.ordinal()] = new Staging();
+        for (Slot s : Slot.values()) staging[s.ordinal()] = new NativeFloats();
     }
 
     /** Why the CPU backend cannot be used, or null if it can. */
@@ -99,10 +102,7 @@ public final class CpuKernel implements RnnKernel {
             }
             return null;
         } catch (Throwable t) {
-            StringBuilder why = new StringBuilder("the native library did not load on ")
-                    .append(Loader.getPlatform()).append(": ").append(t);
-            for (Throwable c = t.getCause(); c != null; c = c.getCause()) why.append("; caused by ").append(c);
-            return why.toString();
+            return NativeInts.loadFailure("the native library did not load on " + Loader.getPlatform(), t);
         }
     }
 
@@ -127,15 +127,7 @@ public final class CpuKernel implements RnnKernel {
             FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN, long dropoutSeed) {
         NativeDesc.putDropoutSeed(desc, dropoutSeed);
         ensureWorkspace(steps, batch, training);
-        IntPointer len = null;
-        if (lengthsOrNull != null) {
-            if (lengths.capacity() < batch) {
-                lengths.close();
-                lengths = new IntPointer(batch);
-            }
-            lengths.put(lengthsOrNull, 0, batch);
-            len = lengths;
-        }
+        IntPointer len = lengths.stage(lengthsOrNull, batch);
         int xs = steps * batch * spec.inputSize(); // Rnn checked that every tensor's count fits an int
         int ys = steps * batch * spec.outputFeatures();
         int hs = spec.stateRows() * batch * spec.outputSize();
@@ -179,7 +171,7 @@ public final class CpuKernel implements RnnKernel {
     public void close() {
         if (closed) return;
         closed = true;
-        for (Staging s : staging) s.close();
+        for (NativeFloats s : staging) s.close();
         workspace.close();
         lengths.close();
         paramMemory.free();
@@ -226,28 +218,7 @@ public final class CpuKernel implements RnnKernel {
     }
 
     private static void check(int status, String function) {
-        if (status != Rnn4jCpu.RNN4J_OK) {
-            throw new IllegalStateException(function + " failed with status " + status + ": "
-                    + Rnn4jCpu.rnn4j_last_error());
-        }
+        NativeStatus.check(status, function, Rnn4jCpu::rnn4j_last_error);
     }
 
-    /** Grow-only native memory for one tensor slot. */
-    private static final class Staging {
-        private FloatPointer memory = new FloatPointer(0L);
-        private FloatBuffer whole;
-
-        FloatBuffer view(int floats) {
-            if (memory.capacity() < floats) {
-                memory.close();
-                memory = new FloatPointer(floats);
-                whole = memory.asBuffer();
-            }
-            return whole;
-        }
-
-        void close() {
-            memory.close();
-        }
-    }
 }

@@ -1,10 +1,13 @@
 package dev.rnn4j.cuda;
 
 import dev.rnn4j.RnnSpec;
+import dev.rnn4j.internal.DirectFloats;
+import dev.rnn4j.internal.HostMirrors;
+import dev.rnn4j.internal.NativeFloats;
+import dev.rnn4j.internal.NativeInts;
+import java.util.concurrent.atomic.AtomicLong;
 import dev.rnn4j.spi.RnnKernel;
 import java.nio.FloatBuffer;
-import dev.rnn4j.cpu.DirectFloats;
-import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 
@@ -12,15 +15,19 @@ import org.bytedeco.javacpp.LongPointer;
  * The CUDA backend behind the {@link RnnKernel} interface: host tensors in, host tensors out, the
  * computation on the GPU (current device of the calling thread, on a stream owned by this kernel).
  *
- * <p>{@link RnnKernel} exposes parameters and gradients as live HOST buffers, so this kernel keeps
- * the host copies authoritative and documents every copy it makes:
+ * <p>{@link RnnKernel} exposes parameters and gradients as live HOST buffers; this kernel keeps a
+ * device copy of each and moves them only when needed, as {@link HostMirrors} reports host reads
+ * and writes ({@link dev.rnn4j.Rnn}'s own accessors, the optimizers and gradient clipping of
+ * {@code dev.rnn4j.train}):
  * <ul>
- *   <li>forward: parameters host to device (4 * parameterCount bytes; a host buffer can be written
- *       at any time, so there is no reliable dirty flag to skip it), {@code x}, {@code h0}, {@code c0}
- *       host to device, then {@code y}, {@code hN}, {@code cN} device to host;
- *   <li>backward: parameters and gradients host to device, {@code dy}, {@code dhN}, {@code dcN}
- *       host to device, then {@code dx}, {@code dh0}, {@code dc0} and the accumulated gradients
- *       device to host.
+ *   <li>parameters: host to device (4 * parameterCount bytes) before a forward or backward only
+ *       when the host copy was written since the last upload;
+ *   <li>gradients: they accumulate on the device and come back (device to host) only when the host
+ *       copy is read; a host write is uploaded before the next backward, and zeroing the host copy
+ *       zeroes the device copy instead;
+ *   <li>tensors: {@code x}, {@code h0}, {@code c0} ({@code dy}, {@code dhN}, {@code dcN}) host to
+ *       device, then {@code y}, {@code hN}, {@code cN} ({@code dx}, {@code dh0}, {@code dc0}) device
+ *       to host, every call.
  * </ul>
  * Heap (array-backed) buffers take one more copy through native staging memory; direct buffers
  * are copied straight. Device memory (parameters, gradients, tensors, workspace) is allocated on
@@ -46,10 +53,31 @@ public final class CudaKernel implements RnnKernel {
     private final Slot[] slots = new Slot[Tensor.values().length];
     private final long stream;
     private final int flags;
+    private final HostMirrors.Registration paramsMirror;
+    private final HostMirrors.Registration gradsMirror;
     private DeviceBuffer workspace;
-    private IntPointer lengths = new IntPointer(1);
+    private final NativeInts lengths = new NativeInts();
     private int steps, batch;
     private boolean closed;
+    private long paramsVersion = 1;      // bumped by every host write of the parameters
+    private long uploadedVersion;        // the version the device copy holds
+    private Grads gradsState = Grads.HOST_NEWER;
+
+    /** Which copy of the gradients is current. */
+    private enum Grads { SAME, HOST_NEWER, HOST_ZEROED, DEVICE_NEWER }
+
+    /**
+     * Copies between host and device of parameters and gradients, counted over all kernels of this
+     * class loader: what the tests read to check that nothing moves without need.
+     */
+    static final class Transfers {
+        static final AtomicLong PARAM_UPLOADS = new AtomicLong();
+        static final AtomicLong GRAD_UPLOADS = new AtomicLong();
+        static final AtomicLong GRAD_ZEROES = new AtomicLong();
+        static final AtomicLong GRAD_DOWNLOADS = new AtomicLong();
+
+        private Transfers() {}
+    }
 
     private enum Tensor { X, H0, C0, Y, HN, CN, DY, DHN, DCN, DX, DH0, DC0 }
 
@@ -93,6 +121,31 @@ public final class CudaKernel implements RnnKernel {
         stream = st;
         params = p;
         grads = g;
+        paramsMirror = HostMirrors.register(paramsView, spec.parameterCount(), new HostMirrors.Mirror() {
+            @Override
+            public void beforeHostRead() {} // the device never writes the parameters
+
+            @Override
+            public void afterHostWrite() {
+                paramsVersion++;
+            }
+        });
+        gradsMirror = HostMirrors.register(gradsView, spec.parameterCount(), new HostMirrors.Mirror() {
+            @Override
+            public void beforeHostRead() {
+                downloadGradients();
+            }
+
+            @Override
+            public void afterHostWrite() {
+                gradsState = Grads.HOST_NEWER;
+            }
+
+            @Override
+            public void afterHostZeroed() {
+                gradsState = Grads.HOST_ZEROED;
+            }
+        });
     }
 
     /** Why the CUDA backend cannot be used, or null if it can. */
@@ -126,16 +179,8 @@ public final class CudaKernel implements RnnKernel {
         long hs = (long) spec.stateRows() * batch * spec.outputSize();
         long cs = (long) spec.stateRows() * batch * spec.hiddenSize();
         ensureWorkspace(steps, batch, training);
-        IntPointer len = null;
-        if (lengthsOrNull != null) {
-            if (lengths.capacity() < batch) {
-                lengths.close();
-                lengths = new IntPointer(batch);
-            }
-            lengths.put(lengthsOrNull, 0, batch);
-            len = lengths;
-        }
-        upload(paramsView, params, spec.parameterCount());
+        IntPointer len = lengths.stage(lengthsOrNull, batch);
+        syncParameters();
         long dx = in(Tensor.X, x, xs), dh0 = in(Tensor.H0, h0, hs), dc0 = in(Tensor.C0, c0, cs);
         long dy = out(Tensor.Y, y, ys), dhN = out(Tensor.HN, hN, hs), dcN = out(Tensor.CN, cN, cs);
         CudaSupport.check(Rnn4jCuda.rnn4j_cuda_forward(desc, steps, batch, len, training ? 1 : 0, params.address(), dx,
@@ -152,8 +197,15 @@ public final class CudaKernel implements RnnKernel {
         long ys = (long) steps * batch * spec.outputFeatures();
         long hs = (long) spec.stateRows() * batch * spec.outputSize();
         long cs = (long) spec.stateRows() * batch * spec.hiddenSize();
-        upload(paramsView, params, spec.parameterCount());
-        upload(gradsView, grads, spec.parameterCount());
+        syncParameters();
+        if (gradsState == Grads.HOST_NEWER) {
+            upload(gradsView, grads, spec.parameterCount());
+            Transfers.GRAD_UPLOADS.incrementAndGet();
+        } else if (gradsState == Grads.HOST_ZEROED && spec.parameterCount() > 0) {
+            CudaSupport.check(Rnn4jCuda.rnn4j_cuda_memset(grads.address(), 0, 4L * spec.parameterCount(), stream),
+                    "rnn4j_cuda_memset");
+            Transfers.GRAD_ZEROES.incrementAndGet();
+        }
         long ddy = in(Tensor.DY, dy, ys), ddhN = in(Tensor.DHN, dhN, hs), ddcN = in(Tensor.DCN, dcN, cs);
         long ddx = out(Tensor.DX, dx, xs), ddh0 = out(Tensor.DH0, dh0, hs), ddc0 = out(Tensor.DC0, dc0, cs);
         CudaSupport.check(Rnn4jCuda.rnn4j_cuda_backward(desc, params.address(), ddy, ddhN, ddcN, ddx, ddh0, ddc0,
@@ -161,16 +213,20 @@ public final class CudaKernel implements RnnKernel {
         back(Tensor.DX, dx, xs);
         back(Tensor.DH0, dh0, hs);
         back(Tensor.DC0, dc0, cs);
-        if (spec.parameterCount() > 0) {
-            CudaSupport.check(Rnn4jCuda.rnn4j_cuda_memcpy_dtoh(gradsView, grads.address(),
-                    4L * spec.parameterCount(), stream), "rnn4j_cuda_memcpy_dtoh");
-        }
+        gradsState = Grads.DEVICE_NEWER; // read back only when the host copy is read (HostMirrors)
     }
 
     @Override
     public void close() {
         if (closed) return;
+        try {
+            downloadGradients(); // a view of them handed out before close() keeps reading the last values
+        } catch (RuntimeException | Error e) {
+            // the device failed: close() must still free everything; the host copy keeps the last read
+        }
         closed = true;
+        paramsMirror.close();
+        gradsMirror.close();
         if (stream != 0) Rnn4jCuda.rnn4j_cuda_stream_sync(stream);
         for (Slot s : slots) s.close();
         if (workspace != null) workspace.close();
@@ -205,19 +261,41 @@ public final class CudaKernel implements RnnKernel {
         }
     }
 
+    /** Uploads the parameters if the host copy was written since the last upload. */
+    private void syncParameters() {
+        if (uploadedVersion == paramsVersion) return;
+        upload(paramsView, params, spec.parameterCount());
+        uploadedVersion = paramsVersion;
+        Transfers.PARAM_UPLOADS.incrementAndGet();
+    }
+
+    /** Downloads the gradients if the device copy is newer (a backward ran since the last read). */
+    private void downloadGradients() {
+        if (gradsState != Grads.DEVICE_NEWER || closed) return;
+        if (spec.parameterCount() > 0) {
+            CudaSupport.check(Rnn4jCuda.rnn4j_cuda_memcpy_dtoh(gradsView, grads.address(),
+                    4L * spec.parameterCount(), stream), "rnn4j_cuda_memcpy_dtoh");
+        }
+        gradsState = Grads.SAME;
+        Transfers.GRAD_DOWNLOADS.incrementAndGet();
+    }
+
     private void upload(FloatBuffer host, DeviceBuffer device, long floats) {
         if (floats == 0) return;
         CudaSupport.check(Rnn4jCuda.rnn4j_cuda_memcpy_htod(device.address(), host, 4 * floats, stream),
                 "rnn4j_cuda_memcpy_htod");
     }
 
-    /** An input: copied host to device (through staging if heap); 0 when absent. */
+    /**
+     * An input: copied host to device, straight from a direct or writable heap buffer (the binding
+     * pins the array); a read-only heap buffer hides its array and goes through staging. 0 when absent.
+     */
     private long in(Tensor t, FloatBuffer b, long floats) {
         if (b == null) return 0L;
         Slot s = slots[t.ordinal()];
         DeviceBuffer d = s.device(floats);
         FloatBuffer src = b;
-        if (!b.isDirect()) {
+        if (!b.isDirect() && !b.hasArray()) {
             src = s.staging(floats);
             src.put(0, b, b.position(), (int) floats);
         }
@@ -232,21 +310,17 @@ public final class CudaKernel implements RnnKernel {
         return slots[t.ordinal()].device(floats).address();
     }
 
-    /** Copies an output device to host (through staging if heap). */
+    /** Copies an output device to host, straight into the buffer (outputs are never read-only). */
     private void back(Tensor t, FloatBuffer b, long floats) {
         if (b == null || floats == 0) return;
-        Slot s = slots[t.ordinal()];
-        FloatBuffer dst = b.isDirect() ? b : s.staging(floats);
-        CudaSupport.check(Rnn4jCuda.rnn4j_cuda_memcpy_dtoh(dst, s.device.address(), 4 * floats, stream),
-                "rnn4j_cuda_memcpy_dtoh");
-        if (!b.isDirect()) b.put(b.position(), dst, 0, (int) floats);
+        CudaSupport.check(Rnn4jCuda.rnn4j_cuda_memcpy_dtoh(b, slots[t.ordinal()].device.address(), 4 * floats,
+                stream), "rnn4j_cuda_memcpy_dtoh");
     }
 
     /** Grow-only device memory and host staging for one tensor. */
     private static final class Slot {
         DeviceBuffer device;
-        FloatPointer host = new FloatPointer(0L);
-        FloatBuffer hostView;
+        final NativeFloats host = new NativeFloats();
 
         DeviceBuffer device(long floats) {
             if (device == null || device.bytes() < 4 * Math.max(1, floats)) {
@@ -257,12 +331,7 @@ public final class CudaKernel implements RnnKernel {
         }
 
         FloatBuffer staging(long floats) {
-            if (host.capacity() < floats) {
-                host.close();
-                host = new FloatPointer(floats);
-                hostView = host.asBuffer();
-            }
-            return hostView;
+            return host.view(floats);
         }
 
         void close() {

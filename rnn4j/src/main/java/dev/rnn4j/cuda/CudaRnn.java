@@ -1,6 +1,7 @@
 package dev.rnn4j.cuda;
 
 import dev.rnn4j.RnnSpec;
+import dev.rnn4j.internal.NativeInts;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.LongPointer;
 
@@ -32,7 +33,7 @@ public final class CudaRnn implements AutoCloseable {
     private final RnnSpec spec;
     private final IntPointer desc = new IntPointer(dev.rnn4j.cpu.NativeDesc.SLOTS);
     private final LongPointer size = new LongPointer(1);
-    private IntPointer lengths = new IntPointer(1);
+    private final NativeInts staged = new NativeInts();
     private boolean closed;
 
     /** @throws IllegalStateException if no GPU is usable */
@@ -88,7 +89,6 @@ public final class CudaRnn implements AutoCloseable {
         if (steps < 1 || batch < 1) {
             throw new IllegalArgumentException("steps = " + steps + " and batch = " + batch + " must be >= 1");
         }
-        IntPointer len = null;
         if (lengths != null) {
             if (lengths.length != batch) {
                 throw new IllegalArgumentException("lengths has " + lengths.length + " entries, batch is " + batch);
@@ -98,13 +98,8 @@ public final class CudaRnn implements AutoCloseable {
                     throw new IllegalArgumentException("lengths[" + b + "] = " + lengths[b] + " is outside 1.." + steps);
                 }
             }
-            if (this.lengths.capacity() < batch) {
-                this.lengths.close();
-                this.lengths = new IntPointer(batch);
-            }
-            this.lengths.put(lengths, 0, batch);
-            len = this.lengths;
         }
+        IntPointer len = staged.stage(lengths, batch);
         CudaSupport.check(Rnn4jCuda.rnn4j_cuda_forward(desc, steps, batch, len, training ? 1 : 0, params, x, h0, c0, y,
                 hN, cN, workspace, workspaceBytes, flags, stream), "rnn4j_cuda_forward");
     }
@@ -158,7 +153,7 @@ public final class CudaRnn implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        lengths.close();
+        staged.close();
         desc.close();
         size.close();
     }

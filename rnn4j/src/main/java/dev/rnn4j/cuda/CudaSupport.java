@@ -1,5 +1,7 @@
 package dev.rnn4j.cuda;
 
+import dev.rnn4j.internal.NativeInts;
+import dev.rnn4j.internal.NativeStatus;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.Loader;
@@ -50,13 +52,9 @@ public final class CudaSupport {
         if (UNAVAILABLE != null) throw new IllegalStateException("backend CUDA is not available: " + UNAVAILABLE);
     }
 
-    /** Throws IllegalStateException with the native message unless status is OK. */
+    /** Throws the exception of {@link NativeStatus} with the native message unless status is OK. */
     static void check(int status, String function) {
-        if (status != Rnn4jCuda.RNN4J_OK) {
-            String message = Rnn4jCuda.rnn4j_cuda_last_error();
-            if (status == 3) throw new OutOfMemoryError(function + " failed (out of memory): " + message);
-            throw new IllegalStateException(function + " failed with status " + status + ": " + message);
-        }
+        NativeStatus.check(status, function, Rnn4jCuda::rnn4j_cuda_last_error);
     }
 
     /** The NUL-terminated string in a fixed-size buffer (getString() would keep the trailing NULs). */
@@ -80,11 +78,8 @@ public final class CudaSupport {
         try {
             Loader.load(Rnn4jCuda.class);
         } catch (Throwable t) {
-            StringBuilder why = new StringBuilder("the CUDA library (librnn4j_cuda) is not built for, or did not load on, ")
-                    .append(Loader.getPlatform())
-                    .append(" (a jar built without nvcc has none): ").append(t);
-            for (Throwable c = t.getCause(); c != null; c = c.getCause()) why.append("; caused by ").append(c);
-            return why.toString();
+            return NativeInts.loadFailure("the CUDA library (librnn4j_cuda) is not built for, or did not load on, "
+                    + Loader.getPlatform() + " (a jar built without nvcc has none)", t);
         }
         try (IntPointer count = new IntPointer(1); IntPointer reason = new IntPointer(1);
                 BytePointer message = new BytePointer(512)) {

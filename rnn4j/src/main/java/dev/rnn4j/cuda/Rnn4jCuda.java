@@ -7,6 +7,7 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.annotation.Cast;
 import org.bytedeco.javacpp.annotation.Const;
+import org.bytedeco.javacpp.annotation.CriticalRegion;
 import org.bytedeco.javacpp.annotation.Platform;
 import org.bytedeco.javacpp.annotation.Properties;
 
@@ -75,9 +76,16 @@ public final class Rnn4jCuda {
 
     public static native int rnn4j_cuda_free(@Cast("void*") long ptr);
 
+    /**
+     * A direct buffer is passed by address; a heap buffer (writable, array-backed) is pinned for the
+     * call (GetPrimitiveArrayCritical, no copy), from its position as well.
+     */
+    @CriticalRegion
     public static native int rnn4j_cuda_memcpy_htod(@Cast("void*") long dstDevice, @Const FloatBuffer srcHost,
             long bytes, @Cast("void*") long stream);
 
+    /** See {@link #rnn4j_cuda_memcpy_htod}: heap buffers are pinned, not copied. */
+    @CriticalRegion
     public static native int rnn4j_cuda_memcpy_dtoh(FloatBuffer dstHost, @Cast("const void*") long srcDevice,
             long bytes, @Cast("void*") long stream);
 

@@ -1,5 +1,6 @@
 package dev.rnn4j.train;
 
+import dev.rnn4j.internal.HostMirrors;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -14,6 +15,7 @@ public final class GradientClipping {
     public static double globalNorm(List<FloatBuffer> gradients) {
         double sum = 0;
         for (FloatBuffer g : gradients) {
+            HostMirrors.reading(g);
             int p = g.position(), end = g.limit();
             for (int i = p; i < end; i++) {
                 double v = g.get(i);
@@ -39,6 +41,7 @@ public final class GradientClipping {
             for (FloatBuffer g : gradients) {
                 int p = g.position(), end = g.limit();
                 for (int i = p; i < end; i++) g.put(i, g.get(i) * scale);
+                HostMirrors.written(g);
             }
         }
         return norm;
@@ -60,6 +63,8 @@ public final class GradientClipping {
         float l = (float) limit;
         long clamped = 0;
         for (FloatBuffer g : gradients) {
+            HostMirrors.reading(g);
+            long before = clamped;
             int p = g.position(), end = g.limit();
             for (int i = p; i < end; i++) {
                 float v = g.get(i);
@@ -71,6 +76,7 @@ public final class GradientClipping {
                     clamped++;
                 }
             }
+            if (clamped != before) HostMirrors.written(g);
         }
         return clamped;
     }

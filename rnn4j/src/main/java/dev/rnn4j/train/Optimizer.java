@@ -1,6 +1,7 @@
 package dev.rnn4j.train;
 
 import dev.rnn4j.Aliasing;
+import dev.rnn4j.internal.HostMirrors;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -111,13 +112,19 @@ public abstract class Optimizer {
     public void step() {
         steps++;
         float lr = (float) learningRate;
-        for (Slot s : slots) update(s, lr, steps);
+        for (Slot s : slots) {
+            // the CUDA backend keeps gradients on the GPU until read, and uploads changed parameters
+            HostMirrors.reading(s.grads);
+            update(s, lr, steps);
+            HostMirrors.written(s.params);
+        }
     }
 
     /** Sets every registered gradient to zero. */
     public void zeroGradients() {
         for (Slot s : slots) {
             for (int i = 0; i < s.size; i++) s.grads.put(s.offset + i, 0f);
+            HostMirrors.zeroed(s.grads);
         }
     }
 

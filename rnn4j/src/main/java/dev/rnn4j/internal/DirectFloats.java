@@ -1,4 +1,4 @@
-package dev.rnn4j.cpu;
+package dev.rnn4j.internal;
 
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
