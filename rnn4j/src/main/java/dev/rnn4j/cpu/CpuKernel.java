@@ -2,6 +2,7 @@ package dev.rnn4j.cpu;
 
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.internal.DirectFloats;
+import dev.rnn4j.internal.NativeDesc;
 import dev.rnn4j.internal.NativeFloats;
 import dev.rnn4j.internal.NativeInts;
 import dev.rnn4j.internal.NativeStatus;

@@ -1,5 +1,6 @@
 package dev.rnn4j.cpu;
 
+import dev.rnn4j.internal.NativeDesc;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;

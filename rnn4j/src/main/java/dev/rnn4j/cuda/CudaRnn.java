@@ -31,7 +31,7 @@ public final class CudaRnn implements AutoCloseable {
     public static final int NO_PERSISTENT = Rnn4jCuda.RNN4J_CUDA_NO_PERSISTENT;
 
     private final RnnSpec spec;
-    private final IntPointer desc = new IntPointer(dev.rnn4j.cpu.NativeDesc.SLOTS);
+    private final IntPointer desc = new IntPointer(dev.rnn4j.internal.NativeDesc.SLOTS);
     private final LongPointer size = new LongPointer(1);
     private final NativeInts staged = new NativeInts();
     private boolean closed;
@@ -45,7 +45,7 @@ public final class CudaRnn implements AutoCloseable {
     }
 
     static int[] descFields(RnnSpec spec) {
-        return dev.rnn4j.cpu.NativeDesc.fields(spec);
+        return dev.rnn4j.internal.NativeDesc.fields(spec);
     }
 
     /** The network. */
@@ -81,7 +81,7 @@ public final class CudaRnn implements AutoCloseable {
     public void forward(long stream, int flags, int steps, int batch, int[] lengths, boolean training, long params,
             long x, long h0, long c0, long y, long hN, long cN, long workspace, long workspaceBytes, long dropoutSeed) {
         open();
-        dev.rnn4j.cpu.NativeDesc.putDropoutSeed(desc, dropoutSeed);
+        dev.rnn4j.internal.NativeDesc.putDropoutSeed(desc, dropoutSeed);
         require(params, "params");
         require(x, "x");
         require(y, "y");

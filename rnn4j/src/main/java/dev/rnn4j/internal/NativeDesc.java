@@ -1,4 +1,4 @@
-package dev.rnn4j.cpu;
+package dev.rnn4j.internal;
 
 import dev.rnn4j.RnnSpec;
 import java.nio.ByteOrder;
