@@ -1,5 +1,8 @@
 package dev.rnn4j;
 
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
@@ -17,8 +20,13 @@ import java.util.Objects;
  * {@link #directions()}. Input {@code x} is {@code [T, N, I]} ({@code [N, T, I]} if
  * {@link #batchFirst()}), output {@code y} is {@code [T, N, D*Ho]}, states {@code h} are
  * {@code [L*D, N, Ho]} and {@code c} (LSTM) {@code [L*D, N, H]}.
+ *
+ * <p>Serializable (for example to Spark executors): its fields travel and the builder checks them
+ * again on arrival, so a stream cannot make an invalid spec.
  */
-public final class RnnSpec {
+public final class RnnSpec implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /**
      * The most parameters a spec may have: 536,870,911 floats, the largest count whose fp32 bytes
      * fit one Java buffer (2 GiB), which is how every backend exposes them
@@ -228,6 +236,45 @@ public final class RnnSpec {
         if (projectionClip > 0) s.append(", projectionClip=").append(projectionClip);
         if (dropout > 0) s.append(", dropout=").append(dropout);
         return s.append(')').toString();
+    }
+
+    /** Serialization writes the fields only; {@link SerializedForm#readResolve()} rebuilds the spec through the builder. */
+    private Object writeReplace() {
+        return new SerializedForm(this);
+    }
+
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("an RnnSpec is read through its serialized form only");
+    }
+
+    /** What a serialized spec holds: the builder's fields, checked again by {@link Builder#build()} on reading. */
+    private static final class SerializedForm implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final CellType cell;
+        private final int inputSize, hiddenSize, layers, projectionSize;
+        private final boolean bidirectional, bias, batchFirst;
+
+        SerializedForm(RnnSpec s) {
+            cell = s.cell;
+            inputSize = s.inputSize;
+            hiddenSize = s.hiddenSize;
+            layers = s.layers;
+            projectionSize = s.projectionSize;
+            bidirectional = s.bidirectional;
+            bias = s.bias;
+            batchFirst = s.batchFirst;
+        }
+
+        private Object readResolve() throws InvalidObjectException {
+            try {
+                return builder(cell, inputSize, hiddenSize).layers(layers).bidirectional(bidirectional).bias(bias)
+                        .projectionSize(projectionSize).batchFirst(batchFirst).build();
+            } catch (RuntimeException e) {
+                InvalidObjectException bad = new InvalidObjectException("serialized RnnSpec is invalid: " + e.getMessage());
+                bad.initCause(e);
+                throw bad;
+            }
+        }
     }
 
     /** Builds an {@link RnnSpec}; every setter returns {@code this}. Not thread-safe. */
