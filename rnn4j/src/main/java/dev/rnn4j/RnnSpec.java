@@ -253,6 +253,9 @@ public final class RnnSpec implements Serializable {
         private final CellType cell;
         private final int inputSize, hiddenSize, layers, projectionSize;
         private final boolean bidirectional, bias, batchFirst;
+        /** The cell options; stored so that their zero value is the default (a stream without them reads so). */
+        private final boolean resetBefore;
+        private final float cellClip, projectionClip, dropout;
 
         SerializedForm(RnnSpec s) {
             cell = s.cell;
@@ -263,12 +266,17 @@ public final class RnnSpec implements Serializable {
             bidirectional = s.bidirectional;
             bias = s.bias;
             batchFirst = s.batchFirst;
+            resetBefore = !s.linearBeforeReset;
+            cellClip = s.cellClip;
+            projectionClip = s.projectionClip;
+            dropout = s.dropout;
         }
 
         private Object readResolve() throws InvalidObjectException {
             try {
                 return builder(cell, inputSize, hiddenSize).layers(layers).bidirectional(bidirectional).bias(bias)
-                        .projectionSize(projectionSize).batchFirst(batchFirst).build();
+                        .projectionSize(projectionSize).batchFirst(batchFirst).linearBeforeReset(!resetBefore)
+                        .cellClip(cellClip).projectionClip(projectionClip).dropout(dropout).build();
             } catch (RuntimeException e) {
                 InvalidObjectException bad = new InvalidObjectException("serialized RnnSpec is invalid: " + e.getMessage());
                 bad.initCause(e);
