@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "gemm.hpp"
+#include "lowp.hpp"
 #include "philox.h"
 #include "plan.hpp"
 #include "pointwise.hpp"
@@ -177,7 +178,7 @@ enum : unsigned { PREPARE = 1, RECUR = 2, FINISH = 4, ALL = 7 };
 
 void forward_direction(const Ws &w, int k, int dir, bool training, const float *params, const float *in, float *out,
                        const float *h0, const float *c0, float *hN, float *cN, int N, int Teff, int R,
-                       unsigned phases = ALL) {
+                       const lowp::Run *run, unsigned phases = ALL) {
     const Dims &d = w.d;
     const Weights p(d, params, k, dir);
     const int Ik = d.Ik(k), GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
@@ -198,8 +199,9 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         gather_state(w, N, Ho, h0 ? h0 + kd * N * Ho : nullptr, S);
         if (d.lstm()) gather_state(w, N, H, c0 ? c0 + kd * N * H : nullptr, C);
         // Hoisted input projection for all R rows.
-        if (!small_project) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
-        if (d.rb) {  // r,z rows and n rows in panels of their own: n's product comes after r
+        if (!small_project && !run) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
+        if (run) {
+        } else if (d.rb) {  // r,z rows and n rows in panels of their own: n's product comes after r
             rgemm::pack(2 * H, Ho, p.w_hh, w.f(w.l.wpack[dir]));
             rgemm::pack(H, Ho, p.w_hh + (int64_t)2 * H * Ho, w.f(w.l.wpack[dir]) + wpack_n_offset(d, false));
         } else if (!small_path) {
@@ -207,6 +209,23 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         }
     }
     if (!(phases & RECUR)) {
+    } else if (run) {  // reduced precision (inference): its own products, the same pointwise passes
+        lowp::Direction f;
+        f.k = k;
+        f.dir = dir;
+        f.R = R;
+        f.Teff = Teff;
+        f.nt = nt;
+        f.off = off;
+        f.in = in;
+        f.pre = pre;
+        f.S = S;
+        f.C = C;
+        f.scr = scr;
+        f.out = out;
+        f.b_ih = p.b_ih;
+        f.b_hh = p.b_hh;
+        lowp::forward_direction(d, *run, f);
     } else if (small_path) {  // N <= 4: the fused matrix-vector path
         small::Fwd f;
         f.cell = d.cell;
@@ -294,7 +313,7 @@ void colsum_acc(int rows, int cols, const float *m, float *out) {
 
 void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const int32_t *lengths, bool training,
                     const float *params, const float *x, const float *h0, const float *c0, float *y, float *hN,
-                    float *cN, char *base, const Layout &l) {
+                    float *cN, char *base, const Layout &l, const lowp::Run *run) {
     const Ws w{{base, l, d}};
     WsHeader *h = w.hdr();
     h->magic = WS_MAGIC;
@@ -317,23 +336,23 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
     for (int k = 0; k < d.L; ++k) {
         const bool last = k == d.L - 1;
         float *out = last && identity ? y : w.ybuf(k, training);
-        if (d.D == 2 && small::applies(d.cell, N, d.P, d.rb) && threads::count() >= 2) {
+        if (d.D == 2 && small::applies(d.cell, N, d.P, d.rb) && threads::count() >= 2 && !run) {
             // Small batch, bidirectional: each direction's recurrence on its own core, W_hh of
             // each in its own cache and no barrier per step (the nested small-batch kernel finds
             // the pool taken and runs its parts on the calling thread). The input GEMMs stay
             // outside, on the whole pool.
             for (int dir = 0; dir < 2; ++dir)
-                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, PREPARE);
+                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, PREPARE);
             auto job = [&](int tid, int n) {
                 for (int dir = tid; dir < 2; dir += n)
-                    forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, RECUR);
+                    forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, RECUR);
             };
             threads::run(2, job);
             for (int dir = 0; dir < 2; ++dir)
-                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, FINISH);
+                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, FINISH);
         } else {
             for (int dir = 0; dir < d.D; ++dir)
-                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R);
+                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run);
         }
         // In place: layer k's output is needed afterwards only as layer k+1's (saved) input.
         if (dropout && !last) dropout_rows(w, T, k, desc.dropout_seed, out);

@@ -3,12 +3,14 @@
 #pragma once
 
 #include "layout.hpp"
+#include "lowp.hpp"
 
 namespace rnn4j {
 
+// run: null for fp32; otherwise the reduced-precision products (lowp.hpp), inference only.
 void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const int32_t *lengths, bool training,
                     const float *params, const float *x, const float *h0, const float *c0, float *y, float *hN,
-                    float *cN, char *base, const Layout &l);
+                    float *cN, char *base, const Layout &l, const lowp::Run *run = nullptr);
 
 void backward_data_driver(const Dims &d, const float *params, const float *dy, const float *dhN, const float *dcN,
                           float *dx, float *dh0, float *dc0, char *base, const Layout &l);

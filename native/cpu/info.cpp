@@ -6,6 +6,7 @@
 #include <cblas.h>
 
 #include "isa.hpp"
+#include "lowp.hpp"
 #include "status.hpp"
 #include "threads.hpp"
 
@@ -60,6 +61,7 @@ RNN4J_API const char *rnn4j_kernel_info(void) {
         const char *v = std::getenv(var);
         if (v && n > 0 && n < (int)sizeof line) n += std::snprintf(line + n, sizeof line - n, ", %s=%.40s", var, v);
     }
+    if (n > 0 && n < (int)sizeof line) std::snprintf(line + n, sizeof line - n, "; %s", rnn4j::lowp::describe());
     return line;
 }
 

@@ -243,6 +243,67 @@ int32_t rnn4j_backward(const rnn4j_desc *desc, const float *params, const float 
                        const float *dhN, const float *dcN, float *dx, float *dh0, float *dc0,
                        float *grads, void *workspace, int64_t workspace_bytes);
 
+/* ---- Reduced-precision inference ---------------------------------------------------------- */
+
+/*
+ * Inference in bfloat16 or int8 weights (docs/DESIGN.md §9). The fp32 parameters stay the master
+ * copy: rnn4j_quantize makes the reduced weights from them into a caller-owned block, which
+ * rnn4j_forward_precision reads; after the parameters change, call rnn4j_quantize again.
+ *   RNN4J_BF16: weight_ih, weight_hh, weight_hr rounded to bfloat16 (round to nearest even);
+ *     activations, biases, accumulation, state and gate math fp32 (the weights are widened to fp32
+ *     in registers). Batches N <= 8 run the bf16 kernels (half the weight bytes); larger ones run
+ *     the fp32 kernels on a rounded fp32 copy kept in the same block (the same arithmetic).
+ *   RNN4J_INT8: every weight row quantized once to symmetric s8, scale = max|w| / 127 (0 for a zero
+ *     row); x, h and (with a projection) o*tanh(c) quantized per step and per batch row to asymmetric
+ *     u8 over [min(0, v), max(0, v)], scale = max/255 - min/255, zp = clamp(rint(-min / scale), 0,
+ *     255), q = clamp(rint(v / scale) + zp, 0, 255) (rint: to nearest even; the divisions are
+ *     products with the fp32 reciprocal; a range below FLT_MIN quantizes to zeros, a NaN or an
+ *     infinity makes the row's outputs NaN); sums of u8*s8 products exact in int32 (rows of at most
+ *     66311 values), zero point subtracted through the weight row sums, dequantized
+ *     (sum * scale_x * scale_w) before the biases and the fp32 gate math.
+ * The Java reference (dev.rnn4j.reference.LowPrecision) rounds identically.
+ */
+typedef enum rnn4j_precision {
+    RNN4J_FP32 = 0,
+    RNN4J_BF16 = 1,
+    RNN4J_INT8 = 2
+} rnn4j_precision;
+
+/* [out] *bytes = size of the quantized-weights block of (desc, precision), alignment slack included.
+ * precision is RNN4J_BF16 or RNN4J_INT8. */
+int32_t rnn4j_quantized_size(const rnn4j_desc *desc, int32_t precision, int64_t *bytes);
+
+/*
+ * Fills a quantized-weights block from the parameters.
+ *   desc            [in]  the network.
+ *   precision       [in]  RNN4J_BF16 or RNN4J_INT8.
+ *   params          [in]  [param_count] fp32 parameters (not modified).
+ *   quantized       [out] rnn4j_quantized_size(desc, precision) bytes, any alignment (64 is faster).
+ *   quantized_bytes [in]  its size, checked.
+ */
+int32_t rnn4j_quantize(const rnn4j_desc *desc, int32_t precision, const float *params, void *quantized,
+                       int64_t quantized_bytes);
+
+/* [out] *bytes = workspace size of rnn4j_forward_precision with sequence length T and batch N. */
+int32_t rnn4j_workspace_size_precision(const rnn4j_desc *desc, int32_t precision, int32_t T, int32_t N,
+                                       int64_t *bytes);
+
+/*
+ * Inference forward in a precision; the arguments as rnn4j_forward's with training = 0, plus:
+ *   precision       [in]  RNN4J_FP32 (then quantized may be NULL: this is rnn4j_forward),
+ *                         RNN4J_BF16 or RNN4J_INT8.
+ *   params          [in]  [param_count] the fp32 parameters (biases are read from here).
+ *   quantized       [in]  the block rnn4j_quantize filled for the same desc and precision
+ *                         (RNN4J_ERR_STATE if it holds another precision or nothing).
+ *   quantized_bytes [in]  its size.
+ *   workspace       [in/out] rnn4j_workspace_size_precision(desc, precision, T, N) bytes.
+ * Not for training: the workspace records nothing for backward.
+ */
+int32_t rnn4j_forward_precision(const rnn4j_desc *desc, int32_t precision, int32_t T, int32_t N,
+                                const int32_t *lengths, const float *params, const void *quantized,
+                                int64_t quantized_bytes, const float *x, const float *h0, const float *c0,
+                                float *y, float *hN, float *cN, void *workspace, int64_t workspace_bytes);
+
 #ifdef __cplusplus
 }
 #endif

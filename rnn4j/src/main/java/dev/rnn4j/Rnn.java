@@ -78,6 +78,9 @@ public final class Rnn implements AutoCloseable {
     private boolean finiteCheck;
     /** The dropout seed of the next training forward that is given none: 0, 1, 2, ... */
     private long automaticSeed;
+    private volatile Precision precision = Precision.FP32;
+    /** Whether a live parameter view was handed out: its writes are invisible to this class. */
+    private volatile boolean parametersShared;
     private volatile Shapes lastShapes;
     /** The batch of the last training forward, whose activations the kernel holds; null if none. */
     private volatile Batch trainingBatch;
@@ -142,7 +145,7 @@ public final class Rnn implements AutoCloseable {
             for (int i = 0; i < spec.parameterCount(); i++) {
                 p.put(i, (float) ((random.nextDouble() * 2 - 1) * bound));
             }
-            HostMirrors.written(p);
+            parametersWritten();
         } finally {
             exit();
         }
@@ -173,7 +176,7 @@ public final class Rnn implements AutoCloseable {
         enter();
         try {
             kernel.parameters().put(e.offset(), values);
-            HostMirrors.written(kernel.parameters());
+            parametersWritten();
         } finally {
             exit();
         }
@@ -205,7 +208,7 @@ public final class Rnn implements AutoCloseable {
         enter();
         try {
             kernel.parameters().put(0, values);
-            HostMirrors.written(kernel.parameters());
+            parametersWritten();
         } finally {
             exit();
         }
@@ -219,7 +222,10 @@ public final class Rnn implements AutoCloseable {
 
     /**
      * The live parameter buffer, without a copy (a new view; position 0, limit
-     * {@code parameterCount}). Writes change the model. Direct for native backends. After
+     * {@code parameterCount}). Writes change the model (while such a view exists, every forward in
+     * a reduced {@link Precision} remakes the reduced weights from it, about one pass over the fp32
+     * weights per call; a network that is only used for inference is better filled through
+     * {@link #setParameters}). Direct for native backends. After
      * {@link #close()} it still reads the last values safely (its memory is then released by the
      * garbage collector, not by {@code close()}).
      *
@@ -231,7 +237,8 @@ public final class Rnn implements AutoCloseable {
     public FloatBuffer parameterBuffer() {
         ensureOpen();
         kernel.shareBuffers();
-        HostMirrors.written(kernel.parameters());
+        parametersWritten(); // the caller may write
+        parametersShared = true;
         return kernel.parameters().duplicate();
     }
 
@@ -257,7 +264,13 @@ public final class Rnn implements AutoCloseable {
      */
     public void parametersChanged() {
         ensureOpen();
+        parametersWritten();
+    }
+
+    /** The parameters were written: the device copy (CUDA) and the reduced weights (BF16, INT8) are stale. */
+    private void parametersWritten() {
         HostMirrors.written(kernel.parameters());
+        kernel.parametersChanged();
     }
 
     /** Sets every accumulated gradient to zero. */
@@ -281,6 +294,40 @@ public final class Rnn implements AutoCloseable {
     public void setFiniteCheck(boolean on) {
         ensureOpen();
         this.finiteCheck = on;
+    }
+
+    // ---- Precision ---------------------------------------------------------------------------
+
+    /**
+     * Sets the arithmetic of the following {@link Mode#INFERENCE} forwards (streams included):
+     * {@link Precision#FP32} (the default), {@link Precision#BF16} or {@link Precision#INT8}. The
+     * fp32 parameters stay the master copy and are never changed by it; the reduced weights are
+     * made from them at the next forward, and remade whenever they change. Training forwards and
+     * backward need FP32.
+     *
+     * @throws NullPointerException if {@code precision} is null
+     * @throws IllegalArgumentException if this backend does not run {@code precision} (CUDA runs
+     *     FP32 only), or INT8 rows are too long for exact int32 sums
+     */
+    public void setPrecision(Precision precision) {
+        Objects.requireNonNull(precision, "precision must not be null");
+        enter();
+        try {
+            if (!kernel.supports(precision)) {
+                throw new IllegalArgumentException("backend " + backend + " runs Precision.FP32 only, not Precision."
+                        + precision + " (reduced-precision inference runs on the CPU and JAVA backends)");
+            }
+            precision.check(spec);
+            kernel.setPrecision(precision);
+            this.precision = precision;
+        } finally {
+            exit();
+        }
+    }
+
+    /** The precision of inference forwards; {@link Precision#FP32} unless {@link #setPrecision} changed it. */
+    public Precision precision() {
+        return precision;
     }
 
     // ---- Forward -----------------------------------------------------------------------------
@@ -378,6 +425,10 @@ public final class Rnn implements AutoCloseable {
         Objects.requireNonNull(batch, "batch must not be null");
         enter(); // first, so that no other thread can change the state the checks rely on
         try {
+            if (mode == Mode.TRAINING && precision != Precision.FP32) {
+                throw new IllegalStateException("a Mode.TRAINING forward needs Precision.FP32, but this Rnn infers in"
+                        + " Precision." + precision + " (setPrecision(Precision.FP32) to train)");
+            }
             Shapes s = shapes(batch);
             checkBuffer("x", x, s, Tensor.X, true);
             checkBuffer("h0", h0, s, Tensor.H, false);
@@ -409,6 +460,7 @@ public final class Rnn implements AutoCloseable {
             }
             trainingBatch = null; // the kernel's recorded activations are about to be replaced
             noTrainingForward = "the last forward failed (it threw), so nothing was recorded";
+            if (parametersShared && precision != Precision.FP32) kernel.parametersChanged();
             boolean training = mode == Mode.TRAINING;
             long seed = seeded ? dropoutSeed : training ? automaticSeed++ : 0L;
             kernel.forward(batch.steps(), batch.size(), batch.lengthsUnsafe(), training, x, h0, c0, y, hN, cN, seed);

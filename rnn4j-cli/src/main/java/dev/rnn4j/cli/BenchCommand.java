@@ -4,6 +4,7 @@ import dev.rnn4j.Backend;
 import dev.rnn4j.Batch;
 import dev.rnn4j.CellType;
 import dev.rnn4j.Mode;
+import dev.rnn4j.Precision;
 import dev.rnn4j.Rnn;
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.internal.BenchmarkShapes;
@@ -126,6 +127,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--mode", paramLabel = "MODE", split = ",", description = "train, infer (default: both, where the shape has them)")
     List<BenchMode> modes;
 
+    @Option(names = "--precision", paramLabel = "P", split = ",",
+            description = "inference precisions to time: fp32, bf16, int8 (default: fp32); a reduced one is timed as mode infer-bf16 / infer-int8 and compared with fp32 of the same shape, backend and threads")
+    List<String> precisions;
+
     @Option(names = "--threads", paramLabel = "N", split = ",",
             description = "thread counts for the CPU backend, e.g. 1,2 (default: OpenBLAS's default, one per core)")
     List<Integer> threads;
@@ -178,16 +183,20 @@ final class BenchCommand implements Callable<Integer> {
         int defaultThreads = Backend.CPU.isAvailable() ? Backend.CPU.threads() : 1;
         List<Integer> cpuThreads = threadCounts == null ? List.of(defaultThreads) : threadCounts;
 
+        List<Precision> inferPrecisions = choosePrecisions();
         record Job(Shape shape, String mode, Backend backend, int threads) {}
         List<Job> jobs = new ArrayList<>();
         for (Shape s : list) {
-            for (String mode : new String[] {"train", "infer"}) {
-                if (mode.equals("train") && !s.train()) continue;
-                if (mode.equals("infer") && !s.infer()) continue;
-                if (modes != null && !modes.contains(BenchMode.valueOf(mode))) continue;
-                for (Backend b : chosen) {
-                    if (b == Backend.CPU) for (int t : cpuThreads) jobs.add(new Job(s, mode, b, t));
-                    else jobs.add(new Job(s, mode, b, 1));
+            for (String base : new String[] {"train", "infer"}) {
+                if (base.equals("train") && !s.train()) continue;
+                if (base.equals("infer") && !s.infer()) continue;
+                if (modes != null && !modes.contains(BenchMode.valueOf(base))) continue;
+                for (Precision p : base.equals("train") ? List.of(Precision.FP32) : inferPrecisions) {
+                    String mode = modeName(base, p);
+                    for (Backend b : chosen) {
+                        if (b == Backend.CPU) for (int t : cpuThreads) jobs.add(new Job(s, mode, b, t));
+                        else jobs.add(new Job(s, mode, b, 1));
+                    }
                 }
             }
         }
@@ -231,6 +240,21 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** "infer" for FP32, "infer-bf16" / "infer-int8" for the reduced precisions. */
+    static String modeName(String base, Precision p) {
+        return p == Precision.FP32 ? base : base + "-" + p.name().toLowerCase(Locale.ROOT);
+    }
+
+    static Precision precisionOf(String mode) {
+        int dash = mode.indexOf('-');
+        return dash < 0 ? Precision.FP32 : Precision.valueOf(mode.substring(dash + 1).toUpperCase(Locale.ROOT));
+    }
+
+    private List<Precision> choosePrecisions() {
+        if (precisions == null || precisions.isEmpty()) return List.of(Precision.FP32);
+        return Options.precisions("--precision", precisions);
     }
 
     private List<Shape> chooseShapes() {
@@ -293,9 +317,10 @@ final class BenchCommand implements Callable<Integer> {
         final boolean train;
         final FloatBuffer x, y, hN, cN, dy, dx, dh0, dc0;
 
-        Run(Shape s, int steps, boolean train, Backend backend) {
+        Run(Shape s, int steps, boolean train, Backend backend, Precision precision) {
             RnnSpec spec = s.spec();
             rnn = Rnn.create(spec, backend);
+            rnn.setPrecision(precision);
             this.train = train;
             batch = Batch.of(steps, s.batch());
             int n = s.batch();
@@ -338,7 +363,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean train = mode.equals("train");
         double flops = s.forwardFlops() * (train ? 3 : 1);
         if (backend == Backend.JAVA) return measureJava(s, mode, train, flops);
-        try (Run run = new Run(s, s.steps(), train, backend)) {
+        try (Run run = new Run(s, s.steps(), train, backend, precisionOf(mode))) {
             double first = run.once();                     // creates the workspace
             int warm = first < 0.05 ? 3 : 1;
             for (int i = 0; i < warm; i++) run.once();
@@ -359,13 +384,13 @@ final class BenchCommand implements Callable<Integer> {
     private Row measureJava(Shape s, String mode, boolean train, double flops) {
         double perStep;
         int steps;
-        try (Run probe = new Run(s, 1, train, Backend.JAVA)) {
+        try (Run probe = new Run(s, 1, train, Backend.JAVA, precisionOf(mode))) {
             probe.once();
             perStep = probe.once();
         }
         double full = perStep * s.steps();
         if (full <= javaBudget) {
-            try (Run run = new Run(s, s.steps(), train, Backend.JAVA)) {
+            try (Run run = new Run(s, s.steps(), train, Backend.JAVA, precisionOf(mode))) {
                 int n = (int) Math.max(1, Math.min(Math.min(reps, 5), Math.floor(javaBudget / Math.max(full, 1e-9))));
                 double[] t = new double[n];
                 for (int i = 0; i < n; i++) t[i] = run.once();
@@ -375,7 +400,7 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         steps = (int) Math.max(1, Math.min(s.steps(), Math.floor(javaBudget / Math.max(perStep, 1e-9))));
-        try (Run run = new Run(s, steps, train, Backend.JAVA)) {
+        try (Run run = new Run(s, steps, train, Backend.JAVA, precisionOf(mode))) {
             double t = run.once();
             double estimate = t * s.steps() / steps;
             return new Row(s, mode, Backend.JAVA, 1, estimate, estimate, 1, flops / estimate / 1e9, true, steps);
@@ -391,6 +416,16 @@ final class BenchCommand implements Callable<Integer> {
     static Row javaRow(List<Row> rows, Row r) {
         for (Row j : rows) {
             if (j.backend() == Backend.JAVA && j.shape() == r.shape() && j.mode().equals(r.mode())) return j;
+        }
+        return null;
+    }
+
+    /** The FP32 inference row of the same shape, backend and threads as a reduced-precision row, or null. */
+    static Row fp32Row(List<Row> rows, Row r) {
+        for (Row f : rows) {
+            if (f.shape() == r.shape() && f.backend() == r.backend() && f.threads() == r.threads() && f.mode().equals("infer")) {
+                return f;
+            }
         }
         return null;
     }
@@ -413,6 +448,22 @@ final class BenchCommand implements Callable<Integer> {
                     r.estimated() ? "T=" + r.timedSteps() + " x1" : String.valueOf(r.reps()));
         }
         for (String line : t.render()) out.println(line);
+        Text.Table speedups = new Text.Table(new String[] {"id", "mode", "backend", "threads", "median", "vs fp32"},
+                false, false, false, true, true, true);
+        boolean anyReduced = false;
+        for (Row r : rows) {
+            if (precisionOf(r.mode()) == Precision.FP32) continue;
+            Row f = fp32Row(rows, r);
+            if (f == null) continue;
+            anyReduced = true;
+            speedups.add(r.shape().id(), r.mode(), r.backend().name(), String.valueOf(r.threads()), time(r.medianSeconds()),
+                    Text.f("%.2fx", f.medianSeconds() / r.medianSeconds()));
+        }
+        if (anyReduced) {
+            out.println();
+            out.println("reduced precision against fp32 (same shape, backend and threads):");
+            for (String line : speedups.render()) out.println(line);
+        }
         boolean anyEstimate = rows.stream().anyMatch(Row::estimated);
         if (anyEstimate) {
             out.println();

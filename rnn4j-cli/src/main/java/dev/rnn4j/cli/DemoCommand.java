@@ -2,10 +2,12 @@ package dev.rnn4j.cli;
 
 import dev.rnn4j.Backend;
 import dev.rnn4j.CellType;
+import dev.rnn4j.Precision;
 import dev.rnn4j.io.Checkpoint;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -84,6 +86,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "chars: text the samples start from (default: a newline)", defaultValue = "\n")
     String prompt;
+
+    @Option(names = "--precision", paramLabel = "P", split = ",",
+            description = "chars: after training, also evaluate the held-out loss and sample in these inference precisions: bf16, int8 (fp32 is always evaluated), e.g. --precision bf16,int8")
+    List<String> precisions;
 
     @Option(names = "--save", paramLabel = "FILE", description = "chars: save the trained model, its output layer and Adam's state to FILE (an rnn4j checkpoint: safetensors; read by 'rnn4j sample FILE' and --resume)")
     Path save;
@@ -192,6 +198,19 @@ final class DemoCommand implements Callable<Integer> {
             if (!Double.isNaN(held)) {
                 out.println(Text.f("held out   %.3f nats/char on the %,d held-out characters (unigram: %.3f)", held, heldOut,
                         text.unigramCrossEntropy(model.trainEnd, model.trainEnd, text.characters)));
+            }
+            if (precisions != null && !precisions.isEmpty()) {
+                for (Precision p : Options.precisions("--precision", precisions)) {
+                    if (p == Precision.FP32) continue;
+                    model.rnn.setPrecision(p);
+                    try {
+                        double lp = model.hasHeldOut() ? model.heldOutLoss() : Double.NaN;
+                        out.println(Text.f("%-10s %.3f nats/char held out (%+.4f vs FP32)", p, lp, lp - held));
+                        out.println(indent(model.sample(prompt, sampleLength / 3, temperature, new SplittableRandom(seed))));
+                    } finally {
+                        model.rnn.setPrecision(Precision.FP32);
+                    }
+                }
             }
             out.println(Text.f("time       %s on %s: %,.0f characters/s (%d steps of %,d)", Text.duration(seconds), b,
                     S * (double) model.charactersPerStep() / seconds, S, model.charactersPerStep()));

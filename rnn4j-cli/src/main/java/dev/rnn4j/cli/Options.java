@@ -52,4 +52,17 @@ final class Options {
                 return "CUDA (" + dev.rnn4j.cuda.CudaKernel.describe() + ")";
         }
     }
+
+    /** Parses precision names (fp32, bf16, int8, any case), in order, without repeats. */
+    static java.util.List<dev.rnn4j.Precision> precisions(String option, java.util.List<String> names) {
+        java.util.LinkedHashSet<dev.rnn4j.Precision> set = new java.util.LinkedHashSet<>();
+        for (String p : names) {
+            try {
+                set.add(dev.rnn4j.Precision.valueOf(p.trim().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new Main.UsageError(option + " " + p + ": use fp32, bf16 or int8");
+            }
+        }
+        return new java.util.ArrayList<>(set);
+    }
 }

@@ -58,6 +58,18 @@ class BenchCommandTest {
     }
 
     @Test
+    void precisionsAreTimedAgainstFp32() {
+        Cli.Run r = Cli.run("bench", "--shape", "lstm,8,16,1,5", "--mode", "infer", "--backend", "java",
+                "--precision", "fp32,bf16,INT8", "--reps", "2", "--time", "0.01");
+        assertEquals(0, r.code(), r.all());
+        assertTrue(r.out().contains("infer-bf16") && r.out().contains("infer-int8"), r.out());
+        assertTrue(r.out().contains("reduced precision against fp32"), r.out());
+        Cli.Run bad = Cli.run("bench", "--shape", "gru,2,2,1,1", "--precision", "fp16");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("use fp32, bf16 or int8"), bad.err());
+    }
+
+    @Test
     void plotMustBeAPng(@TempDir Path dir) {
         Cli.Run r = Cli.run("bench", "--shape", "gru,2,2,1,1", "--plot", dir.resolve("x.jpg").toString());
         assertEquals(2, r.code());

@@ -1,5 +1,6 @@
 package dev.rnn4j.cpu;
 
+import dev.rnn4j.Precision;
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.internal.DirectFloats;
 import dev.rnn4j.internal.NativeDesc;
@@ -19,7 +20,8 @@ import org.bytedeco.javacpp.LongPointer;
  * <p>Owns native memory, freed by {@link #close()}: the workspace (grown on demand, then reused:
  * steady-state calls allocate nothing), staging copies for heap tensors, and the parameters and
  * gradients ({@link DirectFloats}: if a live view of them was handed out, they are left to the
- * garbage collector instead, so that a stale view can never read freed memory). Direct buffers are passed to the kernels in place; heap
+ * garbage collector instead, so that a stale view can never read freed memory), and in BF16 or INT8
+ * the reduced weights. Direct buffers are passed to the kernels in place; heap
  * buffers are copied into native staging memory and back, which also makes the allowed aliasing
  * ({@code hN} is {@code h0}) safe. Only each tensor's floats are read and written, however much room
  * a buffer has. Overlapping tensors never get here: {@link dev.rnn4j.Rnn} rejects them for every backend.
@@ -41,6 +43,11 @@ public final class CpuKernel implements RnnKernel {
     private int recordedSteps;
     private int recordedBatch;
     private boolean closed;
+    private Precision precision = Precision.FP32;
+    /** The reduced weights ({@code rnn4j_quantize}) of {@link #precision}; remade when stale. */
+    private BytePointer quantized = new BytePointer(0L);
+    private long quantizedBytes;
+    private boolean quantizedStale = true;
 
     private enum Slot { X, H0, C0, Y, HN, CN, DY, DHN, DCN, DX, DH0, DC0 }
 
@@ -124,10 +131,35 @@ public final class CpuKernel implements RnnKernel {
     }
 
     @Override
+    public boolean supports(Precision p) {
+        return true;
+    }
+
+    @Override
+    public void setPrecision(Precision p) {
+        if (p != precision) quantizedStale = true;
+        precision = p;
+    }
+
+    @Override
+    public void parametersChanged() {
+        quantizedStale = true;
+    }
+
+    @Override
     public void forward(int steps, int batch, int[] lengthsOrNull, boolean training, FloatBuffer x, FloatBuffer h0,
             FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN, long dropoutSeed) {
         NativeDesc.putDropoutSeed(desc, dropoutSeed);
-        ensureWorkspace(steps, batch, training);
+        boolean reduced = !training && precision != Precision.FP32;
+        if (reduced) {
+            check(Rnn4jCpu.rnn4j_workspace_size_precision(desc, precision.ordinal(), steps, batch, size),
+                    "rnn4j_workspace_size_precision");
+            ensureWorkspace(size.get());
+            if (quantizedStale) quantize();
+        } else {
+            check(Rnn4jCpu.rnn4j_workspace_size(desc, steps, batch, training ? 1 : 0, size), "rnn4j_workspace_size");
+            ensureWorkspace(size.get());
+        }
         IntPointer len = lengths.stage(lengthsOrNull, batch);
         int xs = steps * batch * spec.inputSize(); // Rnn checked that every tensor's count fits an int
         int ys = steps * batch * spec.outputFeatures();
@@ -141,8 +173,13 @@ public final class CpuKernel implements RnnKernel {
         FloatBuffer ncN = cN == c0 && c0 != null ? nc0 : out(Slot.CN, cN, cs);
         recordedSteps = steps;
         recordedBatch = batch;
-        check(Rnn4jCpu.rnn4j_forward(desc, steps, batch, len, training ? 1 : 0, params, nx, nh0, nc0, ny, nhN, ncN,
-                workspace, workspaceBytes), "rnn4j_forward");
+        if (reduced) {
+            check(Rnn4jCpu.rnn4j_forward_precision(desc, precision.ordinal(), steps, batch, len, params, quantized,
+                    quantizedBytes, nx, nh0, nc0, ny, nhN, ncN, workspace, workspaceBytes), "rnn4j_forward_precision");
+        } else {
+            check(Rnn4jCpu.rnn4j_forward(desc, steps, batch, len, training ? 1 : 0, params, nx, nh0, nc0, ny, nhN, ncN,
+                    workspace, workspaceBytes), "rnn4j_forward");
+        }
         back(ny, y, ys);
         back(nhN, hN, hs);
         back(ncN, cN, cs);
@@ -174,6 +211,7 @@ public final class CpuKernel implements RnnKernel {
         closed = true;
         for (NativeFloats s : staging) s.close();
         workspace.close();
+        quantized.close();
         lengths.close();
         paramMemory.free();
         gradMemory.free();
@@ -181,9 +219,22 @@ public final class CpuKernel implements RnnKernel {
         size.close();
     }
 
-    private void ensureWorkspace(int steps, int batch, boolean training) {
-        check(Rnn4jCpu.rnn4j_workspace_size(desc, steps, batch, training ? 1 : 0, size), "rnn4j_workspace_size");
+    /** Remakes the reduced weights of {@link #precision} from the fp32 parameters. */
+    private void quantize() {
+        check(Rnn4jCpu.rnn4j_quantized_size(desc, precision.ordinal(), size), "rnn4j_quantized_size");
         long needed = size.get();
+        if (needed > quantizedBytes) {
+            BytePointer fresh = new BytePointer(needed);
+            if (fresh.isNull()) throw new OutOfMemoryError("cannot allocate " + needed + " bytes of quantized weights");
+            quantized.close();
+            quantized = fresh;
+            quantizedBytes = needed;
+        }
+        check(Rnn4jCpu.rnn4j_quantize(desc, precision.ordinal(), params, quantized, quantizedBytes), "rnn4j_quantize");
+        quantizedStale = false;
+    }
+
+    private void ensureWorkspace(long needed) {
         if (needed > workspaceBytes) {
             // Grow with headroom so that slowly growing batches do not reallocate every call.
             long bytes = Math.max(needed, workspaceBytes + workspaceBytes / 2);

@@ -100,6 +100,28 @@ public final class Rnn4jCpu {
             @Const FloatBuffer dy, @Const FloatBuffer dhN, @Const FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0,
             FloatBuffer dc0, FloatPointer grads, Pointer workspace, long workspaceBytes);
 
+    /** Precision code: fp32 ({@code rnn4j_precision}). */
+    public static final int RNN4J_FP32 = 0;
+
+    /** See {@code rnn4j_quantized_size}. */
+    public static native int rnn4j_quantized_size(@Cast("const rnn4j_desc*") IntPointer desc, int precision,
+            @Cast("int64_t*") LongPointer bytes);
+
+    /** See {@code rnn4j_quantize}. */
+    public static native int rnn4j_quantize(@Cast("const rnn4j_desc*") IntPointer desc, int precision,
+            @Const FloatBuffer params, Pointer quantized, long quantizedBytes);
+
+    /** See {@code rnn4j_workspace_size_precision}. */
+    public static native int rnn4j_workspace_size_precision(@Cast("const rnn4j_desc*") IntPointer desc,
+            int precision, int T, int N, @Cast("int64_t*") LongPointer bytes);
+
+    /** See {@code rnn4j_forward_precision}. */
+    public static native int rnn4j_forward_precision(@Cast("const rnn4j_desc*") IntPointer desc, int precision,
+            int T, int N, @Cast("const int32_t*") IntPointer lengths, @Const FloatBuffer params,
+            @Const Pointer quantized, long quantizedBytes, @Const FloatBuffer x, @Const FloatBuffer h0,
+            @Const FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN, Pointer workspace,
+            long workspaceBytes);
+
     /** {@code rnn4j_forward} with the parameters in a direct buffer. */
     public static native int rnn4j_forward(@Cast("const rnn4j_desc*") IntPointer desc, int T, int N,
             @Cast("const int32_t*") IntPointer lengths, int training, @Const FloatBuffer params, @Const FloatBuffer x,

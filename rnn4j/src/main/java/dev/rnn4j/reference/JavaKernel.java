@@ -1,5 +1,6 @@
 package dev.rnn4j.reference;
 
+import dev.rnn4j.Precision;
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.spi.RnnKernel;
 import java.nio.FloatBuffer;
@@ -8,7 +9,8 @@ import java.nio.FloatBuffer;
  * The JAVA backend: {@link ReferenceRnn} behind the {@link RnnKernel} interface. Parameters and
  * gradients live on the Java heap in fp32; each call converts its tensors to double, runs the
  * reference, and rounds the results to fp32. Simple rather than fast: it is the oracle, and the
- * fallback where no native library loads.
+ * fallback where no native library loads. Runs every {@link Precision} (the reference's rounding;
+ * the weights are quantized again on every call, from the fp32 parameters).
  */
 public final class JavaKernel implements RnnKernel {
     private final RnnSpec spec;
@@ -16,6 +18,7 @@ public final class JavaKernel implements RnnKernel {
     private final FloatBuffer params;
     private final FloatBuffer grads;
     private ReferenceRnn.Trace trace;
+    private Precision precision = Precision.FP32;
 
     /** Zero parameters and gradients for {@code spec}. */
     public JavaKernel(RnnSpec spec) {
@@ -36,13 +39,23 @@ public final class JavaKernel implements RnnKernel {
     }
 
     @Override
+    public boolean supports(Precision p) {
+        return true;
+    }
+
+    @Override
+    public void setPrecision(Precision p) {
+        precision = p;
+    }
+
+    @Override
     public void forward(int steps, int batch, int[] lengths, boolean training, FloatBuffer x, FloatBuffer h0,
             FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN, long dropoutSeed) {
         int h = spec.stateRows() * batch * spec.outputSize();
         int c = spec.stateRows() * batch * spec.hiddenSize();
         ReferenceRnn.DropoutMask mask = training && spec.dropout() > 0 && spec.layers() > 1
                 ? ReferenceRnn.DropoutMask.philox(dropoutSeed, spec.dropout()) : null;
-        ReferenceRnn.Trace t = reference.forward(toDouble(params, spec.parameterCount()),
+        ReferenceRnn.Trace t = reference.forward(precision, toDouble(params, spec.parameterCount()),
                 toDouble(x, steps * batch * spec.inputSize()), steps, batch, lengths, toDouble(h0, h), toDouble(c0, c),
                 mask);
         write(t.y(), y);

@@ -78,9 +78,11 @@ final class LstmCell extends RecurrentCell {
         if (wHr < 0) {
             System.arraycopy(m, 0, hOut, hOutO, hh);
         } else {
-            for (int q = 0; q < output; q++) {
-                double v = dot(p, wHr + q * hh, m, 0, hh);
-                hOut[hOutO + q] = projPass >= 0 ? clamp(v, projectionClip, cache, ko + projPass * hh + q) : v;
+            affine(p, wHr, int8 == null ? null : int8.hr, output, hh, m, 0, hOut, hOutO);
+            if (projPass >= 0) {
+                for (int q = 0; q < output; q++) {
+                    hOut[hOutO + q] = clamp(hOut[hOutO + q], projectionClip, cache, ko + projPass * hh + q);
+                }
             }
         }
     }

@@ -37,6 +37,10 @@ abstract class RecurrentCell {
     final double[] gi, gh;
     /** Backward scratch: the gradients of {@code gi} and {@code gh}. For RNN and LSTM they are equal. */
     final double[] dGi, dGh;
+    /** {@link dev.rnn4j.Precision#INT8}: the quantized weights, or null in the other precisions. */
+    LowPrecision.Int8Weights int8;
+    /** INT8: one quantized activation row (x, h or m), reused. */
+    LowPrecision.Activations quantized;
 
     RecurrentCell(RnnSpec spec, int layer, int direction) {
         ParameterLayout layout = spec.parameterLayout();
@@ -77,6 +81,26 @@ abstract class RecurrentCell {
         }
     }
 
+    /** Makes the forward steps run the INT8 scheme with the weights of {@code p} quantized once. */
+    final void useInt8(RnnSpec spec, double[] p, int layer, int direction) {
+        int8 = new LowPrecision.Int8Weights(spec, p, layer, direction);
+        quantized = new LowPrecision.Activations(Math.max(input, Math.max(output, hidden)));
+    }
+
+    /**
+     * {@code out[r] = v W^T} for the matrix at {@code w} ({@code rows x cols}): in fp64 from the
+     * parameters, or, with INT8, through {@code q} and {@code v} quantized per {@link LowPrecision}.
+     */
+    final void affine(double[] p, int w, LowPrecision.Int8Rows q, int rows, int cols, double[] v, int vo,
+            double[] out, int oo) {
+        if (q != null) {
+            LowPrecision.quantizeRow(v, vo, cols, quantized);
+            q.multiply(quantized, out, oo);
+            return;
+        }
+        for (int r = 0; r < rows; r++) out[oo + r] = dot(p, w + r * cols, v, vo, cols);
+    }
+
     /** Doubles saved per step for the backward pass. */
     abstract int cacheWidth();
 
@@ -102,9 +126,11 @@ abstract class RecurrentCell {
 
     /** Computes {@link #gi} and {@link #gh} from {@code x} and {@code h}: the affine part of a forward step. */
     final void preActivations(double[] p, double[] x, int xo, double[] h, int ho) {
+        affine(p, wIh, int8 == null ? null : int8.ih, gateRows, input, x, xo, gi, 0);
+        affine(p, wHh, int8 == null ? null : int8.hh, gateRows, output, h, ho, gh, 0);
         for (int r = 0; r < gateRows; r++) {
-            gi[r] = (bIh >= 0 ? p[bIh + r] : 0.0) + dot(p, wIh + r * input, x, xo, input);
-            gh[r] = (bHh >= 0 ? p[bHh + r] : 0.0) + dot(p, wHh + r * output, h, ho, output);
+            if (bIh >= 0) gi[r] += p[bIh + r];
+            if (bHh >= 0) gh[r] += p[bHh + r];
         }
     }
 

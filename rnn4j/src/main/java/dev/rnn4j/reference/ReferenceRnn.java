@@ -1,6 +1,7 @@
 package dev.rnn4j.reference;
 
 import dev.rnn4j.Philox;
+import dev.rnn4j.Precision;
 import dev.rnn4j.RnnSpec;
 import java.util.Arrays;
 import java.util.Objects;
@@ -60,7 +61,7 @@ public final class ReferenceRnn {
      * @throws IllegalArgumentException naming the argument when a size or an array length is wrong
      */
     public Trace forward(double[] params, double[] x, int T, int N, int[] lengths, double[] h0, double[] c0) {
-        return forward(params, x, T, N, lengths, h0, c0, null);
+        return forward(Precision.FP32, params, x, T, N, lengths, h0, c0, null);
     }
 
     /**
@@ -74,6 +75,33 @@ public final class ReferenceRnn {
      */
     public Trace forward(double[] params, double[] x, int T, int N, int[] lengths, double[] h0, double[] c0,
             DropoutMask dropout) {
+        return forward(Precision.FP32, params, x, T, N, lengths, h0, c0, dropout);
+    }
+
+    /**
+     * {@link #forward(double[], double[], int, int, int[], double[], double[])} in a reduced
+     * precision ({@link Precision}): BF16 rounds the weight matrices to bfloat16 and then computes
+     * as FP32 does; INT8 quantizes each weight row once and each step's {@code x}, {@code h} (and
+     * LSTM projection input) per batch row, sums the integer products exactly, and dequantizes
+     * before the biases ({@link LowPrecision}). A trace made in BF16 or INT8 cannot be used for
+     * {@link #backward} (training is FP32 only).
+     *
+     * @param precision the scheme, not null
+     */
+    public Trace forward(Precision precision, double[] params, double[] x, int T, int N, int[] lengths, double[] h0,
+            double[] c0) {
+        return forward(precision, params, x, T, N, lengths, h0, c0, null);
+    }
+
+    /**
+     * The forward pass in a precision with dropout masks (or null): see the overloads above.
+     *
+     * @param precision the scheme, not null
+     * @param dropout the dropout masks, or null for none
+     */
+    public Trace forward(Precision precision, double[] params, double[] x, int T, int N, int[] lengths, double[] h0,
+            double[] c0, DropoutMask dropout) {
+        Objects.requireNonNull(precision, "precision must not be null");
         final int L = spec.layers(), D = spec.directions(), H = spec.hiddenSize(), Ho = spec.outputSize();
         final boolean lstm = spec.cell().hasCellState();
         if (T < 1) throw new IllegalArgumentException("T must be at least 1, got " + T);
@@ -91,7 +119,10 @@ public final class ReferenceRnn {
         size("y", T, N, D * Ho);
         size("the saved activations", T, N, Math.max(7 * H, Math.max(spec.inputSize(), D * Ho)));
 
+        precision.check(spec);
+        if (precision == Precision.BF16) params = LowPrecision.bf16Weights(spec, params);
         Trace tr = new Trace(spec, T, N, lengths == null ? null : lengths.clone(), len);
+        tr.precision = precision;
         tr.h0 = h0 == null ? new double[stateH] : h0.clone();
         tr.c0 = lstm ? (c0 == null ? new double[stateC] : c0.clone()) : null;
         tr.hN = new double[stateH];
@@ -103,6 +134,7 @@ public final class ReferenceRnn {
             double[] out = new double[T * N * D * Ho];
             for (int d = 0; d < D; d++) {
                 RecurrentCell cell = RecurrentCell.create(spec, k, d);
+                if (precision == Precision.INT8) cell.useInt8(spec, params, k, d);
                 double[] hs = new double[T * N * Ho];
                 double[] cs = lstm ? new double[T * N * H] : null;
                 double[] cache = new double[T * N * cell.cacheWidth()];
@@ -178,6 +210,10 @@ public final class ReferenceRnn {
         if (trace == null) throw new IllegalArgumentException("trace must not be null");
         if (!trace.spec.equals(spec)) {
             throw new IllegalArgumentException("trace was recorded for " + trace.spec + ", not for " + spec);
+        }
+        if (trace.precision != Precision.FP32) {
+            throw new IllegalArgumentException("trace was recorded in " + trace.precision
+                    + "; backward needs a forward in Precision.FP32 (training is fp32 only)");
         }
         final int T = trace.steps, N = trace.batch;
         final int[] len = trace.len;
@@ -324,6 +360,7 @@ public final class ReferenceRnn {
         /** Per layer and direction: h after each step {@code [T, N, Ho]}, c {@code [T, N, H]} (LSTM), the cell cache. */
         final double[][][] hs, cs, cache;
         double[] h0, c0, y, hN, cN;
+        Precision precision = Precision.FP32;
 
         Trace(RnnSpec spec, int steps, int batch, int[] lengths, int[] len) {
             this.spec = spec;

@@ -1,5 +1,6 @@
 package dev.rnn4j.spi;
 
+import dev.rnn4j.Precision;
 import java.nio.FloatBuffer;
 
 /**
@@ -37,6 +38,26 @@ public interface RnnKernel extends AutoCloseable {
      * (+=) every parameter gradient into {@link #gradients()}.
      */
     void backward(FloatBuffer dy, FloatBuffer dhN, FloatBuffer dcN, FloatBuffer dx, FloatBuffer dh0, FloatBuffer dc0);
+
+    /**
+     * Whether this backend runs inference forwards in {@code precision}. The default: FP32 only.
+     */
+    default boolean supports(Precision precision) {
+        return precision == Precision.FP32;
+    }
+
+    /**
+     * Sets the precision of the following forwards, one this kernel {@link #supports}. Only
+     * inference forwards are made in a precision other than FP32 ({@link dev.rnn4j.Rnn} checks).
+     * It never changes {@link #parameters()}.
+     */
+    default void setPrecision(Precision precision) {}
+
+    /**
+     * Called when {@link #parameters()} may have changed: reduced-precision copies of the weights
+     * must be remade from them before the next forward that uses them.
+     */
+    default void parametersChanged() {}
 
     /**
      * Called when a live view of {@link #parameters()} or {@link #gradients()} is handed to

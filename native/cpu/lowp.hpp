@@ -1,0 +1,75 @@
+// Reduced-precision inference (rnn4j_forward_precision): the quantized-weights block that
+// rnn4j_quantize fills from the fp32 parameters, and the forward of one layer and direction with
+// those weights (input projection, then per step the recurrent product, the fused pointwise pass
+// and, with a projection, h = m W_hr^T). The driver (driver.cpp) keeps the packing, the states
+// and the layers; the products go to bf16_gemm / int8_gemm.
+#pragma once
+
+#include <cstdint>
+
+#include "layout.hpp"
+
+namespace rnn4j {
+namespace lowp {
+
+// Per product matrix of one layer and direction.
+enum Which { IH = 0, HH = 1, HR = 2 };
+
+// One quantized matrix, rows x cols, row stride ld (elements). BF16: w is uint16_t; INT8: w is
+// int8_t with a scale and a row sum (of the quantized values) per row.
+struct QMat {
+    int rows = 0, cols = 0, ld = 0;
+    const void *w = nullptr;
+    const float *scale = nullptr;
+    const int32_t *sum = nullptr;
+};
+
+// Bytes of the quantized block of (desc, precision), header and 64-byte alignment slack included.
+int64_t block_bytes(const Dims &d, int precision);
+
+// Fills the block (any alignment) from the fp32 parameters.
+void quantize(const Dims &d, const rnn4j_desc &desc, int precision, const float *params, void *block);
+
+// Checks that block holds quantized weights of (desc, precision) (throws ArgumentError / StateError).
+void check_block(const rnn4j_desc &desc, int precision, const void *block, int64_t bytes);
+
+// BF16 at batch N: the bf16 kernels (true) or the fp32 path on the rounded fp32 copy (false; a
+// larger batch is bound by arithmetic, not by weight bytes, and runs the tuned fp32 kernels).
+bool bf16_small(int N);
+
+// The fp32 copy of the parameters with the weights rounded to bf16 (BF16 blocks only).
+const float *rounded_params(const void *block);
+
+// Extra workspace bytes after the fp32 inference layout (the int8 activation rows).
+int64_t scratch_bytes(const Dims &d, int T, int N);
+
+// What a reduced-precision forward needs besides the fp32 driver's buffers.
+struct Run {
+    int precision = 0;
+    const char *block = nullptr;  // 64-byte aligned base of the quantized block
+    uint8_t *q = nullptr;         // int8 scratch: quantized activation rows, their scales, zero points
+    float *qscale = nullptr;
+    int32_t *qzp = nullptr;
+    QMat mat(const Dims &d, int k, int dir, Which which) const;
+};
+
+// Lays the scratch out at base + at (64-byte aligned).
+void place_scratch(Run &run, const Dims &d, int T, int N, char *base, int64_t at);
+
+// One direction of layer k (inference). Packed rows as in driver.cpp.
+struct Direction {
+    int k = 0, dir = 0, R = 0, Teff = 0;
+    const int32_t *nt = nullptr, *off = nullptr;
+    const float *in = nullptr;      // [R, Ik]
+    float *pre = nullptr;           // [R, G*H] scratch
+    float *S = nullptr, *C = nullptr, *scr = nullptr;
+    float *out = nullptr;           // [R, D*Ho], this direction's half written
+    const float *b_ih = nullptr, *b_hh = nullptr;
+};
+void forward_direction(const Dims &d, const Run &run, const Direction &f);
+
+// One line for rnn4j_kernel_info: the kernels each precision runs on this CPU.
+const char *describe();
+
+}  // namespace lowp
+}  // namespace rnn4j
