@@ -154,5 +154,4 @@ public final class LowPrecision {
             return e == null ? null : new Int8Rows(p, e.offset(), e.rows(), e.cols());
         }
     }
-    }
 }
