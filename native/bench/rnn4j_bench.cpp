@@ -16,6 +16,9 @@
 //                    [--shape cell,I,H,N,T[,layers[,bi]]]   (cell: tanh relu lstm gru)
 //                    [--no-limit] (skip the sgemm timings) [--cpu] (process CPU time, not wall
 //                    time: for A/B tuning on a shared machine; reported numbers use wall time)
+//                    [--dropout P] [--reset-before] [--cell-clip C]: the cell options (rnn4j.h) on
+//                    every shape they apply to (dropout: training of 2+ layers; reset-before: GRU;
+//                    cell clip: LSTM), to time their cost against the same shape without them.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -39,6 +42,8 @@ struct Shape {
 };
 
 bool g_cpu_time = false;  // --cpu: process CPU time instead of wall time (for tuning on a busy machine)
+float g_dropout = 0.0f, g_cell_clip = 0.0f;  // --dropout, --cell-clip
+bool g_reset_before = false;                  // --reset-before
 
 double now_ms() {
     if (g_cpu_time) {
@@ -116,6 +121,10 @@ void bench(const Shape &s, int warmup, int reps, bool limit) {
     d.num_layers = s.L;
     d.bidirectional = s.bi;
     d.bias = 1;
+    d.gru_reset_before = g_reset_before && s.cell == RNN4J_GRU;
+    d.cell_clip = s.cell == RNN4J_LSTM ? g_cell_clip : 0.0f;
+    d.dropout = g_dropout;
+    d.dropout_seed = 2026;
     const int D = s.bi ? 2 : 1;
     int64_t count = 0, wtrain = 0, winfer = 0;
     ok(rnn4j_param_count(&d, &count), "param_count");
@@ -138,8 +147,11 @@ void bench(const Shape &s, int warmup, int reps, bool limit) {
 
     const double F = fwd_flops(s);
     auto report = [&](const char *mode, double ms, double flops, double lim_ms) {
+        char opts[64];
+        std::snprintf(opts, sizeof opts, "%s%s%s", d.gru_reset_before ? "rb" : "", d.dropout > 0 ? "drop" : "",
+                      d.cell_clip > 0 ? "clip" : "");
         std::printf("%-4s %-9s cell=%d I=%-5d H=%-5d N=%-3d T=%-4d L=%d bi=%d  %-6s %9.3f ms %7.1f GFLOP/s", s.id.c_str(),
-                    "", s.cell, s.I, s.H, s.N, s.T, s.L, s.bi, mode, ms, flops / ms * 1e-6);
+                    opts, s.cell, s.I, s.H, s.N, s.T, s.L, s.bi, mode, ms, flops / ms * 1e-6);
         if (lim_ms > 0) std::printf("   sgemm limit %8.3f ms %7.1f GFLOP/s", lim_ms, flops / lim_ms * 1e-6);
         std::printf("\n");
         std::fflush(stdout);
@@ -201,6 +213,9 @@ int main(int argc, char **argv) {
         else if (a == "--only") only = "," + next() + ",";
         else if (a == "--no-limit") limit = false;
         else if (a == "--cpu") g_cpu_time = true;
+        else if (a == "--dropout") g_dropout = std::strtof(next().c_str(), nullptr);
+        else if (a == "--cell-clip") g_cell_clip = std::strtof(next().c_str(), nullptr);
+        else if (a == "--reset-before") g_reset_before = true;
         else if (a == "--shape") {
             std::string v = next();
             for (char &ch : v)
@@ -215,7 +230,8 @@ int main(int argc, char **argv) {
             shapes = {s};
         } else {
             std::fprintf(stderr, "usage: %s [--threads K] [--reps R] [--warmup W] [--only S1,L1] [--no-limit] [--cpu] "
-                                 "[--shape cell,I,H,N,T[,layers[,bi]]]\n", argv[0]);
+                                 "[--shape cell,I,H,N,T[,layers[,bi]]] [--dropout P] [--reset-before] "
+                                 "[--cell-clip C]\n", argv[0]);
             return 2;
         }
     }

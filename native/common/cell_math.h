@@ -146,38 +146,57 @@ RNN4J_HD V rnn_bwd(V dh, V h, bool relu_act) {
     return dh * (relu_act ? drelu_from_out(h) : dtanh_from_out(h));
 }
 
+// ---- Clipping (cuDNN's cellClip, TensorFlow's proj_clip) --------------------------------------
+// clamp(v) to [-clip, clip]; NaN stays NaN (as PyTorch's clamp). clip_passes: whether the gradient
+// passes the clamp at v (|v| <= clip, bounds included, NaN too), as 1 or 0.
+template <class V>
+RNN4J_HD V clamp_abs(V v, float clip) {
+    v = select(v > clip, Traits<V>::splat(clip), v);
+    return select(v < -clip, Traits<V>::splat(-clip), v);
+}
+template <class V>
+RNN4J_HD V clip_passes(V v, float clip) {
+    const V one = Traits<V>::splat(1.0f), zero = Traits<V>::splat(0.0f);
+    return select(v > clip, zero, select(v < -clip, zero, one));
+}
+
 // ---- LSTM ----------------------------------------------------------------------------------
 // Pre-activations ai, af, ag, ao (biases included), previous cell state cp.
 // Outputs the gates, the new cell state c, tc = tanh(c) and m = o * tc (h' without projection).
+// clip > 0: c is clamped to [-clip, clip] first (the cell clip; 0 = none).
 template <class V>
 struct LstmFwd {
     V i, f, g, o, c, tc, m;
 };
 
 template <class V>
-RNN4J_HD LstmFwd<V> lstm_fwd(V ai, V af, V ag, V ao, V cp) {
+RNN4J_HD LstmFwd<V> lstm_fwd(V ai, V af, V ag, V ao, V cp, float clip = 0.0f) {
     LstmFwd<V> r;
     r.i = sigmoid(ai);
     r.f = sigmoid(af);
     r.g = tanh_(ag);
     r.o = sigmoid(ao);
     r.c = r.f * cp + r.i * r.g;
+    if (clip > 0.0f) r.c = clamp_abs(r.c, clip);
     r.tc = tanh_(r.c);
     r.m = r.o * r.tc;
     return r;
 }
 
 // dm: gradient w.r.t. m = o*tanh(c) (equal to dh' without projection); dc: gradient w.r.t. c
-// arriving from the next step (or dcN). Returns the pre-activation gradients and dc_prev.
+// arriving from the next step (or dcN). Returns the pre-activation gradients and dc_prev. With a
+// cell clip, nothing passes where the forward clamped: f*cp + i*g is recomputed from the saved
+// gates (the forward's expression), so no mask is stored.
 template <class V>
 struct LstmBwd {
     V dai, daf, dag, dao, dcp;
 };
 
 template <class V>
-RNN4J_HD LstmBwd<V> lstm_bwd(V dm, V dc, V i, V f, V g, V o, V cp, V tc) {
+RNN4J_HD LstmBwd<V> lstm_bwd(V dm, V dc, V i, V f, V g, V o, V cp, V tc, float clip = 0.0f) {
     LstmBwd<V> r;
-    const V dct = dc + dm * o * dtanh_from_out(tc);
+    V dct = dc + dm * o * dtanh_from_out(tc);
+    if (clip > 0.0f) dct = dct * clip_passes(f * cp + i * g, clip);
     r.dao = dm * tc * dsigmoid_from_out(o);
     r.dai = dct * g * dsigmoid_from_out(i);
     r.daf = dct * cp * dsigmoid_from_out(f);
@@ -220,6 +239,64 @@ RNN4J_HD GruBwd<V> gru_bwd(V dh, V r, V z, V n, V hn, V hp) {
     o.dar = o.dan * hn * dsigmoid_from_out(r);
     o.dhn = o.dan * r;
     o.dhp = dh * z;
+    return o;
+}
+
+// ---- GRU, reset before the recurrent product (ONNX linear_before_reset = 0) -----------------
+// n = tanh(x W_in^T + b_in + (r*h) W_hn^T + b_hn): the n block's recurrent product needs r first,
+// so a step is two passes around a GEMM. First: ar, az (full pre-activations) give r, z and r*h.
+template <class V>
+struct GruRbGates {
+    V r, z, rh;
+};
+
+template <class V>
+RNN4J_HD GruRbGates<V> gru_rb_gates(V ar, V az, V hp) {
+    GruRbGates<V> o;
+    o.r = sigmoid(ar);
+    o.z = sigmoid(az);
+    o.rh = o.r * hp;
+    return o;
+}
+
+// Then, with xn = x W_in^T + b_in and hn = (r*h) W_hn^T + b_hn: n and h'.
+template <class V>
+RNN4J_HD GruFwd<V> gru_rb_out(V r, V z, V xn, V hn, V hp) {
+    GruFwd<V> o;
+    o.r = r;
+    o.z = z;
+    o.n = tanh_(xn + hn);
+    o.h = (1.0f - o.z) * o.n + o.z * hp;
+    return o;
+}
+
+// Backward, first pass (from dh): daz, dan (= the gradient of both n pre-activations) and the
+// direct part dh * z of dh_prev. The caller then forms q = dan W_hn (the gradient of r*h).
+template <class V>
+struct GruRbBwdN {
+    V daz, dan, dhp;
+};
+
+template <class V>
+RNN4J_HD GruRbBwdN<V> gru_rb_bwd_n(V dh, V z, V n, V hp) {
+    GruRbBwdN<V> o;
+    o.daz = dh * (hp - n) * dsigmoid_from_out(z);
+    o.dan = dh * (1.0f - z) * dtanh_from_out(n);
+    o.dhp = dh * z;
+    return o;
+}
+
+// Second pass, from q = d(r*h): dar, and q * r, the part of dh_prev through r*h.
+template <class V>
+struct GruRbBwdR {
+    V dar, dhp;
+};
+
+template <class V>
+RNN4J_HD GruRbBwdR<V> gru_rb_bwd_r(V q, V r, V hp) {
+    GruRbBwdR<V> o;
+    o.dar = q * hp * dsigmoid_from_out(r);
+    o.dhp = q * r;
     return o;
 }
 

@@ -2,6 +2,7 @@
 #include "dims.hpp"
 
 #include <climits>
+#include <cmath>
 
 #include "args.hpp"
 #include "workspace.hpp"
@@ -21,6 +22,16 @@ Dims make_dims(const rnn4j_desc *desc) {
     if (s.bidirectional != 0 && s.bidirectional != 1) bad("bidirectional", s.bidirectional, "must be 0 or 1");
     if (s.bias != 0 && s.bias != 1) bad("bias", s.bias, "must be 0 or 1");
     if (s.batch_first != 0 && s.batch_first != 1) bad("batch_first", s.batch_first, "must be 0 or 1");
+    if (s.gru_reset_before != 0 && s.gru_reset_before != 1) bad("gru_reset_before", s.gru_reset_before, "must be 0 or 1");
+    if (s.gru_reset_before && s.cell != RNN4J_GRU) bad("gru_reset_before", 1, "a GRU variant: needs cell = GRU");
+    auto bad_f = [&](const char *field, float v, const char *want) {
+        arg_error("desc->%s = %g is invalid (%s)", field, (double)v, want);
+    };
+    if (!(s.cell_clip >= 0.0f) || std::isinf(s.cell_clip)) bad_f("cell_clip", s.cell_clip, "must be 0 or positive and finite");
+    if (s.cell_clip > 0.0f && s.cell != RNN4J_LSTM) bad_f("cell_clip", s.cell_clip, "needs cell = LSTM");
+    if (!(s.proj_clip >= 0.0f) || std::isinf(s.proj_clip)) bad_f("proj_clip", s.proj_clip, "must be 0 or positive and finite");
+    if (s.proj_clip > 0.0f && s.proj_size == 0) bad_f("proj_clip", s.proj_clip, "needs an LSTM projection, proj_size > 0");
+    if (!(s.dropout >= 0.0f && s.dropout < 1.0f)) bad_f("dropout", s.dropout, "must be in [0, 1)");
     if (s.proj_size != 0) {
         if (s.cell != RNN4J_LSTM) bad("proj_size", s.proj_size, "a projection needs cell = LSTM");
         if (s.proj_size < 1 || s.proj_size >= s.hidden_size)
@@ -38,6 +49,10 @@ Dims make_dims(const rnn4j_desc *desc) {
     d.G = d.lstm() ? 4 : d.gru() ? 3 : 1;
     d.bias = s.bias;
     d.bf = s.batch_first;
+    d.rb = s.gru_reset_before == 1;
+    d.cell_clip = s.cell_clip;
+    d.proj_clip = s.proj_clip;
+    d.dropout = s.dropout;
     // Every matrix dimension is a BLAS int.
     if ((int64_t)d.G * d.H > INT_MAX)
         arg_error("gates*hidden_size = %lld exceeds the BLAS int range", (long long)d.G * d.H);
@@ -89,7 +104,8 @@ int64_t param_count(const Dims &d) {
 bool same_desc(const rnn4j_desc &a, const rnn4j_desc &b) {
     return a.cell == b.cell && a.input_size == b.input_size && a.hidden_size == b.hidden_size &&
            a.proj_size == b.proj_size && a.num_layers == b.num_layers && a.bidirectional == b.bidirectional &&
-           a.bias == b.bias && a.batch_first == b.batch_first;
+           a.bias == b.bias && a.batch_first == b.batch_first && a.gru_reset_before == b.gru_reset_before &&
+           a.cell_clip == b.cell_clip && a.proj_clip == b.proj_clip && a.dropout == b.dropout;
 }
 
 }  // namespace rnn4j

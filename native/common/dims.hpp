@@ -10,6 +10,8 @@ namespace rnn4j {
 
 struct Dims {
     int cell, I, H, P, Ho, L, D, G, GH, bias, bf;
+    bool rb;                              // GRU reset-before (desc->gru_reset_before)
+    float cell_clip, proj_clip, dropout;  // 0 = none
     bool lstm() const { return cell == RNN4J_LSTM; }
     bool gru() const { return cell == RNN4J_GRU; }
     bool relu() const { return cell == RNN4J_RNN_RELU; }
@@ -40,6 +42,8 @@ struct Weights {
     }
 };
 
+// Whether two descriptors describe the same network (every field but dropout_seed: a backward
+// uses the seed its forward recorded).
 bool same_desc(const rnn4j_desc &a, const rnn4j_desc &b);
 
 }  // namespace rnn4j

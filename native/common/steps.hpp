@@ -24,21 +24,25 @@ struct BwdStep {
     const float *hprev = nullptr;  // GRU [n, H]
     const float *ghn = nullptr;    // GRU [n, H]
     float *dgi = nullptr;          // [n, G*H] pre-activation gradients (x side)
-    float *dgh = nullptr;          // GRU: [n, 3H] h-side gradients (n block times r)
+    float *dgh = nullptr;          // GRU: [n, 3H] h-side gradients (n block times r; reset-before: dgi)
+    const float *q = nullptr;      // reset-before GRU: [n, H] the gradient of r*h (dan W_hn)
+    float clip = 0.0f;             // LSTM cell clip, 0 = none
 };
 
 // One layer/direction's saved training buffers (WsLayout's o_*), at packed row 0; null when absent
-// (or when default-constructed: an inference forward). dgh is dgi but for GRU.
+// (or when default-constructed: an inference forward). dgh is dgi but for the GRU that resets after
+// the product; ghn holds the reset-before GRU's r*h.
 struct Saved {
     float *gates = nullptr, *hprev = nullptr, *cprev = nullptr, *tc = nullptr, *m = nullptr, *ghn = nullptr;
-    float *dgi = nullptr, *dgh = nullptr, *dhs = nullptr;
+    float *dgi = nullptr, *dgh = nullptr, *dhs = nullptr, *hclip = nullptr;
     Saved() = default;
     template <class L>
     Saved(const WsView<L> &w, int k, int dir)
         : gates(w.saved(k, dir, w.l.o_gates)), hprev(w.saved(k, dir, w.l.o_hprev)),
           cprev(w.saved(k, dir, w.l.o_cprev)), tc(w.saved(k, dir, w.l.o_tc)), m(w.saved(k, dir, w.l.o_m)),
           ghn(w.saved(k, dir, w.l.o_ghn)), dgi(w.saved(k, dir, w.l.o_dgi)),
-          dgh(w.d.gru() ? w.saved(k, dir, w.l.o_dgh) : dgi), dhs(w.saved(k, dir, w.l.o_dhs)) {}
+          dgh(w.d.gru() && !w.d.rb ? w.saved(k, dir, w.l.o_dgh) : dgi), dhs(w.saved(k, dir, w.l.o_dhs)),
+          hclip(w.saved(k, dir, w.l.o_hclip)) {}
 };
 
 // The backward step of direction dir at packed row offset o with n live rows: the saved rows of

@@ -38,7 +38,7 @@ void take_shared(WsAlloc &a, WsLayout &l, const Dims &d, int32_t T, int32_t N, b
     const int nY = training ? d.L : (d.L > 1 ? 2 : 1);
     l.ystride = a.round_up(checked_mul(checked_mul(R, DHo, "R*D*Ho"), F, "R*D*Ho"));
     l.Y0 = a.take(checked_mul(l.ystride / F, nY, "outputs"), F);
-    l.o_gates = l.o_hprev = l.o_cprev = l.o_tc = l.o_m = l.o_ghn = l.o_dgi = l.o_dgh = l.o_dhs = -1;
+    l.o_gates = l.o_hprev = l.o_cprev = l.o_tc = l.o_m = l.o_ghn = l.o_dgi = l.o_dgh = l.o_dhs = l.o_hclip = -1;
     l.saved_base = l.saved_stride = 0;
     if (!training) {
         for (int x = 0; x < d.D; ++x) l.proj[x] = a.take(checked_mul(R, d.GH, "R*G*H"), F);
@@ -62,10 +62,11 @@ void take_shared(WsAlloc &a, WsLayout &l, const Dims &d, int32_t T, int32_t N, b
         if (d.P) {
             l.o_m = b.take(RH, F);
             l.o_dhs = b.take(RHo, F);
+            if (d.proj_clip > 0) l.o_hclip = b.take(RHo, F);
         }
         if (d.gru()) {
             l.o_ghn = b.take(RH, F);
-            l.o_dgh = b.take(RGH, F);
+            if (!d.rb) l.o_dgh = b.take(RGH, F);  // reset-before: both sides' gate gradients are equal
         }
         l.o_dgi = b.take(RGH, F);
         l.saved_stride = b.cur;

@@ -54,7 +54,8 @@ struct WsLayout {
     int64_t proj[2];                     // inference: per direction [R, G*H]
     int64_t dS[2], dC[2], dM[2], dY[2];  // backward scratch (training only)
     int64_t saved_base, saved_stride;
-    int64_t o_gates, o_hprev, o_cprev, o_tc, o_m, o_ghn, o_dgi, o_dgh, o_dhs;  // -1 = absent
+    // o_ghn: GRU h W_hn^T + b_hn, or the reset-before GRU's r*h; o_hclip: the projection before its clip
+    int64_t o_gates, o_hprev, o_cprev, o_tc, o_m, o_ghn, o_dgi, o_dgh, o_dhs, o_hclip;  // -1 = absent
     int64_t total;                       // bytes, including `align` bytes of alignment slack
 };
 

@@ -56,6 +56,10 @@ void check_precision(int32_t precision, bool fp32_allowed) {
 }
 
 void check_int8_rows(const Dims &d, int32_t precision) {
+    // The reduced-precision kernels do not compute the cell options (dropout is training-only).
+    if (precision != RNN4J_FP32 && (d.rb || d.cell_clip > 0 || d.proj_clip > 0))
+        arg_error("precision = %d does not compute the cell options of desc (gru_reset_before, cell_clip, proj_clip) "
+                  "yet: use RNN4J_FP32", precision);
     constexpr int MAX_ROW = 2147483647 / (255 * 127);  // longest row whose u8*s8 sums fit int32
     const int widest = std::max(std::max(d.I, d.D * d.Ho), d.H);
     if (precision == RNN4J_INT8 && widest > MAX_ROW)

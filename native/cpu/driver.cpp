@@ -8,6 +8,7 @@
 
 #include "gemm.hpp"
 #include "lowp.hpp"
+#include "philox.h"
 #include "plan.hpp"
 #include "pointwise.hpp"
 #include "recurrent_gemm.hpp"
@@ -101,9 +102,11 @@ void split_rows(const Ws &w, int N, bool splittable, Body &&body) {
 // The time loop of the large-batch path for rows [r0, r1): per step the recurrent product
 // h W_hh^T and one fused pass.
 void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, float *pre, float *S, float *C, float *scr,
-                 float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, int Teff, int dir, int r0,
-                 int r1) {
+                 float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, float *hclip, int Teff,
+                 int dir, int r0, int r1) {
     const float *wpack = w.f(w.l.wpack[dir]);
+    // Reset-before GRU, inference: r*h of this range's rows goes to the (otherwise unused) S2.
+    float *rh_scratch = d.rb && !training ? w.f(w.l.S2[dir]) + (int64_t)r0 * d.Ho : nullptr;
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
     const int32_t *nt = w.nt(), *off = w.off();
     S += (int64_t)r0 * Ho;
@@ -119,8 +122,11 @@ void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, fl
             std::memcpy(hprev + o * Ho, S, sizeof(float) * n * Ho);
             if (d.lstm()) std::memcpy(cprev + o * H, C, sizeof(float) * n * H);
         }
-        // h W_hh^T with W_hh packed once (recurrent_gemm.hpp); GRU keeps it apart for r * (.)
-        if (d.gru())
+        // h W_hh^T with W_hh packed once (recurrent_gemm.hpp); GRU keeps it apart for r * (.);
+        // the reset-before GRU multiplies only its r,z rows here, the n rows once r is known
+        if (d.rb)
+            rgemm::mul(n, 2 * H, Ho, S, Ho, wpack, false, scr, GH);
+        else if (d.gru())
             rgemm::mul(n, GH, Ho, S, Ho, wpack, false, scr, GH);
         else
             rgemm::mul(n, GH, Ho, S, Ho, wpack, true, pre_t, GH);
@@ -139,18 +145,26 @@ void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, fl
         st.y = out + o * ldo + dir * Ho;
         st.ldy = ldo;
         st.save = training;
+        st.clip = d.cell_clip;
         if (d.P) st.m = training ? M + o * H : scr;
         if (training && d.lstm()) st.tc = tc + o * H;
         if (training && d.gru()) st.ghn = ghn + o * H;
-        if (d.lstm())
+        if (d.lstm()) {
             pointwise::fwd_lstm(st);
-        else if (d.gru())
+        } else if (d.rb) {  // r, z and r*h (saved for dW_hn); then (r*h) W_hn^T; then n and h'
+            st.rh = training ? ghn + o * H : rh_scratch;
+            pointwise::fwd_gru_rb_gates(st);
+            rgemm::mul(n, H, Ho, st.rh, H, wpack + wpack_n_offset(d, false), false, scr + 2 * H, GH);
+            pointwise::fwd_gru_rb_out(st);
+        } else if (d.gru()) {
             pointwise::fwd_gru(st);
-        else
+        } else {
             pointwise::fwd_rnn(st);
+        }
 
-        if (d.P) {  // h = m W_hr^T, into the output rows, then into the state
+        if (d.P) {  // h = m W_hr^T, into the output rows (clipped), then into the state
             gemm::nt(n, Ho, H, st.m, H, p.w_hr, H, 0.0f, st.y, ldo);
+            if (d.proj_clip > 0) pointwise::clip_rows(n, Ho, st.y, ldo, d.proj_clip, hclip ? hclip + o * Ho : nullptr);
             for (int j = 0; j < n; ++j) std::memcpy(S + (int64_t)j * Ho, st.y + (int64_t)j * ldo, sizeof(float) * Ho);
         }
     }
@@ -177,15 +191,22 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
     float *tc = training ? w.saved(k, dir, w.l.o_tc) : nullptr;
     float *M = training ? w.saved(k, dir, w.l.o_m) : nullptr;
     float *ghn = training ? w.saved(k, dir, w.l.o_ghn) : nullptr;
+    float *hclip = training ? w.saved(k, dir, w.l.o_hclip) : nullptr;
 
-    const bool small_path = small::applies(d.cell, N, d.P);
+    const bool small_path = small::applies(d.cell, N, d.P, d.rb);
     const bool small_project = small_path && R <= small::MAX_N;  // <= 4 rows: a matrix-vector product too
     if (phases & PREPARE) {
         gather_state(w, N, Ho, h0 ? h0 + kd * N * Ho : nullptr, S);
         if (d.lstm()) gather_state(w, N, H, c0 ? c0 + kd * N * H : nullptr, C);
         // Hoisted input projection for all R rows.
         if (!small_project && !run) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
-        if (!small_path && !run) rgemm::pack(GH, Ho, p.w_hh, w.f(w.l.wpack[dir]));
+        if (run) {
+        } else if (d.rb) {  // r,z rows and n rows in panels of their own: n's product comes after r
+            rgemm::pack(2 * H, Ho, p.w_hh, w.f(w.l.wpack[dir]));
+            rgemm::pack(H, Ho, p.w_hh + (int64_t)2 * H * Ho, w.f(w.l.wpack[dir]) + wpack_n_offset(d, false));
+        } else if (!small_path) {
+            rgemm::pack(GH, Ho, p.w_hh, w.f(w.l.wpack[dir]));
+        }
     }
     if (!(phases & RECUR)) {
     } else if (run) {  // reduced precision (inference): its own products, the same pointwise passes
@@ -214,6 +235,7 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.Teff = Teff;
         f.dir = dir;
         f.training = training;
+        f.cell_clip = d.cell_clip;
         f.nt = nt;
         f.off = off;
         f.lens = w.lens();
@@ -237,13 +259,39 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
     } else {
         // With a projection each step calls OpenBLAS (h = m W_hr^T): not split.
         split_rows(w, N, !d.P, [&](int r0, int r1) {
-            steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, Teff, dir, r0, r1);
+            steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, hclip, Teff, dir, r0, r1);
         });
     }
     if (phases & FINISH) {
         if (hN) scatter_state(w, N, Ho, S, hN + kd * N * Ho);
         if (cN && d.lstm()) scatter_state(w, N, H, C, cN + kd * N * H);
     }
+}
+
+// Dropout between layers (rnn4j.h, common/philox.h): multiplies the packed output of layer k
+// ([R, D*Ho], each direction's half) by its mask and 1/(1-p) in place: in the forward, the next
+// layer's input (and the saved input of its weight gradient); in the backward, the gradient of
+// that input. The mask bit of (t, sorted row j) is the caller's row perm[j]'s, so it does not depend
+// on the packing or on how rows are split among threads (each row is independent).
+void dropout_rows(const Ws &w, int T, int k, uint64_t seed, float *buf) {
+    const Dims &d = w.d;
+    const int32_t *perm = w.perm(), *nt = w.nt(), *off = w.off();
+    const int DHo = d.D * d.Ho;
+    const uint32_t threshold = philox::drop_threshold(d.dropout);
+    const float scale = 1.0f / (1.0f - d.dropout);
+    auto rows = [&](int tid, int n) {
+        for (int t = 0; t < T; ++t)
+            for (int j = tid; j < nt[t]; j += n)
+                for (int dir = 0; dir < d.D; ++dir)
+                    philox::apply_row(buf + (int64_t)(off[t] + j) * DHo + dir * d.Ho, d.Ho, seed, threshold, scale, k,
+                                      dir, t, perm[j]);
+    };
+    const int64_t units = (int64_t)off[T] * DHo;
+    const int want = (int)std::min<int64_t>(threads::count(), units / 16384 + 1);  // 16k units or more each
+    if (want < 2)
+        rows(0, 1);
+    else
+        threads::run(want, rows);
 }
 
 // Column sums of a [rows, cols] matrix added into out (double accumulation, fixed order).
@@ -273,6 +321,7 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
     const int R = make_plan(w.plan(), T, N, lengths);
     const int Teff = w.lens()[0];
     const bool identity = !d.bf && R == T * N;
+    const bool dropout = training && d.dropout > 0 && d.L > 1;
 
     // Layer 0 input: packed copy (always when training: the caller may reuse x before backward).
     const float *in = x;
@@ -287,7 +336,7 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
     for (int k = 0; k < d.L; ++k) {
         const bool last = k == d.L - 1;
         float *out = last && identity ? y : w.ybuf(k, training);
-        if (d.D == 2 && small::applies(d.cell, N, d.P) && threads::count() >= 2 && !run) {
+        if (d.D == 2 && small::applies(d.cell, N, d.P, d.rb) && threads::count() >= 2 && !run) {
             // Small batch, bidirectional: each direction's recurrence on its own core, W_hh of
             // each in its own cache and no barrier per step (the nested small-batch kernel finds
             // the pool taken and runs its parts on the calling thread). The input GEMMs stay
@@ -305,6 +354,8 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
             for (int dir = 0; dir < d.D; ++dir)
                 forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run);
         }
+        // In place: layer k's output is needed afterwards only as layer k+1's (saved) input.
+        if (dropout && !last) dropout_rows(w, T, k, desc.dropout_seed, out);
         in = out;
     }
     if (!identity) unpack(w, d.bf, T, N, d.D * d.Ho, in, y);
@@ -352,7 +403,13 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
             gather_state(w, N, Ho, dhN ? dhN + kd * N * Ho : nullptr, dS);
             if (d.lstm()) gather_state(w, N, H, dcN ? dcN + kd * N * H : nullptr, dC);
             float *wpack = w.f(l.wpack[dir]);  // the forward's packing is not needed any more
-            rgemm::pack_nn(Ho, GH, p.w_hh, wpack);
+            float *q = d.rb ? w.f(l.scr[dir]) : nullptr;  // reset-before: d(r*h) per row, [N, H]
+            if (d.rb) {
+                rgemm::pack_nn(Ho, 2 * H, p.w_hh, wpack);
+                rgemm::pack_nn(Ho, H, p.w_hh + (int64_t)2 * H * Ho, wpack + wpack_n_offset(d, true));
+            } else {
+                rgemm::pack_nn(Ho, GH, p.w_hh, wpack);
+            }
 
             // Rows [r0, r1) through all steps (see split_rows).
             auto steps = [&](int r0, int r1) {
@@ -363,17 +420,28 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
                     if (n <= 0) continue;
                     const int64_t o = off[t] + r0;
                     BwdStep st = bwd_step_at(d, sv, dY, dir, o, n, dS_rows, dC_rows);
-                    if (d.P) {  // dh of the projected output, kept for dW_hr; dm = dh W_hr
+                    st.clip = d.cell_clip;
+                    if (d.P) {  // dh of the projected output (zero where it was clipped), kept for dW_hr; dm = dh W_hr
                         pointwise::add_rows(n, Ho, st.dy, DHo, dS_rows, sv.dhs + o * Ho);
+                        if (sv.hclip) pointwise::clip_grad_rows(n, Ho, sv.hclip + o * Ho, d.proj_clip, sv.dhs + o * Ho);
                         gemm::nn(n, H, Ho, sv.dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H);
                         st.dm = dM;
                     }
-                    if (d.lstm())
+                    if (d.lstm()) {
                         pointwise::bwd_lstm(st);
-                    else if (d.gru())
+                    } else if (d.rb) {  // dz, dn; q = dn W_hn; dr from q; then dh_{t-1} += [dr, dz] W_hh[r,z]
+                        pointwise::bwd_gru_rb_n(st);
+                        st.q = q + (int64_t)r0 * H;
+                        rgemm::mul(n, Ho, H, st.dgi + 2 * H, GH, wpack + wpack_n_offset(d, true), false,
+                                   q + (int64_t)r0 * H, Ho);
+                        pointwise::bwd_gru_rb_r(st);
+                        rgemm::mul(n, Ho, 2 * H, st.dgi, GH, wpack, true, dS_rows, Ho);
+                        continue;
+                    } else if (d.gru()) {
                         pointwise::bwd_gru(st);
-                    else
+                    } else {
                         pointwise::bwd_rnn(st);
+                    }
                     // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
                     rgemm::mul(n, Ho, GH, sv.dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho);
                 }
@@ -384,6 +452,8 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
             if (dc0 && d.lstm()) scatter_state(w, N, H, dC, dc0 + kd * N * H);
             if (dX) gemm::nn(R, Ik, GH, sv.dgi, GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik);
         }
+        // dX of layer k >= 1 is the gradient of layer k-1's output after its dropout: apply the mask again.
+        if (k > 0 && d.dropout > 0) dropout_rows(w, T, k - 1, h->desc.dropout_seed, dX);
         dY = dX;
     }
     if (dx && !identity) unpack(w, d.bf, T, N, d.I, w.f(l.dY[d.L % 2]), dx);
@@ -401,7 +471,12 @@ void backward_weights_driver(const Dims &d, float *grads, char *base, const Layo
             const ParamOffsets p = param_offsets(d, k, dir);
             const Saved sv(w, k, dir);
             gemm::tn_acc(GH, Ik, R, sv.dgi, GH, X, Ik, grads + p.w_ih, Ik);
-            gemm::tn_acc(GH, Ho, R, sv.dgh, GH, sv.hprev, Ho, grads + p.w_hh, Ho);
+            if (d.rb) {  // the r,z rows multiplied h, the n rows r*h (saved where ghn is)
+                gemm::tn_acc(2 * H, Ho, R, sv.dgh, GH, sv.hprev, Ho, grads + p.w_hh, Ho);
+                gemm::tn_acc(H, Ho, R, sv.dgh + 2 * H, GH, sv.ghn, H, grads + p.w_hh + (int64_t)2 * H * Ho, Ho);
+            } else {
+                gemm::tn_acc(GH, Ho, R, sv.dgh, GH, sv.hprev, Ho, grads + p.w_hh, Ho);
+            }
             if (d.bias) {
                 colsum_acc(R, GH, sv.dgi, grads + p.b_ih);
                 colsum_acc(R, GH, sv.dgh, grads + p.b_hh);

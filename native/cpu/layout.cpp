@@ -22,9 +22,16 @@ Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training) {
             if (d.lstm()) l.C[x] = a.take((int64_t)N * d.H, F);
             if (scr) l.scr[x] = a.take(scr, F);
             // W_hh packed: forward [GH/16][Ho][16], backward [Ho/16][GH][16]; one buffer for both
-            l.wpack[x] = a.take(std::max(rgemm::packed_floats(d.GH, d.Ho), rgemm::packed_floats(d.Ho, d.GH)), F);
+            // (reset-before GRU: the r,z rows and the n rows apart, each in panels of their own)
+            const int64_t fwd = d.rb ? wpack_n_offset(d, false) + rgemm::packed_floats(d.H, d.Ho)
+                                     : rgemm::packed_floats(d.GH, d.Ho);
+            l.wpack[x] = a.take(std::max(fwd, rgemm::packed_floats(d.Ho, d.GH)), F);
         }
     });
+}
+
+int64_t wpack_n_offset(const Dims &d, bool backward) {
+    return backward ? rgemm::packed_floats(d.Ho, 2 * d.H) : rgemm::packed_floats(2 * d.H, d.Ho);
 }
 
 }  // namespace rnn4j

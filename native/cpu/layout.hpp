@@ -20,4 +20,8 @@ struct Layout : WsLayout {
 // Throws ArgumentError when a size overflows int64 or BLAS's int.
 Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training);
 
+// Floats from the start of a direction's packed W_hh to the packed n rows, for the reset-before
+// GRU (whose r,z rows and n rows are packed apart): forward [2H, Ho] panels, backward [Ho, 2H].
+int64_t wpack_n_offset(const Dims &d, bool backward);
+
 }  // namespace rnn4j

@@ -50,7 +50,7 @@ RNN4J_INLINE void fwd_lstm_t(const FwdStep &s) {
                 ag = ag + (L.ld(bi + 2 * H + u) + L.ld(bh + 2 * H + u));
                 ao = ao + (L.ld(bi + 3 * H + u) + L.ld(bh + 3 * H + u));
             }
-            const LstmFwd<V> r = lstm_fwd(ai, af, ag, ao, L.ld(C + u));
+            const LstmFwd<V> r = lstm_fwd(ai, af, ag, ao, L.ld(C + u), s.clip);
             L.st(C + u, r.c);
             if (Proj) {
                 L.st(s.m + (long)j * H + u, r.m);
@@ -69,7 +69,9 @@ RNN4J_INLINE void fwd_lstm_t(const FwdStep &s) {
     }
 }
 
-template <class V, bool Bias, bool Save>
+// Both GRU variants' output pass: linear before reset (the whole step, from rec = h W_hh^T), or,
+// reset before (RB), the second pass of the step (rec's n block = (r*h) W_hn^T; r, z already in pre).
+template <class V, bool Bias, bool Save, bool RB = false>
 RNN4J_INLINE void fwd_gru_t(const FwdStep &s) {
     const int H = s.H;
     const float *bi = s.b_ih, *bh = s.b_hh;
@@ -79,23 +81,72 @@ RNN4J_INLINE void fwd_gru_t(const FwdStep &s) {
         float *S = s.S + (long)j * H;
         float *y = s.y + (long)j * s.ldy;
         for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
-            V ar = L.ld(pre + u) + L.ld(rec + u), az = L.ld(pre + H + u) + L.ld(rec + H + u);
             V xn = L.ld(pre + 2 * H + u), hn = L.ld(rec + 2 * H + u);
             if (Bias) {
-                ar = ar + (L.ld(bi + u) + L.ld(bh + u));
-                az = az + (L.ld(bi + H + u) + L.ld(bh + H + u));
                 xn = xn + L.ld(bi + 2 * H + u);
                 hn = hn + L.ld(bh + 2 * H + u);
             }
-            const GruFwd<V> r = gru_fwd(ar, az, xn, hn, L.ld(S + u));
+            GruFwd<V> r;
+            if constexpr (RB) {
+                r = gru_rb_out(L.ld(pre + u), L.ld(pre + H + u), xn, hn, L.ld(S + u));
+            } else {
+                V ar = L.ld(pre + u) + L.ld(rec + u), az = L.ld(pre + H + u) + L.ld(rec + H + u);
+                if (Bias) {
+                    ar = ar + (L.ld(bi + u) + L.ld(bh + u));
+                    az = az + (L.ld(bi + H + u) + L.ld(bh + H + u));
+                }
+                r = gru_fwd(ar, az, xn, hn, L.ld(S + u));
+            }
             L.st(S + u, r.h);
             L.st(y + u, r.h);
             if (Save) {
-                L.st(pre + u, r.r);
-                L.st(pre + H + u, r.z);
+                if (!RB) {
+                    L.st(pre + u, r.r);
+                    L.st(pre + H + u, r.z);
+                    L.st(s.ghn + (long)j * H + u, hn);
+                }
                 L.st(pre + 2 * H + u, r.n);
-                L.st(s.ghn + (long)j * H + u, hn);
             }
+        });
+    }
+}
+
+template <class V, bool Bias>
+RNN4J_INLINE void fwd_gru_rb_gates_t(const FwdStep &s) {
+    const int H = s.H;
+    const float *bi = s.b_ih, *bh = s.b_hh;
+    for (int j = 0; j < s.n; ++j) {
+        float *pre = s.pre + (long)j * 3 * H;
+        const float *rec = s.rec + (long)j * 3 * H;
+        const float *S = s.S + (long)j * H;
+        float *rh = s.rh + (long)j * H;
+        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+            V ar = L.ld(pre + u) + L.ld(rec + u), az = L.ld(pre + H + u) + L.ld(rec + H + u);
+            if (Bias) {
+                ar = ar + (L.ld(bi + u) + L.ld(bh + u));
+                az = az + (L.ld(bi + H + u) + L.ld(bh + H + u));
+            }
+            const GruRbGates<V> r = gru_rb_gates(ar, az, L.ld(S + u));
+            L.st(pre + u, r.r);
+            L.st(pre + H + u, r.z);
+            L.st(rh + u, r.rh);
+        });
+    }
+}
+
+template <class V>
+RNN4J_INLINE void bwd_gru_rb_r_t(const BwdStep &s) {
+    const int H = s.H;
+    for (int j = 0; j < s.n; ++j) {
+        float *dS = s.dS + (long)j * H;
+        const float *g = s.gates + (long)j * 3 * H;
+        const float *hp = s.hprev + (long)j * H;
+        const float *q = s.q + (long)j * H;
+        float *dgi = s.dgi + (long)j * 3 * H;
+        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+            const GruRbBwdR<V> r = gru_rb_bwd_r(L.ld(q + u), L.ld(g + u), L.ld(hp + u));
+            L.st(dgi + u, r.dar);
+            L.st(dS + u, L.ld(dS + u) + r.dhp);
         });
     }
 }
@@ -130,7 +181,7 @@ RNN4J_INLINE void bwd_lstm_t(const BwdStep &s) {
         for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
             const V dmu = Proj ? L.ld(dm + u) : HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
             const LstmBwd<V> r = lstm_bwd(dmu, L.ld(dC + u), L.ld(g + u), L.ld(g + H + u), L.ld(g + 2 * H + u),
-                                          L.ld(g + 3 * H + u), L.ld(cp + u), L.ld(tc + u));
+                                          L.ld(g + 3 * H + u), L.ld(cp + u), L.ld(tc + u), s.clip);
             L.st(dg + u, r.dai);
             L.st(dg + H + u, r.daf);
             L.st(dg + 2 * H + u, r.dag);
@@ -140,7 +191,9 @@ RNN4J_INLINE void bwd_lstm_t(const BwdStep &s) {
     }
 }
 
-template <class V, bool HasDy>
+// Both GRU variants' backward pass from dh: linear before reset (the whole gate-gradient block),
+// or, reset before (RB), its first pass (dz, dn; dr needs q = dn W_hn first: bwd_gru_rb_r_t).
+template <class V, bool HasDy, bool RB = false>
 RNN4J_INLINE void bwd_gru_t(const BwdStep &s) {
     const int H = s.H;
     for (int j = 0; j < s.n; ++j) {
@@ -148,20 +201,27 @@ RNN4J_INLINE void bwd_gru_t(const BwdStep &s) {
         float *dS = s.dS + (long)j * H;
         const float *g = s.gates + (long)j * 3 * H;
         const float *hp = s.hprev + (long)j * H;
-        const float *hn = s.ghn + (long)j * H;
         float *dgi = s.dgi + (long)j * 3 * H;
-        float *dgh = s.dgh + (long)j * 3 * H;
         for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
             const V dh = HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
-            const GruBwd<V> r =
-                gru_bwd(dh, L.ld(g + u), L.ld(g + H + u), L.ld(g + 2 * H + u), L.ld(hn + u), L.ld(hp + u));
-            L.st(dgi + u, r.dar);
-            L.st(dgh + u, r.dar);
-            L.st(dgi + H + u, r.daz);
-            L.st(dgh + H + u, r.daz);
-            L.st(dgi + 2 * H + u, r.dan);
-            L.st(dgh + 2 * H + u, r.dhn);
-            L.st(dS + u, r.dhp);
+            if constexpr (RB) {
+                const GruRbBwdN<V> r = gru_rb_bwd_n(dh, L.ld(g + H + u), L.ld(g + 2 * H + u), L.ld(hp + u));
+                L.st(dgi + H + u, r.daz);
+                L.st(dgi + 2 * H + u, r.dan);
+                L.st(dS + u, r.dhp);
+            } else {
+                const float *hn = s.ghn + (long)j * H;
+                float *dgh = s.dgh + (long)j * 3 * H;
+                const GruBwd<V> r =
+                    gru_bwd(dh, L.ld(g + u), L.ld(g + H + u), L.ld(g + 2 * H + u), L.ld(hn + u), L.ld(hp + u));
+                L.st(dgi + u, r.dar);
+                L.st(dgh + u, r.dar);
+                L.st(dgi + H + u, r.daz);
+                L.st(dgh + H + u, r.daz);
+                L.st(dgi + 2 * H + u, r.dan);
+                L.st(dgh + 2 * H + u, r.dhn);
+                L.st(dS + u, r.dhp);
+            }
         });
     }
 }
@@ -196,6 +256,24 @@ RNN4J_INLINE void fwd_gru_v(const FwdStep &s) {
     if (b) s.save ? fwd_gru_t<V, true, true>(s) : fwd_gru_t<V, true, false>(s);
     else s.save ? fwd_gru_t<V, false, true>(s) : fwd_gru_t<V, false, false>(s);
 }
+
+template <class V>
+RNN4J_INLINE void fwd_gru_rb_gates_v(const FwdStep &s) {
+    s.b_ih ? fwd_gru_rb_gates_t<V, true>(s) : fwd_gru_rb_gates_t<V, false>(s);
+}
+
+template <class V>
+RNN4J_INLINE void fwd_gru_rb_out_v(const FwdStep &s) {
+    const bool b = s.b_ih != nullptr;
+    if (b) s.save ? fwd_gru_t<V, true, true, true>(s) : fwd_gru_t<V, true, false, true>(s);
+    else s.save ? fwd_gru_t<V, false, true, true>(s) : fwd_gru_t<V, false, false, true>(s);
+}
+
+template <class V>
+RNN4J_INLINE void bwd_gru_rb_n_v(const BwdStep &s) { s.dy ? bwd_gru_t<V, true, true>(s) : bwd_gru_t<V, false, true>(s); }
+
+template <class V>
+RNN4J_INLINE void bwd_gru_rb_r_v(const BwdStep &s) { bwd_gru_rb_r_t<V>(s); }
 
 template <class V>
 RNN4J_INLINE void bwd_rnn_v(const BwdStep &s) {
@@ -241,6 +319,24 @@ RNN4J_POINTWISE_ENTRY(fwd_gru, FwdStep)
 RNN4J_POINTWISE_ENTRY(bwd_rnn, BwdStep)
 RNN4J_POINTWISE_ENTRY(bwd_lstm, BwdStep)
 RNN4J_POINTWISE_ENTRY(bwd_gru, BwdStep)
+RNN4J_POINTWISE_ENTRY(fwd_gru_rb_gates, FwdStep)
+RNN4J_POINTWISE_ENTRY(fwd_gru_rb_out, FwdStep)
+RNN4J_POINTWISE_ENTRY(bwd_gru_rb_n, BwdStep)
+RNN4J_POINTWISE_ENTRY(bwd_gru_rb_r, BwdStep)
+
+// Scalar: the projection clip touches P values per row, once per step (no inner product).
+void clip_rows(int n, int w, float *h, int ld, float clip, float *pre_out) {
+    for (int j = 0; j < n; ++j)
+        for (int u = 0; u < w; ++u) {
+            float &v = h[(long)j * ld + u];
+            if (pre_out) pre_out[(long)j * w + u] = v;
+            v = clamp_abs(v, clip);
+        }
+}
+
+void clip_grad_rows(int n, int w, const float *pre, float clip, float *dh) {
+    for (long i = 0; i < (long)n * w; ++i) dh[i] *= clip_passes(pre[i], clip);
+}
 
 void add_rows(int n, int w, const float *dy, int ldy, const float *dS, float *out) {
     for (int j = 0; j < n; ++j)

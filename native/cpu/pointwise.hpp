@@ -22,18 +22,36 @@ struct FwdStep {
     float *m = nullptr;            // LSTM with projection: m = o*tanh(c) out [n, H]
     float *tc = nullptr;           // training LSTM: tanh(c) out [n, H]
     float *ghn = nullptr;          // training GRU: h W_hn^T + b_hn out [n, H]
+    float *rh = nullptr;           // reset-before GRU: r*h out [n, H] (training: the saved copy)
+    float clip = 0.0f;             // LSTM cell clip, 0 = none
     bool save = false;             // training: overwrite pre with the post-activation gates
 };
 
 void fwd_rnn(const FwdStep &s);
 void fwd_lstm(const FwdStep &s);
 void fwd_gru(const FwdStep &s);
+// Reset-before GRU, one step in two passes around the n rows' product (rec's n block, no bias):
+// gates writes r, z (post-activation, always: the out pass reads them) into pre's r, z blocks and
+// r*h into rh; out reads rec's n block (= (r*h) W_hn^T) and writes h' (and n if saving).
+void fwd_gru_rb_gates(const FwdStep &s);
+void fwd_gru_rb_out(const FwdStep &s);
 
 using rnn4j::BwdStep;  // common/steps.hpp
 
 void bwd_rnn(const BwdStep &s);
 void bwd_lstm(const BwdStep &s);
 void bwd_gru(const BwdStep &s);
+// Reset-before GRU backward, two passes around q = dan W_hn (dgh is dgi: both pre-activations of
+// every block get the same gradient). n: dz, dn blocks of dgi, dS <- dh*z. r: the r block from q,
+// dS += q*r (the rest of dh_prev, [dr, dz] W_hh[r,z], is the caller's product).
+void bwd_gru_rb_n(const BwdStep &s);
+void bwd_gru_rb_r(const BwdStep &s);
+
+// Projection clip: h[j, :] clamped to [-clip, clip] in place (n rows of width w, stride ld), the
+// values before the clamp copied to pre_out (stride w) when it is not null.
+void clip_rows(int n, int w, float *h, int ld, float clip, float *pre_out);
+// dh[j, :] zeroed where the projection clamped: |pre| > clip (n rows of width w, both stride w).
+void clip_grad_rows(int n, int w, const float *pre, float clip, float *dh);
 
 // out[j, :] = (dy ? dy[j, :] : 0) + dS[j, :] for n rows of width w (LSTM projection: dh).
 void add_rows(int n, int w, const float *dy, int ldy, const float *dS, float *out);

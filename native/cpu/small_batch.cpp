@@ -101,7 +101,7 @@ RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const f
             const V af = (lanes.ld(pre + H + ub) + lanes.ld(gb[1] + j * W)) + bsum(1);
             const V ag = (lanes.ld(pre + 2 * H + ub) + lanes.ld(gb[2] + j * W)) + bsum(2);
             const V ao = (lanes.ld(pre + 3 * H + ub) + lanes.ld(gb[3] + j * W)) + bsum(3);
-            const LstmFwd<V> r = lstm_fwd(ai, af, ag, ao, cp);
+            const LstmFwd<V> r = lstm_fwd(ai, af, ag, ao, cp, f.cell_clip);
             lanes.st(C, r.c);
             lanes.st(dst + (long)j * H + ub, r.m);
             lanes.st(y + ub, r.m);
@@ -220,7 +220,7 @@ RNN4J_CLONES void thread_loop(const Fwd &f, Sched &sc, int nchunks) {
 
 }  // namespace
 
-bool applies(int /*cell*/, int N, int P) { return N <= MAX_N && P == 0; }
+bool applies(int /*cell*/, int N, int P, bool gru_reset_before) { return N <= MAX_N && P == 0 && !gru_reset_before; }
 
 void forward(const Fwd &f) {
     const int G = f.cell == RNN4J_LSTM ? 4 : f.cell == RNN4J_GRU ? 3 : 1;

@@ -23,6 +23,7 @@ struct Fwd {
     int N = 0, Teff = 0;  // batch (<= MAX_N) and steps with any live row
     int dir = 0;          // 0 forward in time, 1 reverse
     bool training = false;
+    float cell_clip = 0.0f;  // LSTM: c' clamped to [-cell_clip, cell_clip]; 0 = none
     const int32_t *nt = nullptr, *off = nullptr, *lens = nullptr;  // packed layout
     const float *w_ih = nullptr, *w_hh = nullptr, *b_ih = nullptr, *b_hh = nullptr;
     const float *x = nullptr;  // layer input [R, Ik]; only read when project
@@ -36,8 +37,9 @@ struct Fwd {
     float *hprev = nullptr, *cprev = nullptr, *tc = nullptr, *ghn = nullptr;  // training saves
 };
 
-// Whether the small path handles this layer (and is worth it).
-bool applies(int cell, int N, int P);
+// Whether the small path handles this layer (and is worth it). Not the reset-before GRU, whose
+// step needs r before the n rows' product (the large path splits it).
+bool applies(int cell, int N, int P, bool gru_reset_before = false);
 
 void forward(const Fwd &f);
 

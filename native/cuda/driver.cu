@@ -110,21 +110,25 @@ void layer_forward(const DWs &w, const HostPlan &plan, int k, bool training, con
         io.C = w.f(l.C[dir]);
         io.y = out + dir * Ho;
         io.ldy = ldo;
+        io.clip = d.cell_clip;
+        io.rec = w.f(l.rec[dir]);
         if (training) {
             io.hprev = w.saved(k, dir, l.o_hprev);
             io.cprev = w.saved(k, dir, l.o_cprev);
             io.tc = w.saved(k, dir, l.o_tc);
             io.ghn = w.saved(k, dir, l.o_ghn);
             io.m = w.saved(k, dir, l.o_m);
+            io.rh = d.rb ? io.ghn : nullptr;  // r*h is saved where the other GRU saves gh_n
         } else {
             io.m = w.f(l.M[dir]);
+            io.rh = w.f(l.rh[dir]);
         }
     }
 
     bool done = false;
     const bool want_persistent = !(flags & RNN4J_CUDA_NO_PERSISTENT) &&
                                  (N <= 4 || (flags & RNN4J_CUDA_FORCE_PERSISTENT)) &&
-                                 persistent_supported(d.cell, N, H, d.P, d.D);
+                                 persistent_supported(d.cell, N, H, d.P, d.D) && !d.rb;
     if (want_persistent) {
         ss.done();  // the persistent kernel runs both directions in one launch on s
         PersistentArgs a;
@@ -163,11 +167,23 @@ void layer_forward(const DWs &w, const HostPlan &plan, int k, bool training, con
                 if (io.tc) io.tc += o * H;
                 if (io.ghn) io.ghn += o * H;
                 if (io.m) io.m += o * H;
+                if (io.rh) io.rh += o * H;
             }
             if (!d.P) io.m = nullptr;
-            fused_step(d.cell, n, io, st);
+            if (d.rb) {  // reset before: r,z rows' product, r and z, then the n rows' product on r*h (FP32)
+                float *rec = w.f(l.rec[dir]);
+                gemm_nt(n, 2 * H, Ho, io.S_in, Ho, p.w_hh, Ho, 0.0f, rec, GH, false, st);
+                gru_rb_gates(n, io, st);
+                gemm_nt(n, H, Ho, io.rh, H, p.w_hh + (int64_t)2 * H * Ho, Ho, 0.0f, rec + 2 * H, GH, false, st);
+                gru_rb_out(n, io, st);
+            } else {
+                fused_step(d.cell, n, io, st);
+            }
             if (d.P) {  // h = m W_hr^T, into the output rows, then into the state
                 gemm_nt(n, Ho, H, io.m, H, p.w_hr, H, 0.0f, io.y, ldo, tf32, st);
+                if (d.proj_clip > 0)
+                    clip_rows(n, Ho, io.y, ldo, d.proj_clip, training ? w.saved(k, dir, l.o_hclip) + o * Ho : nullptr,
+                              st);
                 copy_rows(n, Ho, io.y, ldo, io.S_out, Ho, st);
             }
         }
@@ -198,12 +214,16 @@ CudaLayout make_cuda_layout(const Dims &d, int32_t T, int32_t N, bool training) 
         l.rowsrc = l.off + Ii * (T + 1);
         l.ints_end = l.rowsrc + Ii * ((int64_t)T * N);
         a.take(l.ints_end - l.ints, 1);
-        for (int x = 0; x < 2; ++x) l.S[x][0] = l.S[x][1] = l.C[x] = l.M[x] = -1;
+        for (int x = 0; x < 2; ++x) l.S[x][0] = l.S[x][1] = l.C[x] = l.M[x] = l.rec[x] = l.rh[x] = l.q[x] = -1;
         for (int x = 0; x < d.D; ++x) {
             l.S[x][0] = a.take((int64_t)N * d.Ho, F);
             l.S[x][1] = a.take((int64_t)N * d.Ho, F);
             if (d.lstm()) l.C[x] = a.take((int64_t)N * d.H, F);
             if (d.P && !training) l.M[x] = a.take((int64_t)N * d.H, F);
+            if (d.rb) {
+                l.rec[x] = a.take((int64_t)N * d.GH, F);
+                (training ? l.q[x] : l.rh[x]) = a.take((int64_t)N * d.H, F);
+            }
         }
     });
 }
@@ -245,6 +265,9 @@ void cuda_forward(const Dims &d, const rnn4j_desc &desc, int T, int N, const int
         const bool last = k == d.L - 1;
         float *out = last && identity ? y : w.ybuf(k, training);
         layer_forward(w, plan, k, training, params, in, out, h0, c0, hN, cN, N, Teff, R, flags, s);
+        // Dropout between layers, in place: layer k's output is needed afterwards only as layer k+1's input.
+        if (training && d.dropout > 0 && !last)
+            dropout_rows(R, d.D, d.Ho, w.i(l.rowsrc), d.bf, T, N, k, desc.dropout_seed, d.dropout, out, s);
         in = out;
     }
     if (!identity) unpack_rows(R, (int64_t)T * N, d.D * d.Ho, w.i(l.rowsrc), in, y, s);
@@ -298,6 +321,7 @@ void cuda_backward_data(const Dims &d, const WsHeader &h, const HostPlan &plan, 
             const int64_t kd = (int64_t)(k * d.D + dir);
             float *dS = w.f(l.dS[dir]), *dC = w.f(l.dC[dir]), *dM = w.f(l.dM[dir]);
             const Saved sv(w, k, dir);
+            const bool fused = !d.P && !d.rb;  // the reset-before GRU's step needs dr after q = dn W_hn
 
             gather_state(N, Ho, dperm, dhN ? dhN + kd * N * Ho : nullptr, dS, st);
             if (d.lstm()) gather_state(N, H, dperm, dcN ? dcN + kd * N * H : nullptr, dC, st);
@@ -308,15 +332,26 @@ void cuda_backward_data(const Dims &d, const WsHeader &h, const HostPlan &plan, 
                 const int n = plan.nt[t];
                 const int64_t o = plan.off[t];
                 BwdStep b = bwd_step_at(d, sv, dY, dir, o, n, dS, dC);
-                if (!d.P) {
+                b.clip = d.cell_clip;
+                if (d.rb) {  // dz, dn; q = dn W_hn; dr from q; then dh_{t-1} += [dr, dz] W_hh[r,z] (FP32)
+                    float *q = w.f(l.q[dir]);
+                    gru_rb_bwd_n(n, b, st);
+                    gemm_nn(n, Ho, H, b.dgi + 2 * H, GH, p.w_hh + (int64_t)2 * H * Ho, Ho, 0.0f, q, Ho, false, st);
+                    b.q = q;
+                    gru_rb_bwd_r(n, b, st);
+                    gemm_nn(n, Ho, 2 * H, b.dgi, GH, p.w_hh, Ho, 1.0f, dS, Ho, false, st);
+                    continue;
+                }
+                if (fused) {
                     // One fused kernel: dh_t = dG_{t'} W_hh (+ dh*z) and the gate gradients of step t.
                     bwd_fused_step(d.cell, n, np, b, np ? sv.dgh + op * GH : nullptr, p.w_hh, st);
                     np = n;
                     op = o;
                     continue;
                 }
-                {  // dh of the projected output (kept for dW_hr); dm = dh W_hr
+                {  // dh of the projected output (zero where it was clipped; kept for dW_hr); dm = dh W_hr
                     add_rows(n, Ho, b.dy, DHo, dS, sv.dhs + o * Ho, st);
+                    if (sv.hclip) clip_grad_rows(n, Ho, sv.hclip + o * Ho, d.proj_clip, sv.dhs + o * Ho, st);
                     gemm_nn(n, H, Ho, sv.dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H, false, st);
                     b.dm = dM;
                 }
@@ -325,7 +360,7 @@ void cuda_backward_data(const Dims &d, const WsHeader &h, const HostPlan &plan, 
                 gemm_nn(n, Ho, GH, sv.dgh + o * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
             }
             // Fused path: the carried gradient of the last processed step is dh of the initial state.
-            if (!d.P && np)
+            if (fused && np)
                 gemm_nn(np, Ho, GH, sv.dgh + op * GH, GH, p.w_hh, Ho, d.gru() ? 1.0f : 0.0f, dS, Ho, false, st);
             if (dh0) scatter_state(N, Ho, dperm, dlens, false, 0, dS, dS, dh0 + kd * N * Ho, st);
             if (dc0 && d.lstm()) scatter_state(N, H, dperm, dlens, false, 0, dC, dC, dc0 + kd * N * H, st);
@@ -336,6 +371,9 @@ void cuda_backward_data(const Dims &d, const WsHeader &h, const HostPlan &plan, 
                 const Weights p(d, params, k, dir);
                 gemm_nn(R, Ik, GH, w.saved(k, dir, l.o_dgi), GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik, tf32, s);
             }
+        // dX of layer k >= 1 is the gradient of layer k-1's output after its dropout: apply the mask again.
+        if (k > 0 && d.dropout > 0)
+            dropout_rows(R, d.D, d.Ho, rowsrc, d.bf, T, N, k - 1, h.desc.dropout_seed, d.dropout, dX, s);
         dY = dX;
     }
     if (dx && !identity) unpack_rows(R, (int64_t)T * N, d.I, rowsrc, w.f(l.dY[d.L % 2]), dx, s);
@@ -356,7 +394,12 @@ void cuda_backward_weights(const Dims &d, const WsHeader &h, float *grads, char 
             const ParamOffsets p = param_offsets(d, k, dir);
             const Saved sv(w, k, dir);
             gemm_tn_acc(GH, Ik, R, sv.dgi, GH, X, Ik, grads + p.w_ih, Ik, tf32, st);
-            gemm_tn_acc(GH, Ho, R, sv.dgh, GH, sv.hprev, Ho, grads + p.w_hh, Ho, tf32, st);
+            if (d.rb) {  // the r,z rows multiplied h, the n rows r*h (saved where ghn is)
+                gemm_tn_acc(2 * H, Ho, R, sv.dgh, GH, sv.hprev, Ho, grads + p.w_hh, Ho, tf32, st);
+                gemm_tn_acc(H, Ho, R, sv.dgh + 2 * H, GH, sv.ghn, H, grads + p.w_hh + (int64_t)2 * H * Ho, Ho, tf32, st);
+            } else {
+                gemm_tn_acc(GH, Ho, R, sv.dgh, GH, sv.hprev, Ho, grads + p.w_hh, Ho, tf32, st);
+            }
             if (d.bias) {
                 colsum_acc(R, GH, sv.dgi, grads + p.b_ih, st);
                 colsum_acc(R, GH, sv.dgh, grads + p.b_hh, st);

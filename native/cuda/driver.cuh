@@ -21,6 +21,9 @@ constexpr int64_t CUDA_WS_ALIGN = 256;
 struct CudaLayout : WsLayout {
     int64_t ints, perm, lens, nt, off, rowsrc, ints_end;  // the plan's int arrays [ints, ints_end), contiguous
     int64_t S[2][2], C[2], M[2];  // per direction: ping-pong h, LSTM c, projection m (inference)
+    // reset-before GRU, per direction: [N, GH] the recurrent products, [N, H] r*h (inference) or
+    // the gradient of r*h (training)
+    int64_t rec[2], rh[2], q[2];
 };
 CudaLayout make_cuda_layout(const Dims &d, int32_t T, int32_t N, bool training);
 

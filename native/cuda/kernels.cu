@@ -6,6 +6,7 @@
 
 #include "cell_math.h"
 #include "common.cuh"
+#include "philox.h"
 
 namespace cg = cooperative_groups;
 
@@ -36,7 +37,7 @@ __device__ __forceinline__ void epilogue(const StepIO &io, int r, int u, const f
         const float cp = *c;
         const LstmFwd f = lstm_fwd(pre[u] + acc[0] + bias(u), pre[H + u] + acc[1] + bias(H + u),
                                    pre[2 * H + u] + acc[2] + bias(2 * H + u),
-                                   pre[3 * H + u] + acc[3] + bias(3 * H + u), cp);
+                                   pre[3 * H + u] + acc[3] + bias(3 * H + u), cp, io.clip);
         *c = f.c;
         if (io.m) {
             io.m[(int64_t)r * H + u] = f.m;
@@ -254,7 +255,7 @@ __device__ __forceinline__ void bwd_cell(const BwdStep &io, int64_t j, int u, fl
         const float *g = io.gates + j * 4 * H;
         float *dC = io.dC + j * H + u;
         const LstmBwd r = lstm_bwd(dh, *dC, g[u], g[H + u], g[2 * H + u], g[3 * H + u], io.cprev[j * H + u],
-                                   io.tc[j * H + u]);
+                                   io.tc[j * H + u], io.clip);
         float *dg = io.dgi + j * 4 * H;
         dg[u] = r.dai;
         dg[H + u] = r.daf;
@@ -350,6 +351,102 @@ void launch_bwd_fused(int n, int np, const BwdStep &io, const float *dgh_prev, c
         dim3 grid((io.H + 7) / 8, (rows + 31) / 32);
         bwd_fused_kernel<G, 8, 32, 32><<<grid, 256, 0, s>>>(n, np, io, dgh_prev, W);
     }
+}
+
+// ---- Reset-before GRU, projection clip, dropout ---------------------------------------------
+// This thread's (row j, unit u) in a launch of one thread per (row, unit) of n rows; false past the end.
+__device__ __forceinline__ bool row_unit(int n, int H, int64_t &j, int &u) {
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (int64_t)n * H) return false;
+    j = i / H;
+    u = (int)(i % H);
+    return true;
+}
+
+__global__ void gru_rb_gates_kernel(int n, StepIO io) {
+    const int H = io.H, GH = io.GH;
+    int64_t j;
+    int u;
+    if (!row_unit(n, H, j, u)) return;
+    float *pre = io.pre + j * GH;
+    const float *rec = io.rec + j * GH;
+    const float *bi = io.b_ih, *bh = io.b_hh;
+    const float ar = pre[u] + rec[u] + (bi ? bi[u] + bh[u] : 0.0f);
+    const float az = pre[H + u] + rec[H + u] + (bi ? bi[H + u] + bh[H + u] : 0.0f);
+    const float hp = io.S_in[j * H + u];
+    const GruRbGates<float> g = cell::gru_rb_gates(ar, az, hp);
+    pre[u] = g.r;
+    pre[H + u] = g.z;
+    io.rh[j * H + u] = g.rh;
+    if (io.training) io.hprev[j * H + u] = hp;
+}
+
+__global__ void gru_rb_out_kernel(int n, StepIO io) {
+    const int H = io.H, GH = io.GH;
+    int64_t j;
+    int u;
+    if (!row_unit(n, H, j, u)) return;
+    float *pre = io.pre + j * GH;
+    const float xn = pre[2 * H + u] + (io.b_ih ? io.b_ih[2 * H + u] : 0.0f);
+    const float hn = io.rec[j * GH + 2 * H + u] + (io.b_hh ? io.b_hh[2 * H + u] : 0.0f);
+    const GruFwd<float> f = cell::gru_rb_out(pre[u], pre[H + u], xn, hn, io.S_in[j * H + u]);
+    io.S_out[j * H + u] = f.h;
+    io.y[j * io.ldy + u] = f.h;
+    if (io.training) pre[2 * H + u] = f.n;
+}
+
+__global__ void gru_rb_bwd_n_kernel(int n, BwdStep io) {
+    const int H = io.H;
+    int64_t j;
+    int u;
+    if (!row_unit(n, H, j, u)) return;
+    const float *g = io.gates + j * 3 * H;
+    float *dS = io.dS + j * H + u;
+    const float dh = (io.dy ? io.dy[j * io.ldy + u] : 0.0f) + *dS;
+    const GruRbBwdN<float> r = cell::gru_rb_bwd_n(dh, g[H + u], g[2 * H + u], io.hprev[j * H + u]);
+    io.dgi[j * 3 * H + H + u] = r.daz;
+    io.dgi[j * 3 * H + 2 * H + u] = r.dan;
+    *dS = r.dhp;
+}
+
+__global__ void gru_rb_bwd_r_kernel(int n, BwdStep io) {
+    const int H = io.H;
+    int64_t j;
+    int u;
+    if (!row_unit(n, H, j, u)) return;
+    const GruRbBwdR<float> r = cell::gru_rb_bwd_r(io.q[j * H + u], io.gates[j * 3 * H + u], io.hprev[j * H + u]);
+    io.dgi[j * 3 * H + u] = r.dar;
+    io.dS[j * H + u] += r.dhp;
+}
+
+__global__ void clip_rows_kernel(int n, int w, float *h, int ld, float clip, float *pre_out) {
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (int64_t)n * w) return;
+    const int64_t j = i / w, u = i % w;
+    float &v = h[j * ld + u];
+    if (pre_out) pre_out[i] = v;
+    v = clamp_abs(v, clip);
+}
+
+__global__ void clip_grad_kernel(int64_t count, const float *pre, float clip, float *dh) {
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < count) dh[i] *= clip_passes(pre[i], clip);
+}
+
+// One thread per 4 units of one direction of one packed row: one Philox call.
+__global__ void dropout_kernel(int R, int D, int Ho, const int32_t *rowsrc, bool bf, int T, int N, int k,
+                               uint64_t seed, uint32_t threshold, float scale, float *buf) {
+    const int Q = (Ho + 3) / 4;
+    const int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (int64_t)R * D * Q) return;
+    const int q = (int)(i % Q);
+    const int dir = (int)((i / Q) % D);
+    const int64_t r = i / ((int64_t)Q * D);
+    const int rs = rowsrc[r];
+    const int t = bf ? rs % T : rs / N, b = bf ? rs / T : rs % N;
+    const unsigned m = philox::keep4(seed, threshold, k, dir, t, b, q);
+    float *row = buf + r * D * Ho + (int64_t)dir * Ho;
+    for (int c = 0; c < 4 && 4 * q + c < Ho; ++c) row[4 * q + c] = (m >> c) & 1u ? row[4 * q + c] * scale : 0.0f;
 }
 
 // ---- Small helpers --------------------------------------------------------------------------
@@ -500,6 +597,42 @@ void scatter_state(int N, int w, const int32_t *perm, const int32_t *lens, bool 
 void colsum_acc(int rows, int cols, const float *m, float *out, cudaStream_t s) {
     colsum_kernel<<<blocks_for(cols, 32), 256, 0, s>>>(rows, cols, m, out);
     RNN4J_CUDA_CHECK_LAUNCH("colsum_acc");
+}
+
+// Launches kernel(n, io) with a thread per (row, hidden unit) of n rows; nothing for n = 0.
+template <class IO>
+void launch_units(void (*kernel)(int, IO), int n, const IO &io, cudaStream_t s) {
+    if (n <= 0) return;
+    kernel<<<blocks_for((int64_t)n * io.H, 256), 256, 0, s>>>(n, io);
+    RNN4J_CUDA_CHECK_LAUNCH("a kernel per (row, unit)");
+}
+
+void gru_rb_gates(int n, const StepIO &io, cudaStream_t s) { launch_units(gru_rb_gates_kernel, n, io, s); }
+
+void gru_rb_out(int n, const StepIO &io, cudaStream_t s) { launch_units(gru_rb_out_kernel, n, io, s); }
+
+void gru_rb_bwd_n(int n, const BwdStep &io, cudaStream_t s) { launch_units(gru_rb_bwd_n_kernel, n, io, s); }
+
+void gru_rb_bwd_r(int n, const BwdStep &io, cudaStream_t s) { launch_units(gru_rb_bwd_r_kernel, n, io, s); }
+
+void clip_rows(int n, int w, float *h, int ld, float clip, float *pre_out, cudaStream_t s) {
+    if (n <= 0) return;
+    clip_rows_kernel<<<blocks_for((int64_t)n * w, 256), 256, 0, s>>>(n, w, h, ld, clip, pre_out);
+    RNN4J_CUDA_CHECK_LAUNCH("clip_rows");
+}
+
+void clip_grad_rows(int n, int w, const float *pre, float clip, float *dh, cudaStream_t s) {
+    if (n <= 0) return;
+    clip_grad_kernel<<<blocks_for((int64_t)n * w, 256), 256, 0, s>>>((int64_t)n * w, pre, clip, dh);
+    RNN4J_CUDA_CHECK_LAUNCH("clip_grad_rows");
+}
+
+void dropout_rows(int R, int D, int Ho, const int32_t *rowsrc, bool bf, int T, int N, int k, uint64_t seed, float p,
+                  float *buf, cudaStream_t s) {
+    const int64_t threads = (int64_t)R * D * ((Ho + 3) / 4);
+    dropout_kernel<<<blocks_for(threads, 256), 256, 0, s>>>(R, D, Ho, rowsrc, bf, T, N, k, seed,
+                                                           philox::drop_threshold(p), 1.0f / (1.0f - p), buf);
+    RNN4J_CUDA_CHECK_LAUNCH("dropout_rows");
 }
 
 }  // namespace cuda

@@ -29,6 +29,9 @@ struct StepIO {
     float *ghn = nullptr;         // training GRU: h W_hn^T + b_hn [n, H]
     float *hprev = nullptr;       // training: copy of S_in [n, Ho]
     float *cprev = nullptr;       // training LSTM: c before the step [n, H]
+    float clip = 0.0f;            // LSTM cell clip, 0 = none
+    float *rh = nullptr;          // reset-before GRU: r*h out [n, H] (training: the saved copy)
+    const float *rec = nullptr;   // reset-before GRU: [n, GH] (h W_rz^T, then (r*h) W_hn^T in the n block)
 };
 
 // Fused per-step kernel: for n rows, h W_hh^T for a slice of units across ALL gates (a tiled
@@ -61,6 +64,25 @@ void bwd_step(int cell, int n, const BwdStep &io, cudaStream_t s);
 //   dgh_prev [np, G*H] the h-side gate gradients of step t' (null when np = 0); W = W_hh [G*H, H].
 void bwd_fused_step(int cell, int n, int np, const BwdStep &io, const float *dgh_prev, const float *W,
                     cudaStream_t s);
+
+// Reset-before GRU (common/cell_math.h, as cpu/pointwise.cpp): forward gates (r, z into pre, r*h
+// into io.rh; training: S_in copied to hprev) then, after the caller's (r*h) W_hn^T into rec's n
+// block, out (h' into S_out and y; training: n into pre). Backward: n (dz, dn into dgi, dS <- dh*z)
+// then, after q = dn W_hn, r (dr into dgi, dS += q*r).
+void gru_rb_gates(int n, const StepIO &io, cudaStream_t s);
+void gru_rb_out(int n, const StepIO &io, cudaStream_t s);
+void gru_rb_bwd_n(int n, const BwdStep &io, cudaStream_t s);
+void gru_rb_bwd_r(int n, const BwdStep &io, cudaStream_t s);
+
+// Projection clip: n rows of width w (stride ld) clamped to [-clip, clip] in place, the values
+// before the clamp copied to pre_out ([n, w]) unless null; and dh [n, w] zeroed where |pre| > clip.
+void clip_rows(int n, int w, float *h, int ld, float clip, float *pre_out, cudaStream_t s);
+void clip_grad_rows(int n, int w, const float *pre, float clip, float *dh, cudaStream_t s);
+
+// Dropout between layers (common/philox.h): buf [R, D*Ho] (packed) times the mask of layer k and
+// 1/(1-p); rowsrc gives each packed row's caller row (t, b) of the [T, N] or batch-first layout.
+void dropout_rows(int R, int D, int Ho, const int32_t *rowsrc, bool bf, int T, int N, int k, uint64_t seed, float p,
+                  float *buf, cudaStream_t s);
 
 // out[j, :] = (dy ? dy[j, :] : 0) + dS[j, :], n rows of width w.
 void add_rows(int n, int w, const float *dy, int ldy, const float *dS, float *out, cudaStream_t s);

@@ -1,6 +1,7 @@
 // Argument and state errors at the C boundary: the right status, a message naming the argument,
 // and nothing written on error.
 #include <climits>
+#include <limits>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -12,7 +13,7 @@
 namespace {
 
 rnn4j_desc lstm() {
-    rnn4j_desc d;
+    rnn4j_desc d{};  // zeroed: the option fields after batch_first keep their defaults
     d.cell = RNN4J_LSTM;
     d.input_size = 3;
     d.hidden_size = 4;
@@ -61,6 +62,18 @@ int main() {
         {"proj_size", [](rnn4j_desc &x) { x.proj_size = 4; }},   // must be < H
         {"proj_size", [](rnn4j_desc &x) { x.proj_size = -1; }},
         {"proj_size", [](rnn4j_desc &x) { x.cell = RNN4J_GRU, x.proj_size = 2; }},
+        // the cell options: a value out of range, or an option for a cell that has no such thing
+        {"gru_reset_before", [](rnn4j_desc &x) { x.cell = RNN4J_GRU, x.gru_reset_before = 2; }},
+        {"gru_reset_before", [](rnn4j_desc &x) { x.gru_reset_before = 1; }},  // LSTM
+        {"cell_clip", [](rnn4j_desc &x) { x.cell_clip = -1.0f; }},
+        {"cell_clip", [](rnn4j_desc &x) { x.cell_clip = std::numeric_limits<float>::quiet_NaN(); }},
+        {"cell_clip", [](rnn4j_desc &x) { x.cell_clip = std::numeric_limits<float>::infinity(); }},
+        {"cell_clip", [](rnn4j_desc &x) { x.cell = RNN4J_GRU, x.cell_clip = 1.0f; }},
+        {"proj_clip", [](rnn4j_desc &x) { x.proj_clip = 1.0f; }},  // no projection
+        {"proj_clip", [](rnn4j_desc &x) { x.proj_size = 2, x.proj_clip = -0.5f; }},
+        {"dropout", [](rnn4j_desc &x) { x.dropout = 1.0f; }},
+        {"dropout", [](rnn4j_desc &x) { x.dropout = -0.1f; }},
+        {"dropout", [](rnn4j_desc &x) { x.dropout = std::numeric_limits<float>::quiet_NaN(); }},
     };
     for (const BadField &b : bad) {
         rnn4j_desc x = lstm();
@@ -160,6 +173,18 @@ int main() {
         EXPECT_ERR(rnn4j_backward_data(&other, params.data(), nullptr, nullptr, nullptr, dx.data(), nullptr, nullptr,
                                        ws.data(), bytes),
                    RNN4J_ERR_ARGUMENT, "desc");
+        // an option is part of the network too; the dropout seed is not (the forward's is recorded)
+        other = lstm();
+        other.cell_clip = 3.0f;
+        EXPECT_ERR(rnn4j_backward_data(&other, params.data(), nullptr, nullptr, nullptr, dx.data(), nullptr, nullptr,
+                                       ws.data(), bytes),
+                   RNN4J_ERR_ARGUMENT, "desc differs");
+        other = lstm();
+        other.dropout_seed = 12345;
+        std::vector<float> scratch(dx.size());
+        CHECK(rnn4j_backward_data(&other, params.data(), nullptr, nullptr, nullptr, scratch.data(), nullptr, nullptr,
+                                  ws.data(), bytes) == RNN4J_OK);
+        CHECK(fwd(&d, T, N, nullptr, 1, params.data(), x.data(), y.data(), ws.data(), bytes) == RNN4J_OK);
     }
     EXPECT_ERR(rnn4j_backward_weights(&d, nullptr, ws.data(), bytes), RNN4J_ERR_ARGUMENT, "grads");
     EXPECT_ERR(rnn4j_backward(&d, params.data(), nullptr, nullptr, nullptr, dx.data(), nullptr, nullptr, nullptr,

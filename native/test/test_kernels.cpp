@@ -317,7 +317,7 @@ struct Case {
 };
 
 rnn4j_desc mk(int cell, int I, int H, int L = 1, int bi = 0, int bias = 1, int P = 0, int bf = 0) {
-    rnn4j_desc d;
+    rnn4j_desc d{};  // zeroed: the option fields after batch_first keep their defaults
     d.cell = cell;
     d.input_size = I;
     d.hidden_size = H;

@@ -19,6 +19,24 @@
  *   LSTM: a = x W_ih^T + b_ih + h W_hh^T + b_hh, gates i, f, g, o in that order;
  *         c' = f*c + i*g;  h' = o*tanh(c')  (with P > 0: h' = (o*tanh(c')) W_hr^T)
  *   GRU:  gates r, z, n; n = tanh(x W_in^T + b_in + r*(h W_hn^T + b_hn)); h' = (1-z)*n + z*h
+ *         (desc->gru_reset_before = 1: n = tanh(x W_in^T + b_in + (r*h) W_hn^T + b_hn))
+ *
+ * Options (descriptor fields after batch_first; all zero = none, PyTorch's defaults):
+ *   gru_reset_before  GRU only: the reset gate before the recurrent product (ONNX's default
+ *                     linear_before_reset = 0, Keras reset_after = False), see above.
+ *   cell_clip         LSTM only: c' is clamped to [-cell_clip, cell_clip] after its update (cuDNN's
+ *                     cellClip); the gradient passes where |c'| <= cell_clip before the clamp.
+ *   proj_clip         LSTM with P > 0 only: the projected h' is clamped to [-proj_clip, proj_clip]
+ *                     (TensorFlow's proj_clip); the gradient passes where |h'| <= proj_clip before it.
+ *   dropout           p in [0, 1): in a training forward, the outputs of every layer but the last are
+ *                     zeroed with probability p and the kept ones scaled by 1/(1-p) before the next
+ *                     layer reads them (PyTorch's dropout; hN, cN and y are never dropped). The mask
+ *                     is a pure function of (dropout_seed, layer, direction, step, the caller's batch
+ *                     row, unit) through Philox4x32-10 (native/common/philox.h, the rule written
+ *                     there): the same on every backend and thread count. Backward applies it again.
+ *   dropout_seed      the seed of a training forward's masks; recorded in the workspace, so the
+ *                     backward calls ignore this field. Not compared when a backward checks that its
+ *                     descriptor is the forward's.
  *
  * Tensors:
  *   x   [T, N, I]  (or [N, T, I] when desc->batch_first)   input
@@ -84,7 +102,9 @@ typedef enum rnn4j_cell {
     RNN4J_GRU = 3
 } rnn4j_cell;
 
-/* Describes a (possibly stacked, possibly bidirectional) RNN. Plain data; not retained. */
+/* Describes a (possibly stacked, possibly bidirectional) RNN. Plain data; not retained.
+ * Zero-initialise it (rnn4j_desc d = {0}; or {cell, I, H, P, L, bi, bias, batch_first}, whose
+ * missing fields are zero): the option fields added after batch_first then keep their default. */
 typedef struct rnn4j_desc {
     int32_t cell;          /* rnn4j_cell */
     int32_t input_size;    /* I >= 1 */
@@ -94,6 +114,11 @@ typedef struct rnn4j_desc {
     int32_t bidirectional; /* 0 or 1 */
     int32_t bias;          /* 0 or 1: whether bias_ih and bias_hh exist */
     int32_t batch_first;   /* 0: x and y are [T, N, .]; 1: they are [N, T, .] */
+    int32_t gru_reset_before; /* 0 or 1 (GRU only): see Options above */
+    float cell_clip;       /* 0 = none, else positive and finite (LSTM only) */
+    float proj_clip;       /* 0 = none, else positive and finite (LSTM with P > 0 only) */
+    float dropout;         /* p in [0, 1); 0 = none */
+    uint64_t dropout_seed; /* read by a training forward with dropout > 0 and L > 1 */
 } rnn4j_desc;
 
 /* ---- Library information ----------------------------------------------------------------- */

@@ -3,7 +3,8 @@
  *
  * The same network, the same tensors and the same semantics as the CPU API in rnn4j.h (read its
  * legend first: T, N, I, H, P, Ho, L, D, G, I_k, the parameter order, the variable-length rules,
- * accumulate-vs-overwrite). What differs here:
+ * accumulate-vs-overwrite, and the cell options of rnn4j_desc: gru_reset_before, cell_clip,
+ * proj_clip, dropout with dropout_seed, the same masks bit for bit). What differs here:
  *
  *   * Tensors, parameters, gradients and the workspace are DEVICE pointers (cudaMalloc'd, or any
  *     memory the current device can address). `lengths` stays a HOST pointer (as in cuDNN): the

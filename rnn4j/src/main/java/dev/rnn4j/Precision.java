@@ -33,12 +33,18 @@ public enum Precision {
     public static final int MAX_INT8_ROW = Integer.MAX_VALUE / (255 * 127);
 
     /**
-     * Checks that this scheme can run {@code spec}; only {@link #INT8} has a limit: every weight
-     * row within {@link #MAX_INT8_ROW} values.
+     * Checks that this scheme can run {@code spec}: the reduced schemes do not compute the cell
+     * options (reset-before GRU, clips; dropout is for training, which is FP32 anyway), and
+     * {@link #INT8} needs every weight row within {@link #MAX_INT8_ROW} values.
      *
-     * @throws IllegalArgumentException naming the row length otherwise
+     * @throws IllegalArgumentException naming the option or the row length otherwise
      */
     public void check(RnnSpec spec) {
+        if (this == FP32) return;
+        if (!spec.linearBeforeReset() || spec.cellClip() > 0 || spec.projectionClip() > 0) {
+            throw new IllegalArgumentException("Precision." + this + " does not compute the cell options of " + spec
+                    + " yet (reset-before GRU, cell or projection clip): use FP32");
+        }
         if (this != INT8) return;
         int widest = Math.max(spec.hiddenSize(), Math.max(spec.layerInputSize(0), spec.outputSize()));
         if (spec.layers() > 1) widest = Math.max(widest, spec.layerInputSize(1));

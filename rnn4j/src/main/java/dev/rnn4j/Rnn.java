@@ -76,6 +76,8 @@ public final class Rnn implements AutoCloseable {
     private int depth;
     private volatile boolean closed;
     private boolean finiteCheck;
+    /** The dropout seed of the next training forward that is given none: 0, 1, 2, ... */
+    private long automaticSeed;
     private volatile Precision precision = Precision.FP32;
     /** Whether a live parameter view was handed out: its writes are invisible to this class. */
     private volatile boolean parametersShared;
@@ -349,6 +351,26 @@ public final class Rnn implements AutoCloseable {
      * @param c0 initial cell state {@code [L*D, N, H]} (LSTM), or null for zeros; not modified
      */
     public ForwardResult forward(Mode mode, Batch batch, float[] x, float[] h0, float[] c0) {
+        return forwardArrays(mode, batch, x, h0, c0, false, 0L);
+    }
+
+    /**
+     * Forward pass with the seed of the dropout masks given; returns new arrays. With
+     * {@link RnnSpec#dropout()} above 0, more than one layer and {@link Mode#TRAINING}, the outputs of
+     * every layer but the last are dropped by the masks of {@link Philox#dropoutKeep} under
+     * {@code dropoutSeed}: the same seed gives bitwise the same masks on every backend and thread
+     * count, and the following {@link #backward} applies them again. Otherwise the seed is unused.
+     * The overloads without a seed use 0, 1, 2, ... in the order of this network's training forwards
+     * that were given none.
+     *
+     * @see #forward(Mode, Batch, float[], float[], float[])
+     */
+    public ForwardResult forward(Mode mode, Batch batch, float[] x, float[] h0, float[] c0, long dropoutSeed) {
+        return forwardArrays(mode, batch, x, h0, c0, true, dropoutSeed);
+    }
+
+    private ForwardResult forwardArrays(Mode mode, Batch batch, float[] x, float[] h0, float[] c0, boolean seeded,
+            long dropoutSeed) {
         Objects.requireNonNull(batch, "batch must not be null");
         enter();
         try {
@@ -359,7 +381,8 @@ public final class Rnn implements AutoCloseable {
             float[] y = new float[s.y];
             float[] hN = new float[s.h];
             float[] cN = spec.cell().hasCellState() ? new float[s.c] : null;
-            forward(mode, batch, wrap(x), wrap(h0), wrap(c0), FloatBuffer.wrap(y), FloatBuffer.wrap(hN), wrap(cN));
+            forwardBuffers(mode, batch, wrap(x), wrap(h0), wrap(c0), FloatBuffer.wrap(y), FloatBuffer.wrap(hN),
+                    wrap(cN), seeded, dropoutSeed);
             return new ForwardResult(y, hN, cN);
         } finally {
             exit();
@@ -382,6 +405,22 @@ public final class Rnn implements AutoCloseable {
      */
     public void forward(Mode mode, Batch batch, FloatBuffer x, FloatBuffer h0, FloatBuffer c0, FloatBuffer y,
             FloatBuffer hN, FloatBuffer cN) {
+        forwardBuffers(mode, batch, x, h0, c0, y, hN, cN, false, 0L);
+    }
+
+    /**
+     * Forward pass into caller-owned buffers with the seed of the dropout masks given; see
+     * {@link #forward(Mode, Batch, float[], float[], float[], long)} for the seed and
+     * {@link #forward(Mode, Batch, FloatBuffer, FloatBuffer, FloatBuffer, FloatBuffer, FloatBuffer, FloatBuffer)}
+     * for the buffers.
+     */
+    public void forward(Mode mode, Batch batch, FloatBuffer x, FloatBuffer h0, FloatBuffer c0, FloatBuffer y,
+            FloatBuffer hN, FloatBuffer cN, long dropoutSeed) {
+        forwardBuffers(mode, batch, x, h0, c0, y, hN, cN, true, dropoutSeed);
+    }
+
+    private void forwardBuffers(Mode mode, Batch batch, FloatBuffer x, FloatBuffer h0, FloatBuffer c0, FloatBuffer y,
+            FloatBuffer hN, FloatBuffer cN, boolean seeded, long dropoutSeed) {
         Objects.requireNonNull(mode, "mode must not be null");
         Objects.requireNonNull(batch, "batch must not be null");
         enter(); // first, so that no other thread can change the state the checks rely on
@@ -422,8 +461,9 @@ public final class Rnn implements AutoCloseable {
             trainingBatch = null; // the kernel's recorded activations are about to be replaced
             noTrainingForward = "the last forward failed (it threw), so nothing was recorded";
             if (parametersShared && precision != Precision.FP32) kernel.parametersChanged();
-            kernel.forward(batch.steps(), batch.size(), batch.lengthsUnsafe(), mode == Mode.TRAINING, x, h0, c0, y,
-                    hN, cN);
+            boolean training = mode == Mode.TRAINING;
+            long seed = seeded ? dropoutSeed : training ? automaticSeed++ : 0L;
+            kernel.forward(batch.steps(), batch.size(), batch.lengthsUnsafe(), training, x, h0, c0, y, hN, cN, seed);
             if (mode == Mode.TRAINING) trainingBatch = batch;
             else noTrainingForward = "the last forward was in Mode.INFERENCE, which replaced any recorded one";
         } finally {

@@ -42,6 +42,10 @@ public final class RnnSpec implements Serializable {
     private final boolean bias;
     private final int projectionSize;
     private final boolean batchFirst;
+    private final boolean linearBeforeReset;
+    private final float cellClip;
+    private final float projectionClip;
+    private final float dropout;
     private final ParameterLayout parameterLayout;
 
     private RnnSpec(Builder b) {
@@ -53,6 +57,10 @@ public final class RnnSpec implements Serializable {
         this.bias = b.bias;
         this.projectionSize = b.projectionSize;
         this.batchFirst = b.batchFirst;
+        this.linearBeforeReset = b.linearBeforeReset;
+        this.cellClip = b.cellClip;
+        this.projectionClip = b.projectionClip;
+        this.dropout = b.dropout;
         this.parameterLayout = new ParameterLayout(this);
     }
 
@@ -71,7 +79,8 @@ public final class RnnSpec implements Serializable {
     /** A builder that starts from this spec's values. */
     public Builder toBuilder() {
         return new Builder(cell, inputSize, hiddenSize).layers(layers).bidirectional(bidirectional).bias(bias)
-                .projectionSize(projectionSize).batchFirst(batchFirst);
+                .projectionSize(projectionSize).batchFirst(batchFirst).linearBeforeReset(linearBeforeReset)
+                .cellClip(cellClip).projectionClip(projectionClip).dropout(dropout);
     }
 
     /** The cell type. */
@@ -112,6 +121,45 @@ public final class RnnSpec implements Serializable {
     /** Whether {@code x}, {@code y}, {@code dx}, {@code dy} are {@code [N, T, .]} instead of {@code [T, N, .]}. */
     public boolean batchFirst() {
         return batchFirst;
+    }
+
+    /**
+     * GRU only: whether the reset gate is applied after the recurrent product ({@code true}, the
+     * default: PyTorch, cuDNN, ONNX {@code linear_before_reset=1}, Keras {@code reset_after=True})
+     * or before it ({@code false}: ONNX's default {@code linear_before_reset=0}, Keras
+     * {@code reset_after=False}, TensorFlow 1, oneDNN {@code gru}):
+     * {@code n = tanh(x W_in^T + b_in + (r*h) W_hn^T + b_hn)}. Always true for other cells.
+     */
+    public boolean linearBeforeReset() {
+        return linearBeforeReset;
+    }
+
+    /**
+     * LSTM only: the cell clip (cuDNN's {@code cellClip}): {@code c'} is clamped to
+     * {@code [-clip, clip]} after its update, with derivative zero where it clamps; 0 for none.
+     */
+    public float cellClip() {
+        return cellClip;
+    }
+
+    /**
+     * LSTM with a projection only: the projection clip (TensorFlow's {@code proj_clip}): the
+     * projected {@code h'} is clamped to {@code [-clip, clip]}, derivative zero where it clamps; 0
+     * for none.
+     */
+    public float projectionClip() {
+        return projectionClip;
+    }
+
+    /**
+     * The dropout probability between layers (PyTorch's {@code dropout}): in training, the outputs
+     * of every layer but the last are zeroed with this probability and the kept ones scaled by
+     * {@code 1/(1-p)} before the next layer reads them; the mask is a pure function of the forward
+     * call's seed and the position ({@link Philox#dropoutKeep}), the same on every backend. 0 for
+     * none; no effect with one layer or in inference.
+     */
+    public float dropout() {
+        return dropout;
     }
 
     /** {@code D}: 2 if bidirectional, else 1. */
@@ -162,12 +210,15 @@ public final class RnnSpec implements Serializable {
         RnnSpec s = (RnnSpec) o;
         return cell == s.cell && inputSize == s.inputSize && hiddenSize == s.hiddenSize && layers == s.layers
                 && bidirectional == s.bidirectional && bias == s.bias && projectionSize == s.projectionSize
-                && batchFirst == s.batchFirst;
+                && batchFirst == s.batchFirst && linearBeforeReset == s.linearBeforeReset
+                && Float.compare(cellClip, s.cellClip) == 0 && Float.compare(projectionClip, s.projectionClip) == 0
+                && Float.compare(dropout, s.dropout) == 0;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(cell, inputSize, hiddenSize, layers, bidirectional, bias, projectionSize, batchFirst);
+        return Objects.hash(cell, inputSize, hiddenSize, layers, bidirectional, bias, projectionSize, batchFirst,
+                linearBeforeReset, cellClip, projectionClip, dropout);
     }
 
     /** For example {@code LSTM(I=128, H=256, layers=2, bidirectional, bias)}. */
@@ -180,6 +231,10 @@ public final class RnnSpec implements Serializable {
         if (bidirectional) s.append(", bidirectional");
         s.append(bias ? ", bias" : ", no bias");
         if (batchFirst) s.append(", batch-first");
+        if (!linearBeforeReset) s.append(", reset before");
+        if (cellClip > 0) s.append(", cellClip=").append(cellClip);
+        if (projectionClip > 0) s.append(", projectionClip=").append(projectionClip);
+        if (dropout > 0) s.append(", dropout=").append(dropout);
         return s.append(')').toString();
     }
 
@@ -198,6 +253,9 @@ public final class RnnSpec implements Serializable {
         private final CellType cell;
         private final int inputSize, hiddenSize, layers, projectionSize;
         private final boolean bidirectional, bias, batchFirst;
+        /** The cell options; stored so that their zero value is the default (a stream without them reads so). */
+        private final boolean resetBefore;
+        private final float cellClip, projectionClip, dropout;
 
         SerializedForm(RnnSpec s) {
             cell = s.cell;
@@ -208,12 +266,17 @@ public final class RnnSpec implements Serializable {
             bidirectional = s.bidirectional;
             bias = s.bias;
             batchFirst = s.batchFirst;
+            resetBefore = !s.linearBeforeReset;
+            cellClip = s.cellClip;
+            projectionClip = s.projectionClip;
+            dropout = s.dropout;
         }
 
         private Object readResolve() throws InvalidObjectException {
             try {
                 return builder(cell, inputSize, hiddenSize).layers(layers).bidirectional(bidirectional).bias(bias)
-                        .projectionSize(projectionSize).batchFirst(batchFirst).build();
+                        .projectionSize(projectionSize).batchFirst(batchFirst).linearBeforeReset(!resetBefore)
+                        .cellClip(cellClip).projectionClip(projectionClip).dropout(dropout).build();
             } catch (RuntimeException e) {
                 InvalidObjectException bad = new InvalidObjectException("serialized RnnSpec is invalid: " + e.getMessage());
                 bad.initCause(e);
@@ -232,6 +295,10 @@ public final class RnnSpec implements Serializable {
         private boolean bias = true;
         private int projectionSize;
         private boolean batchFirst;
+        private boolean linearBeforeReset = true;
+        private float cellClip;
+        private float projectionClip;
+        private float dropout;
 
         private Builder(CellType cell, int inputSize, int hiddenSize) {
             this.cell = Objects.requireNonNull(cell, "cell must not be null");
@@ -270,11 +337,40 @@ public final class RnnSpec implements Serializable {
         }
 
         /**
+         * GRU: {@code false} for the reset-before variant (ONNX {@code linear_before_reset=0},
+         * Keras {@code reset_after=False}); default true (PyTorch's). See {@link RnnSpec#linearBeforeReset()}.
+         */
+        public Builder linearBeforeReset(boolean linearBeforeReset) {
+            this.linearBeforeReset = linearBeforeReset;
+            return this;
+        }
+
+        /** LSTM cell clip, positive and finite, or 0 for none (default 0). See {@link RnnSpec#cellClip()}. */
+        public Builder cellClip(float cellClip) {
+            this.cellClip = cellClip;
+            return this;
+        }
+
+        /** LSTM projection clip, positive and finite, or 0 (default). See {@link RnnSpec#projectionClip()}. */
+        public Builder projectionClip(float projectionClip) {
+            this.projectionClip = projectionClip;
+            return this;
+        }
+
+        /** Dropout between layers, {@code 0 <= p < 1} (default 0). See {@link RnnSpec#dropout()}. */
+        public Builder dropout(float dropout) {
+            this.dropout = dropout;
+            return this;
+        }
+
+        /**
          * Checks every field and builds the spec.
          *
          * @throws IllegalArgumentException naming the field and its value when a size is not
          *     positive, a projection is asked for a cell other than LSTM or is not below the hidden
-         *     size, or the parameter count does not fit in an {@code int}
+         *     size, an option is set for a cell that has no such thing (reset-before for a cell other
+         *     than GRU, a cell clip for one other than LSTM, a projection clip without a
+         *     projection), a clip is negative or not finite, or dropout is outside {@code [0, 1)}
          */
         public RnnSpec build() {
             Checks.positive("inputSize", inputSize);
@@ -291,7 +387,30 @@ public final class RnnSpec implements Serializable {
                 throw new IllegalArgumentException("projectionSize must be smaller than hiddenSize=" + hiddenSize
                         + ", got " + projectionSize);
             }
+            if (!linearBeforeReset && cell != CellType.GRU) {
+                throw new IllegalArgumentException("linearBeforeReset=false (reset before the recurrent product) is a"
+                        + " GRU variant, got it for " + cell);
+            }
+            clip("cellClip", cellClip);
+            if (cellClip > 0 && cell != CellType.LSTM) {
+                throw new IllegalArgumentException("cellClip is supported for LSTM only, got cellClip=" + cellClip
+                        + " for " + cell);
+            }
+            clip("projectionClip", projectionClip);
+            if (projectionClip > 0 && projectionSize == 0) {
+                throw new IllegalArgumentException("projectionClip=" + projectionClip
+                        + " needs an LSTM projection (projectionSize > 0), got projectionSize=0");
+            }
+            if (!(dropout >= 0f && dropout < 1f)) {
+                throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+            }
             return new RnnSpec(this);
+        }
+
+        private static void clip(String name, float value) {
+            if (!(value >= 0f) || Float.isInfinite(value)) {
+                throw new IllegalArgumentException(name + " must be 0 (none) or positive and finite, got " + value);
+            }
         }
     }
 }

@@ -62,7 +62,34 @@ class CrossCheckTest {
         RnnSpec proj = spec(CellType.LSTM, 5, 8).projectionSize(3).layers(2).bidirectional(true).build();
         cases.add(new Case("LSTM projection", proj, Batch.of(4, 3), true, true));
         cases.add(new Case("LSTM projection, lengths", proj, Batch.ofLengths(5, 2, 5, 5), true, true));
-        return cases;
+        return withCellOptions(cases);
+    }
+
+    /**
+     * The matrix again for each cell option (issue 16): every GRU case reset-before, every LSTM case
+     * with a cell clip (and a projection clip where it projects), every multi-layer case with dropout
+     * between layers (the same automatic seed on every backend: the first training forward's).
+     * The clips are small enough that many elements clamp.
+     */
+    static List<Case> withCellOptions(List<Case> base) {
+        List<Case> all = new ArrayList<>(base);
+        for (Case c : base) {
+            RnnSpec s = c.spec();
+            if (s.cell() == CellType.GRU) {
+                all.add(new Case("reset-before " + c.name(), s.toBuilder().linearBeforeReset(false).build(), c.batch(),
+                        c.states(), c.upstream()));
+            }
+            if (s.cell() == CellType.LSTM) {
+                RnnSpec.Builder b = s.toBuilder().cellClip(0.25f);
+                if (s.projectionSize() > 0) b.projectionClip(0.15f);
+                all.add(new Case("clipped " + c.name(), b.build(), c.batch(), c.states(), c.upstream()));
+            }
+            if (s.layers() > 1) {
+                all.add(new Case("dropout " + c.name(), s.toBuilder().dropout(0.3f).build(), c.batch(), c.states(),
+                        c.upstream()));
+            }
+        }
+        return all;
     }
 
     static Stream<Arguments> nativeCases() {
@@ -155,6 +182,39 @@ class CrossCheckTest {
             assertArrayEquals(a.grads().dx(), b.grads().dx());
             assertArrayEquals(a.grads().dh0(), b.grads().dh0());
             assertArrayEquals(a.paramGrads(), b.paramGrads());
+        }
+    }
+
+    @Test
+    void nativeDropoutIsBitwiseTheSameForEveryThreadCountAndSeedDependent() {
+        assumeTrue(Backend.CPU.isAvailable(), () -> "CPU skipped: " + Backend.CPU.unavailableReason());
+        int before = Backend.CPU.threads();
+        try {
+            for (CellType cell : CellType.values()) {
+                RnnSpec s = spec(cell, 10, 24).layers(3).bidirectional(true).dropout(0.4f).build();
+                Case c = new Case("dropout threads", s, Batch.ofLengths(7, 7, 3, 7, 1, 6, 7, 2, 5, 7, 7, 4, 7, 7, 7, 6, 7,
+                        7, 2), true, true);
+                Data d = new Data(c, 5);
+                Backend.CPU.setThreads(1);
+                Run one = run(Backend.CPU, c, d, 1);
+                Backend.CPU.setThreads(2);
+                Run two = run(Backend.CPU, c, d, 1);
+                assertArrayEquals(one.out().y(), two.out().y(), cell + ": y with 1 and 2 threads");
+                assertArrayEquals(one.grads().dx(), two.grads().dx(), cell + ": dx with 1 and 2 threads");
+                assertArrayEquals(one.paramGrads(), two.paramGrads(), cell + ": gradients with 1 and 2 threads");
+                assertSame(c, two, run(Backend.JAVA, c, d, 1));
+                // Another seed, another mask: the outputs move.
+                try (Rnn rnn = Rnn.create(s, Backend.CPU)) {
+                    rnn.initialize(42);
+                    float[] y1 = rnn.forward(Mode.TRAINING, c.batch(), d.x, d.h0, d.c0, 1L).y();
+                    float[] y2 = rnn.forward(Mode.TRAINING, c.batch(), d.x, d.h0, d.c0, 2L).y();
+                    float[] y1again = rnn.forward(Mode.TRAINING, c.batch(), d.x, d.h0, d.c0, 1L).y();
+                    assertArrayEquals(y1, y1again, cell + ": the same seed");
+                    org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.equals(y1, y2), cell + ": seeds 1 and 2");
+                }
+            }
+        } finally {
+            Backend.CPU.setThreads(before);
         }
     }
 

@@ -30,7 +30,10 @@ class PrecisionCrossCheckTest {
     static Stream<Arguments> cases() {
         List<Arguments> args = new ArrayList<>();
         for (Precision p : REDUCED) {
-            for (Case c : CrossCheckTest.cases()) args.add(Arguments.of(p, c));
+            for (Case c : CrossCheckTest.cases()) {
+                RnnSpec sp = c.spec(); // the reduced schemes do not compute the cell options (Precision.check)
+                if (sp.linearBeforeReset() && sp.cellClip() == 0 && sp.projectionClip() == 0) args.add(Arguments.of(p, c));
+            }
             // batches around the bf16 kernels' limit (8) and the int8 kernels' blocks of 4 rows
             for (int n : new int[] {5, 8, 9, 17}) {
                 Case c = new Case("N=" + n, RnnSpec.builder(CellType.LSTM, 37, 70).projectionSize(19).build(),

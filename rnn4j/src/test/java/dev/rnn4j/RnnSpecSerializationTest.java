@@ -27,6 +27,19 @@ class RnnSpecSerializationTest {
     }
 
     @Test
+    void theCellOptionsTravelToo() throws Exception {
+        for (RnnSpec spec : new RnnSpec[] {
+            RnnSpec.builder(CellType.GRU, 3, 4).layers(2).linearBeforeReset(false).dropout(0.25f).build(),
+            RnnSpec.builder(CellType.LSTM, 3, 4).projectionSize(2).cellClip(3f).projectionClip(0.5f).build()}) {
+            RnnSpec back = (RnnSpec) read(write(spec));
+            assertEquals(spec, back);
+            assertEquals(spec.toString(), back.toString());
+        }
+        byte[] bytes = write(RnnSpec.builder(CellType.GRU, 3, 4).cellClip(0).build());
+        assertEquals(true, ((RnnSpec) read(bytes)).linearBeforeReset(), "the default variant by default");
+    }
+
+    @Test
     void aStreamWithAnInvalidSpecIsRejectedByTheBuilder() throws Exception {
         byte[] bytes = write(RnnSpec.builder(CellType.GRU, 3, 4).build());
         // The serialized form stores inputSize as a 4-byte int; 3 is unique enough to find and corrupt.

@@ -61,8 +61,7 @@ public class BackwardSplitBenchmark {
         Shape s = Shape.valueOf(shape);
         RnnSpec spec = s.spec();
         desc = new IntPointer(Rnn4jCpu.DESC_FIELDS);
-        desc.put(spec.cell().ordinal(), spec.inputSize(), spec.hiddenSize(), spec.projectionSize(), spec.layers(),
-                spec.bidirectional() ? 1 : 0, spec.bias() ? 1 : 0, spec.batchFirst() ? 1 : 0);
+        desc.put(dev.rnn4j.internal.NativeDesc.fields(spec));
         params = new FloatPointer(spec.parameterCount());
         params.put(Buffers.randomArray(spec.parameterCount(), 0));
         // scale like PyTorch's default initialisation, uniform in (-1/sqrt(H), 1/sqrt(H))

@@ -42,6 +42,10 @@ final class CrossCheck {
             if (batch.hasLengths()) s.append(" len=").append(Arrays.toString(batch.lengths()).replace(" ", ""));
             if (!spec.bias()) s.append(" no-bias");
             if (spec.batchFirst()) s.append(" batch-first");
+            if (!spec.linearBeforeReset()) s.append(" reset-before");
+            if (spec.cellClip() > 0) s.append(" cell-clip=").append(spec.cellClip());
+            if (spec.projectionClip() > 0) s.append(" proj-clip=").append(spec.projectionClip());
+            if (spec.dropout() > 0) s.append(" dropout=").append(spec.dropout());
             if (!tag.isEmpty()) s.append(" (").append(tag).append(')');
             return s.toString().replaceAll("\\s+$", "");
         }
@@ -106,6 +110,7 @@ final class CrossCheck {
             }
             list.add(new Config("projection", spec(CellType.LSTM, 5, 6).projectionSize(3).bidirectional(true).layers(2).build(),
                     Batch.ofLengths(5, 4, 2, 4)));
+            list.addAll(cellOptions(Level.QUICK));
             return list;
         }
         for (CellType cell : CellType.values()) {
@@ -130,6 +135,7 @@ final class CrossCheck {
             list.add(new Config("", spec(cell, 4, 5).bias(false).build(), Batch.of(4, 3)));
             list.add(new Config("", spec(cell, 4, 5).batchFirst(true).bidirectional(true).build(), Batch.ofLengths(5, 4, 2, 5)));
         }
+        list.addAll(cellOptions(level));
         if (level == Level.FULL) {
             for (CellType cell : CellType.values()) {
                 list.add(new Config("long T", spec(cell, 8, 16).build(), Batch.of(200, 3)));
@@ -140,6 +146,32 @@ final class CrossCheck {
             }
             list.add(new Config("projection, larger", spec(CellType.LSTM, 64, 128).projectionSize(48).layers(2)
                     .bidirectional(true).build(), Batch.ofLengths(25, 25, 3, 17, 25, 9, 25, 1, 20)));
+        }
+        return list;
+    }
+
+    /**
+     * The cell options (GRU reset-before, LSTM cell and projection clips, dropout between layers),
+     * bidirectional and stacked, with variable lengths; more sizes above QUICK. The clips are small
+     * enough that many elements clamp.
+     */
+    static List<Config> cellOptions(Level level) {
+        List<Config> list = new ArrayList<>();
+        Batch lengths = Batch.ofLengths(5, 4, 2, 4);
+        list.add(new Config("option", spec(CellType.GRU, 5, 6).linearBeforeReset(false).bidirectional(true).layers(2).build(),
+                lengths));
+        list.add(new Config("option", spec(CellType.LSTM, 5, 6).cellClip(0.25f).bidirectional(true).layers(2).build(), lengths));
+        list.add(new Config("option", spec(CellType.LSTM, 5, 6).projectionSize(3).cellClip(0.25f).projectionClip(0.15f)
+                .bidirectional(true).layers(2).build(), lengths));
+        for (CellType cell : level == Level.QUICK ? new CellType[] {CellType.LSTM} : CellType.values()) {
+            list.add(new Config("option", spec(cell, 5, 6).dropout(0.3f).bidirectional(true).layers(3).build(), lengths));
+        }
+        if (level != Level.QUICK) {
+            list.add(new Config("option", spec(CellType.GRU, 7, 13).linearBeforeReset(false).build(), Batch.of(9, 5)));
+            list.add(new Config("option, larger batch", spec(CellType.GRU, 16, 24).linearBeforeReset(false).build(),
+                    Batch.ofLengths(6, 6, 1, 3, 6, 5, 6, 2, 6, 6, 4, 6, 6, 6, 6, 6, 6, 6, 6)));
+            list.add(new Config("option, larger batch", spec(CellType.LSTM, 16, 24).cellClip(0.3f).dropout(0.5f).layers(2)
+                    .build(), Batch.of(6, 20)));
         }
         return list;
     }
@@ -157,7 +189,18 @@ final class CrossCheck {
         }
         list.add(new Config("projection", spec(CellType.LSTM, 3, 4).projectionSize(2).bidirectional(true).build(),
                 Batch.ofLengths(4, 3, 4)));
+        list.add(new Config("option", spec(CellType.GRU, 3, 4).linearBeforeReset(false).bidirectional(true).layers(2).build(),
+                Batch.ofLengths(4, 3, 2, 3)));
+        list.add(new Config("option", spec(CellType.LSTM, 3, 4).projectionSize(2).cellClip(0.3f).projectionClip(0.1f)
+                .layers(2).build(), Batch.ofLengths(4, 3, 4)));
+        list.add(new Config("option", spec(CellType.RNN_TANH, 3, 4).dropout(0.4f).layers(3).bidirectional(true).build(),
+                Batch.ofLengths(4, 3, 2, 3)));
         return list;
+    }
+
+    /** The dropout masks of a config's training forward under {@code dropoutSeed}, for the reference; null if none. */
+    static ReferenceRnn.DropoutMask mask(RnnSpec spec, long dropoutSeed) {
+        return spec.dropout() > 0 && spec.layers() > 1 ? ReferenceRnn.DropoutMask.philox(dropoutSeed, spec.dropout()) : null;
     }
 
     private static RnnSpec.Builder spec(CellType cell, int i, int h) {
@@ -212,7 +255,7 @@ final class CrossCheck {
         try (Rnn rnn = Rnn.create(spec, backend)) {
             rnn.initialize(seedFor(c, seed) + 1);
             params = rnn.parameters();
-            out = rnn.forward(Mode.TRAINING, c.batch(), p.x, p.h0, p.c0);
+            out = rnn.forward(Mode.TRAINING, c.batch(), p.x, p.h0, p.c0, seedFor(c, seed) + 3);
             back = rnn.backward(p.dy, p.dhN, p.dcN);
             grads = rnn.gradients();
         } catch (RuntimeException | Error e) {
@@ -220,7 +263,8 @@ final class CrossCheck {
         }
         ReferenceRnn ref = new ReferenceRnn(spec);
         double[] dp = toDouble(params);
-        ReferenceRnn.Trace tr = ref.forward(dp, toDouble(p.x), p.T, p.N, c.batch().lengths(), toDouble(p.h0), toDouble(p.c0));
+        ReferenceRnn.Trace tr = ref.forward(dp, toDouble(p.x), p.T, p.N, c.batch().lengths(), toDouble(p.h0), toDouble(p.c0),
+                mask(spec, seedFor(c, seed) + 3));
         double[] refGrads = new double[spec.parameterCount()];
         ReferenceRnn.Gradients g = ref.backward(dp, tr, toDouble(p.dy), toDouble(p.dhN), toDouble(p.dcN), refGrads);
 
@@ -286,11 +330,12 @@ final class CrossCheck {
         int[] lengths = c.batch().lengths();
         double[] x = toDouble(p.x), h0 = toDouble(p.h0), c0 = toDouble(p.c0);
         double[] dy = toDouble(p.dy), dhN = toDouble(p.dhN), dcN = toDouble(p.dcN);
-        ReferenceRnn.Trace tr = ref.forward(params, x, p.T, p.N, lengths, h0, c0);
+        ReferenceRnn.DropoutMask mask = mask(spec, seedFor(c, seed) + 3);
+        ReferenceRnn.Trace tr = ref.forward(params, x, p.T, p.N, lengths, h0, c0, mask);
         double[] grads = new double[params.length];
         ReferenceRnn.Gradients g = ref.backward(params, tr, dy, dhN, dcN, grads);
         java.util.function.Supplier<Double> loss = () -> {
-            ReferenceRnn.Trace t = ref.forward(params, x, p.T, p.N, lengths, h0, c0);
+            ReferenceRnn.Trace t = ref.forward(params, x, p.T, p.N, lengths, h0, c0, mask);
             return dot(t.y(), dy) + dot(t.hN(), dhN) + (t.cN() == null ? 0 : dot(t.cN(), dcN));
         };
         List<TensorResult> list = new ArrayList<>();

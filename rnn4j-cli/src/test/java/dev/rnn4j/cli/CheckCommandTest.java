@@ -93,6 +93,16 @@ class CheckCommandTest {
         assertTrue(grid.stream().anyMatch(c -> c.batch().size() == 1));
         assertTrue(grid.stream().anyMatch(c -> c.spec().hiddenSize() % 2 == 1 && c.spec().inputSize() % 2 == 1));
         assertTrue(CrossCheck.grid(CrossCheck.Level.FULL).stream().anyMatch(c -> c.batch().steps() == 200));
+        // The cell options of issue 16, at every level, checked against the reference like the rest.
+        for (CrossCheck.Level level : CrossCheck.Level.values()) {
+            var g = CrossCheck.grid(level);
+            assertTrue(g.stream().anyMatch(c -> !c.spec().linearBeforeReset()), level + ": GRU reset-before");
+            assertTrue(g.stream().anyMatch(c -> c.spec().cellClip() > 0), level + ": cell clip");
+            assertTrue(g.stream().anyMatch(c -> c.spec().projectionClip() > 0), level + ": projection clip");
+            assertTrue(g.stream().anyMatch(c -> c.spec().dropout() > 0 && c.spec().layers() > 1), level + ": dropout");
+            assertTrue(g.stream().anyMatch(c -> c.describe().contains("reset-before")), level + ": described");
+        }
+        assertTrue(CrossCheck.finiteDifferenceGrid(CrossCheck.Level.STANDARD).stream().anyMatch(c -> c.spec().dropout() > 0));
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.rnn4j.cpu;
 import dev.rnn4j.Precision;
 import dev.rnn4j.RnnSpec;
 import dev.rnn4j.internal.DirectFloats;
+import dev.rnn4j.internal.NativeDesc;
 import dev.rnn4j.internal.NativeFloats;
 import dev.rnn4j.internal.NativeInts;
 import dev.rnn4j.internal.NativeStatus;
@@ -58,8 +59,7 @@ public final class CpuKernel implements RnnKernel {
     public CpuKernel(RnnSpec spec) {
         if (UNAVAILABLE != null) throw new IllegalStateException("backend CPU is not available: " + UNAVAILABLE);
         this.spec = spec;
-        desc.put(new int[] {spec.cell().ordinal(), spec.inputSize(), spec.hiddenSize(), spec.projectionSize(), spec.layers(),
-                spec.bidirectional() ? 1 : 0, spec.bias() ? 1 : 0, spec.batchFirst() ? 1 : 0});
+        desc.put(NativeDesc.fields(spec));
         check(Rnn4jCpu.rnn4j_param_count(desc, size), "rnn4j_param_count");
         if (size.get() != spec.parameterCount()) {
             throw new IllegalStateException("native parameter count " + size.get() + " differs from Java's "
@@ -148,7 +148,8 @@ public final class CpuKernel implements RnnKernel {
 
     @Override
     public void forward(int steps, int batch, int[] lengthsOrNull, boolean training, FloatBuffer x, FloatBuffer h0,
-            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN) {
+            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN, long dropoutSeed) {
+        NativeDesc.putDropoutSeed(desc, dropoutSeed);
         boolean reduced = !training && precision != Precision.FP32;
         if (reduced) {
             check(Rnn4jCpu.rnn4j_workspace_size_precision(desc, precision.ordinal(), steps, batch, size),

@@ -1,5 +1,6 @@
 package dev.rnn4j.cpu;
 
+import dev.rnn4j.internal.NativeDesc;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.IntPointer;
@@ -17,9 +18,11 @@ import org.bytedeco.openblas.presets.openblas_nolapack;
  * {@code librnn4j.so}, JNI glue {@code libjniRnn4jCpu.so}). Raw: no argument is checked here.
  * Use {@link dev.rnn4j.Rnn}, which validates everything before calling in.
  *
- * <p>The descriptor {@code rnn4j_desc} is eight consecutive int32 fields, passed here as an
- * {@link IntPointer} of 8 ints in the struct's field order (cell, input_size, hidden_size,
- * proj_size, num_layers, bidirectional, bias, batch_first). Tensors are {@link FloatBuffer}s
+ * <p>The descriptor {@code rnn4j_desc} is passed here as an {@link IntPointer} of
+ * {@link #DESC_FIELDS} 32-bit slots in the struct's field order (cell, input_size, hidden_size,
+ * proj_size, num_layers, bidirectional, bias, batch_first, gru_reset_before, then the float bits of
+ * cell_clip, proj_clip and dropout, then the 64-bit dropout_seed in two slots); see
+ * {@link NativeDesc}. Tensors are {@link FloatBuffer}s
  * (direct, native order: used in place) or {@link FloatPointer}s.
  */
 @Properties(inherit = openblas_nolapack.class, value = @Platform(include = "rnn4j/rnn4j.h", link = "rnn4j"))
@@ -33,8 +36,8 @@ public final class Rnn4jCpu {
     /** Status code: success. */
     public static final int RNN4J_OK = 0;
 
-    /** Number of int32 fields of {@code rnn4j_desc}. */
-    public static final int DESC_FIELDS = 8;
+    /** Number of 32-bit slots of {@code rnn4j_desc}. */
+    public static final int DESC_FIELDS = NativeDesc.SLOTS;
 
     /** See {@code rnn4j_version}. */
     public static native @Cast("const char*") String rnn4j_version();

@@ -42,7 +42,7 @@ public final class CudaKernel implements RnnKernel {
     static final int DEFAULT_FLAGS = Boolean.getBoolean("rnn4j.cuda.tf32") ? Rnn4jCuda.RNN4J_CUDA_TF32 : 0;
 
     private final RnnSpec spec;
-    private final IntPointer desc = new IntPointer(8);
+    private final IntPointer desc = new IntPointer(dev.rnn4j.internal.NativeDesc.SLOTS);
     private final DirectFloats hostParams;
     private final DirectFloats hostGrads;
     private final FloatBuffer paramsView;
@@ -170,7 +170,8 @@ public final class CudaKernel implements RnnKernel {
 
     @Override
     public void forward(int steps, int batch, int[] lengthsOrNull, boolean training, FloatBuffer x, FloatBuffer h0,
-            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN) {
+            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN, long dropoutSeed) {
+        dev.rnn4j.internal.NativeDesc.putDropoutSeed(desc, dropoutSeed);
         this.steps = steps;
         this.batch = batch;
         long xs = (long) steps * batch * spec.inputSize();

@@ -31,7 +31,7 @@ public final class CudaRnn implements AutoCloseable {
     public static final int NO_PERSISTENT = Rnn4jCuda.RNN4J_CUDA_NO_PERSISTENT;
 
     private final RnnSpec spec;
-    private final IntPointer desc = new IntPointer(8);
+    private final IntPointer desc = new IntPointer(dev.rnn4j.internal.NativeDesc.SLOTS);
     private final LongPointer size = new LongPointer(1);
     private final NativeInts staged = new NativeInts();
     private boolean closed;
@@ -45,8 +45,7 @@ public final class CudaRnn implements AutoCloseable {
     }
 
     static int[] descFields(RnnSpec spec) {
-        return new int[] {spec.cell().ordinal(), spec.inputSize(), spec.hiddenSize(), spec.projectionSize(),
-                spec.layers(), spec.bidirectional() ? 1 : 0, spec.bias() ? 1 : 0, spec.batchFirst() ? 1 : 0};
+        return dev.rnn4j.internal.NativeDesc.fields(spec);
     }
 
     /** The network. */
@@ -69,7 +68,20 @@ public final class CudaRnn implements AutoCloseable {
      */
     public void forward(long stream, int flags, int steps, int batch, int[] lengths, boolean training, long params,
             long x, long h0, long c0, long y, long hN, long cN, long workspace, long workspaceBytes) {
+        forward(stream, flags, steps, batch, lengths, training, params, x, h0, c0, y, hN, cN, workspace, workspaceBytes,
+                0L);
+    }
+
+    /**
+     * {@link #forward(long, int, int, int, int[], boolean, long, long, long, long, long, long, long, long, long)}
+     * with the seed of the dropout masks (used in training when the spec has dropout and more than
+     * one layer; the backward calls use the one recorded in the workspace). The overload without
+     * it uses 0.
+     */
+    public void forward(long stream, int flags, int steps, int batch, int[] lengths, boolean training, long params,
+            long x, long h0, long c0, long y, long hN, long cN, long workspace, long workspaceBytes, long dropoutSeed) {
         open();
+        dev.rnn4j.internal.NativeDesc.putDropoutSeed(desc, dropoutSeed);
         require(params, "params");
         require(x, "x");
         require(y, "y");

@@ -165,6 +165,10 @@ public final class Checkpoint {
         o.addProperty("bias", s.bias());
         o.addProperty("projectionSize", s.projectionSize());
         o.addProperty("batchFirst", s.batchFirst());
+        o.addProperty("linearBeforeReset", s.linearBeforeReset());
+        o.addProperty("cellClip", s.cellClip());
+        o.addProperty("projectionClip", s.projectionClip());
+        o.addProperty("dropout", s.dropout());
         return o.toString();
     }
 
@@ -174,7 +178,12 @@ public final class Checkpoint {
             return RnnSpec.builder(CellType.valueOf(o.get("cell").getAsString()), o.get("inputSize").getAsInt(),
                     o.get("hiddenSize").getAsInt()).layers(o.get("layers").getAsInt())
                     .bidirectional(o.get("bidirectional").getAsBoolean()).bias(o.get("bias").getAsBoolean())
-                    .projectionSize(o.get("projectionSize").getAsInt()).batchFirst(o.get("batchFirst").getAsBoolean()).build();
+                    .projectionSize(o.get("projectionSize").getAsInt()).batchFirst(o.get("batchFirst").getAsBoolean())
+                    // the cell options: absent from checkpoints written before them, which had none
+                    .linearBeforeReset(!o.has("linearBeforeReset") || o.get("linearBeforeReset").getAsBoolean())
+                    .cellClip(o.has("cellClip") ? o.get("cellClip").getAsFloat() : 0f)
+                    .projectionClip(o.has("projectionClip") ? o.get("projectionClip").getAsFloat() : 0f)
+                    .dropout(o.has("dropout") ? o.get("dropout").getAsFloat() : 0f).build();
         } catch (RuntimeException e) { // Gson's parse and type errors, a missing key, an unknown cell, an invalid spec
             throw new ModelFileException(path, "rnn4j.spec", "not a valid spec (" + e + "): " + json, e);
         }

@@ -47,8 +47,9 @@ import java.util.Set;
  * <p>What rnn4j does not compute is rejected with a {@link ModelFileException} naming the node and
  * the attribute or input: {@code direction = reverse} alone, peepholes ({@code P}), {@code
  * input_forget}, activations other than the defaults (RNN: {@code Tanh} or {@code Relu}), {@code
- * activation_alpha/beta}, {@code clip}, GRU {@code linear_before_reset = 0}, nodes of different ops,
- * sizes or directions in one chain.
+ * activation_alpha/beta}, {@code clip} (ONNX clips the gates' pre-activations, not the cell state),
+ * nodes of different ops, sizes, directions or GRU variants in one chain. A GRU node's
+ * {@code linear_before_reset} (default 0) selects {@link RnnSpec#linearBeforeReset()}.
  *
  * <p><b>Export.</b> {@link #exportRnn} writes the same operators (opset 14): one node per layer,
  * glued as PyTorch does, inputs {@code x} {@code [T, N, I]} ({@code [N, T, I]} batch-first) and, on
@@ -142,6 +143,7 @@ public final class Onnx {
             CellType cell = null;
             int hidden = -1, directions = -1, layout = -1;
             boolean bias = false;
+            boolean linearBeforeReset = true;
             List<float[][]> weights = new ArrayList<>(); // per node: W, R, B (B may be null)
             String seqLens = null;
             float[][] initialH = new float[nodes.size()][], initialC = new float[nodes.size()][];
@@ -159,6 +161,10 @@ public final class Onnx {
                 if (directions >= 0 && a.directions != directions) throw bad(n, "attribute direction", "differs from the first node's");
                 if (layout >= 0 && a.layout != layout) throw bad(n, "attribute layout", "differs from the first node's");
                 if (cell != null && a.cell != cell) throw bad(n, "attribute activations", "differ from the first node's");
+                if (k > 0 && a.linearBeforeReset != linearBeforeReset) {
+                    throw bad(n, "attribute linear_before_reset", "differs from the first node's");
+                }
+                linearBeforeReset = a.linearBeforeReset;
                 hidden = a.hidden;
                 directions = a.directions;
                 layout = a.layout;
@@ -215,7 +221,7 @@ public final class Onnx {
             RnnSpec spec;
             try {
                 spec = RnnSpec.builder(cell, inputSize, hidden).layers(nodes.size()).bidirectional(directions == 2)
-                        .bias(bias).batchFirst(batchFirst).build();
+                        .bias(bias).batchFirst(batchFirst).linearBeforeReset(linearBeforeReset).build();
             } catch (IllegalArgumentException e) {
                 throw bad(first, null, "the sizes make no valid spec: " + e.getMessage());
             }
@@ -422,17 +428,16 @@ public final class Onnx {
                         for (ByteString s : at.getStringsList()) activations.add(s.toStringUtf8());
                     }
                     case "activation_alpha", "activation_beta" -> throw bad(n, what, "is not computed by rnn4j (default activations only)");
-                    case "clip" -> throw bad(n, what, "cell clipping (" + at.getF() + ") is not computed by rnn4j");
+                    case "clip" -> throw bad(n, what, "clipping of the gates' pre-activations (" + at.getF()
+                            + ") is not computed by rnn4j (its cellClip clamps the LSTM cell state instead)");
                     case "input_forget" -> {
                         if (!op.equals("LSTM")) throw bad(n, what, "is an LSTM attribute");
                         if (at.getI() != 0) throw bad(n, what, "coupled input and forget gates (input_forget = 1) are not computed by rnn4j");
                     }
                     case "linear_before_reset" -> {
                         if (!op.equals("GRU")) throw bad(n, what, "is a GRU attribute");
-                        if (at.getI() != 1) {
-                            throw bad(n, what, at.getI() + ": rnn4j's GRU applies the reset gate after the recurrent product"
-                                    + " (linear_before_reset = 1, as PyTorch and cuDNN); the other variant is not computed");
-                        }
+                        if (at.getI() != 0 && at.getI() != 1) throw bad(n, what, "must be 0 or 1, got " + at.getI());
+                        a.linearBeforeReset = at.getI() == 1;
                     }
                     default -> throw bad(n, what, "is unknown to rnn4j");
                 }
@@ -450,6 +455,7 @@ public final class Onnx {
                 }
                 case "GRU" -> {
                     a.cell = CellType.GRU;
+                    if (!seen.contains("linear_before_reset")) a.linearBeforeReset = false; // the operator's default
                     expected = List.of("Sigmoid", "Tanh");
                 }
                 default -> {
@@ -476,6 +482,8 @@ public final class Onnx {
         int directions = 1;
         int layout;
         CellType cell;
+        /** GRU: ONNX's linear_before_reset (default 0); true for the other ops. */
+        boolean linearBeforeReset = true;
     }
 
     private static String name(NodeProto n) {
@@ -504,7 +512,8 @@ public final class Onnx {
      *
      * @param withStateInputs whether the model takes {@code sequence_lens}, {@code h0} (and {@code c0})
      *     as inputs besides {@code x}; without them it runs whole sequences from zero states
-     * @throws IllegalArgumentException if the model has a projection (ONNX's LSTM has none)
+     * @throws IllegalArgumentException if the model has a projection (ONNX's LSTM has none) or a cell
+     *     clip (ONNX's {@code clip} is another operation); dropout, for training only, is not exported
      */
     public static void exportRnn(Path path, Rnn rnn, boolean withStateInputs) throws IOException {
         Objects.requireNonNull(path, "path must not be null");
@@ -521,6 +530,10 @@ public final class Onnx {
         if (s.projectionSize() > 0) {
             throw new IllegalArgumentException("projectionSize=" + s.projectionSize() + ": ONNX's LSTM has no projection, "
                     + "so this model cannot be exported (save it as safetensors instead)");
+        }
+        if (s.cellClip() > 0) {
+            throw new IllegalArgumentException("cellClip=" + s.cellClip() + ": ONNX's LSTM clips the gates'"
+                    + " pre-activations, not the cell state, so this model cannot be exported (save it as safetensors instead)");
         }
         String op = switch (s.cell()) {
             case LSTM -> "LSTM";
@@ -579,7 +592,7 @@ public final class Onnx {
             if (lstm) outputs.add(p + "Y_c");
             NodeProto.Builder n = node(op, op + "_" + k, inputs, outputs).addAttribute(int1("hidden_size", H));
             if (D == 2) n.addAttribute(string("direction", "bidirectional"));
-            if (s.cell() == CellType.GRU) n.addAttribute(int1("linear_before_reset", 1));
+            if (s.cell() == CellType.GRU) n.addAttribute(int1("linear_before_reset", s.linearBeforeReset() ? 1 : 0));
             if (s.cell() == CellType.RNN_RELU) n.addAttribute(strings("activations", D == 2 ? List.of("Relu", "Relu") : List.of("Relu")));
             g.addNode(n);
             // [T, D, N, H] -> [T, N, D, H] -> [T, N, D*H], as PyTorch glues its layers

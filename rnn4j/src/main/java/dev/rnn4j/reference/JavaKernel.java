@@ -50,11 +50,14 @@ public final class JavaKernel implements RnnKernel {
 
     @Override
     public void forward(int steps, int batch, int[] lengths, boolean training, FloatBuffer x, FloatBuffer h0,
-            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN) {
+            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN, long dropoutSeed) {
         int h = spec.stateRows() * batch * spec.outputSize();
         int c = spec.stateRows() * batch * spec.hiddenSize();
+        ReferenceRnn.DropoutMask mask = training && spec.dropout() > 0 && spec.layers() > 1
+                ? ReferenceRnn.DropoutMask.philox(dropoutSeed, spec.dropout()) : null;
         ReferenceRnn.Trace t = reference.forward(precision, toDouble(params, spec.parameterCount()),
-                toDouble(x, steps * batch * spec.inputSize()), steps, batch, lengths, toDouble(h0, h), toDouble(c0, c));
+                toDouble(x, steps * batch * spec.inputSize()), steps, batch, lengths, toDouble(h0, h), toDouble(c0, c),
+                mask);
         write(t.y(), y);
         write(t.hN(), hN);
         write(t.cN(), cN);

@@ -14,10 +14,20 @@ import dev.rnn4j.RnnSpec;
  * h' = m W_hr^T   with a projection (h' is [P]), else h' = m
  * </pre>
  *
- * Cache per step ({@code 5H}): {@code i, f, g, o, tanh(c')}.
+ * With a cell clip {@code cc > 0} (cuDNN's {@code cellClip}), {@code c'} is clamped to
+ * {@code [-cc, cc]} before {@code tanh}; with a projection clip {@code pc > 0} (TensorFlow's
+ * {@code proj_clip}) the projected {@code h'} is clamped to {@code [-pc, pc]}. A clamp passes the
+ * gradient where its argument lies inside the interval (bounds included, as PyTorch's
+ * {@code clamp}) and stops it elsewhere.
+ *
+ * <p>Cache per step ({@code 5H}, plus {@code H} per clip): {@code i, f, g, o, tanh(c')}, then 1 or 0
+ * per unit for whether each clamp passed the gradient.
  */
 final class LstmCell extends RecurrentCell {
     private static final int I = 0, F = 1, G = 2, O = 3, TANH_C = 4;
+    private final double cellClip, projectionClip;
+    /** Cache blocks of the clamps' pass flags, -1 when there is no such clip. */
+    private final int cellPass, projPass;
 
     /** {@code m = o ⊙ tanh(c')} before the projection, and its gradient. */
     private final double[] m, dm;
@@ -26,11 +36,22 @@ final class LstmCell extends RecurrentCell {
         super(spec, layer, direction);
         this.m = new double[hidden];
         this.dm = new double[hidden];
+        this.cellClip = spec.cellClip();
+        this.projectionClip = spec.projectionClip();
+        this.cellPass = cellClip > 0 ? 5 : -1;
+        this.projPass = projectionClip > 0 ? (cellClip > 0 ? 6 : 5) : -1;
     }
 
     @Override
     int cacheWidth() {
-        return 5 * hidden;
+        return (5 + (cellPass >= 0 ? 1 : 0) + (projPass >= 0 ? 1 : 0)) * hidden;
+    }
+
+    /** Clamps {@code v} to {@code [-clip, clip]}, recording in {@code cache[at]} whether the gradient passes. */
+    private static double clamp(double v, double clip, double[] cache, int at) {
+        boolean pass = !(Math.abs(v) > clip); // NaN passes and stays NaN, as in PyTorch
+        cache[at] = pass ? 1.0 : 0.0;
+        return pass ? v : Math.copySign(clip, v);
     }
 
     @Override
@@ -44,6 +65,7 @@ final class LstmCell extends RecurrentCell {
             double g = Math.tanh(gi[G * hh + j] + gh[G * hh + j]);
             double o = sigmoid(gi[O * hh + j] + gh[O * hh + j]);
             double cNew = f * c[co + j] + i * g;
+            if (cellPass >= 0) cNew = clamp(cNew, cellClip, cache, ko + cellPass * hh + j);
             double tc = Math.tanh(cNew);
             cOut[cOutO + j] = cNew;
             m[j] = o * tc;
@@ -57,6 +79,11 @@ final class LstmCell extends RecurrentCell {
             System.arraycopy(m, 0, hOut, hOutO, hh);
         } else {
             affine(p, wHr, int8 == null ? null : int8.hr, output, hh, m, 0, hOut, hOutO);
+            if (projPass >= 0) {
+                for (int q = 0; q < output; q++) {
+                    hOut[hOutO + q] = clamp(hOut[hOutO + q], projectionClip, cache, ko + projPass * hh + q);
+                }
+            }
         }
     }
 
@@ -72,7 +99,7 @@ final class LstmCell extends RecurrentCell {
             java.util.Arrays.fill(dm, 0.0);
             for (int q = 0; q < output; q++) {
                 int w = wHr + q * hh;
-                double d = dh[q];
+                double d = projPass >= 0 ? dh[q] * cache[ko + projPass * hh + q] : dh[q];
                 for (int j = 0; j < hh; j++) {
                     dm[j] += p[w + j] * d;
                     if (grads != null) grads[w + j] += d * cache[ko + O * hh + j] * cache[ko + TANH_C * hh + j];
@@ -87,6 +114,7 @@ final class LstmCell extends RecurrentCell {
             double tc = cache[ko + TANH_C * hh + j];
             // c' reaches the loss directly (dc, from the next step or dcN) and through m = o tanh(c').
             double dcTotal = dc[j] + dm[j] * o * (1.0 - tc * tc);
+            if (cellPass >= 0) dcTotal *= cache[ko + cellPass * hh + j]; // the clamp: nothing passes where it clamped
             double da_i = dcTotal * g * i * (1.0 - i);
             double da_f = dcTotal * c[co + j] * f * (1.0 - f);
             double da_g = dcTotal * i * (1.0 - g * g);

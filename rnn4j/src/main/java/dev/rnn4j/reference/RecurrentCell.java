@@ -25,6 +25,11 @@ abstract class RecurrentCell {
     final int input;
     /** {@code G*H}: rows of {@code W_ih} and {@code W_hh}. */
     final int gateRows;
+    /**
+     * Rows of {@code W_hh} whose product is taken with {@code h} itself: all {@code G*H}, except for
+     * the reset-before GRU, whose n rows multiply {@code r*h} and are handled by the cell.
+     */
+    int rowsOnH;
     /** Offsets of the parameter tensors in the flat buffer; -1 when absent (no bias, no projection). */
     final int wIh, wHh, bIh, bHh, wHr;
 
@@ -43,6 +48,7 @@ abstract class RecurrentCell {
         this.output = spec.outputSize();
         this.input = spec.layerInputSize(layer);
         this.gateRows = spec.gates() * hidden;
+        this.rowsOnH = gateRows;
         this.wIh = offset(layout, Kind.WEIGHT_IH, layer, direction);
         this.wHh = offset(layout, Kind.WEIGHT_HH, layer, direction);
         this.bIh = offset(layout, Kind.BIAS_IH, layer, direction);
@@ -138,24 +144,25 @@ abstract class RecurrentCell {
             double[] hOut, int hOutO, double[] cOut, int cOutO, double[] cache, int ko, double[] dh, double[] dc,
             double[] dx, int dxo, double[] dhPrev, double[] dcPrev, double[] grads) {
         gateGradients(p, h, ho, c, co, hOut, hOutO, cOut, cOutO, cache, ko, dh, dc, dhPrev, dcPrev, grads);
-        // dx += W_ih^T dGi ; dhPrev += W_hh^T dGh, walking the weights row by row (row-major).
+        // dx += W_ih^T dGi ; dhPrev += W_hh^T dGh (rows on h), walking the weights row by row (row-major).
         for (int r = 0; r < gateRows; r++) {
             double gx = dGi[r];
             double gr = dGh[r];
             int wi = wIh + r * input;
             for (int j = 0; j < input; j++) dx[dxo + j] += p[wi + j] * gx;
+            if (r >= rowsOnH) continue;
             int wh = wHh + r * output;
             for (int j = 0; j < output; j++) dhPrev[j] += p[wh + j] * gr;
         }
         if (grads == null) return;
-        // dW_ih += dGi x^T, dW_hh += dGh h^T, db_ih += dGi, db_hh += dGh.
+        // dW_ih += dGi x^T, dW_hh += dGh h^T (rows on h), db_ih += dGi, db_hh += dGh.
         for (int r = 0; r < gateRows; r++) {
             double gx = dGi[r];
             double gr = dGh[r];
             int wi = wIh + r * input;
             for (int j = 0; j < input; j++) grads[wi + j] += gx * x[xo + j];
             int wh = wHh + r * output;
-            for (int j = 0; j < output; j++) grads[wh + j] += gr * h[ho + j];
+            if (r < rowsOnH) for (int j = 0; j < output; j++) grads[wh + j] += gr * h[ho + j];
             if (bIh >= 0) grads[bIh + r] += gx;
             if (bHh >= 0) grads[bHh + r] += gr;
         }

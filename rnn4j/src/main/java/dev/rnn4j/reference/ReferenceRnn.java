@@ -1,5 +1,6 @@
 package dev.rnn4j.reference;
 
+import dev.rnn4j.Philox;
 import dev.rnn4j.Precision;
 import dev.rnn4j.RnnSpec;
 import java.util.Arrays;
@@ -12,8 +13,9 @@ import java.util.Objects;
  * native library loads.
  *
  * <p>Semantics are PyTorch's: gate orders LSTM {@code i, f, g, o} and GRU {@code r, z, n} (reset
- * after the recurrent product, two biases), the optional LSTM projection, stacked layers (layer
- * {@code k >= 1} reads the concatenated output of layer {@code k-1}; no dropout), bidirectional
+ * after the recurrent product, two biases, or before it as an option), the optional LSTM
+ * projection and clips, stacked layers (layer {@code k >= 1} reads the concatenated output of layer
+ * {@code k-1}, through dropout when a {@link DropoutMask} is given), bidirectional
  * (the forward direction's half of each output step first), and variable lengths in which every
  * sequence gives exactly what running it alone would.
  *
@@ -59,7 +61,21 @@ public final class ReferenceRnn {
      * @throws IllegalArgumentException naming the argument when a size or an array length is wrong
      */
     public Trace forward(double[] params, double[] x, int T, int N, int[] lengths, double[] h0, double[] c0) {
-        return forward(Precision.FP32, params, x, T, N, lengths, h0, c0);
+        return forward(Precision.FP32, params, x, T, N, lengths, h0, c0, null);
+    }
+
+    /**
+     * {@link #forward(double[], double[], int, int, int[], double[], double[])} with dropout between
+     * layers (training): the output of every layer but the last is multiplied by
+     * {@code keep ? 1/(1-p) : 0} ({@code p} = {@link RnnSpec#dropout()}) before the next layer
+     * reads it; {@link #backward} applies the same factors. {@code hN} is not dropped (as PyTorch).
+     *
+     * @param dropout which units are kept ({@link DropoutMask#philox} for rnn4j's own masks, or a
+     *     mask given explicitly), or null for no dropout (inference)
+     */
+    public Trace forward(double[] params, double[] x, int T, int N, int[] lengths, double[] h0, double[] c0,
+            DropoutMask dropout) {
+        return forward(Precision.FP32, params, x, T, N, lengths, h0, c0, dropout);
     }
 
     /**
@@ -74,6 +90,17 @@ public final class ReferenceRnn {
      */
     public Trace forward(Precision precision, double[] params, double[] x, int T, int N, int[] lengths, double[] h0,
             double[] c0) {
+        return forward(precision, params, x, T, N, lengths, h0, c0, null);
+    }
+
+    /**
+     * The forward pass in a precision with dropout masks (or null): see the overloads above.
+     *
+     * @param precision the scheme, not null
+     * @param dropout the dropout masks, or null for none
+     */
+    public Trace forward(Precision precision, double[] params, double[] x, int T, int N, int[] lengths, double[] h0,
+            double[] c0, DropoutMask dropout) {
         Objects.requireNonNull(precision, "precision must not be null");
         final int L = spec.layers(), D = spec.directions(), H = spec.hiddenSize(), Ho = spec.outputSize();
         final boolean lstm = spec.cell().hasCellState();
@@ -90,7 +117,7 @@ public final class ReferenceRnn {
         if (c0 != null) requireLength("c0", c0, stateC, "[L*D, N, H]");
         // The largest per-step buffers this call allocates must fit in Java arrays.
         size("y", T, N, D * Ho);
-        size("the saved activations", T, N, Math.max(5 * H, Math.max(spec.inputSize(), D * Ho)));
+        size("the saved activations", T, N, Math.max(7 * H, Math.max(spec.inputSize(), D * Ho)));
 
         precision.check(spec);
         if (precision == Precision.BF16) params = LowPrecision.bf16Weights(spec, params);
@@ -135,7 +162,27 @@ public final class ReferenceRnn {
                     if (lstm) System.arraycopy(cPrev, cPrevO, tr.cN, (row * N + b) * H, H);
                 }
             }
-            in = out;
+            if (dropout != null && k < L - 1) {
+                // The next layer reads out ⊙ factor; y (the last layer's output) and hN are never dropped.
+                double scale = 1.0 / (1.0 - spec.dropout());
+                double[] factor = new double[out.length];
+                double[] dropped = new double[out.length];
+                for (int t = 0; t < T; t++) {
+                    for (int b = 0; b < N; b++) {
+                        for (int d = 0; d < D; d++) {
+                            for (int u = 0; u < Ho; u++) {
+                                int at = (t * N + b) * D * Ho + d * Ho + u;
+                                factor[at] = dropout.keep(k, d, t, b, u) ? scale : 0.0;
+                                dropped[at] = out[at] * factor[at];
+                            }
+                        }
+                    }
+                }
+                tr.dropFactor[k] = factor;
+                in = dropped;
+            } else {
+                in = out;
+            }
         }
         tr.y = spec.batchFirst() ? swapTN(in, T, N, D * Ho) : in;
         return tr;
@@ -234,6 +281,10 @@ public final class ReferenceRnn {
                     if (lstm) System.arraycopy(dc, 0, g.dc0, (row * N + b) * H, H);
                 }
             }
+            if (k > 0 && trace.dropFactor[k - 1] != null) {
+                double[] factor = trace.dropFactor[k - 1];
+                for (int i = 0; i < dIn.length; i++) dIn[i] *= factor[i];
+            }
             dOut = dIn;
         }
         g.dx = spec.batchFirst() ? swapTN(dOut, T, N, spec.inputSize()) : dOut;
@@ -304,6 +355,8 @@ public final class ReferenceRnn {
         final int[] len;
         /** Per layer: its input, sequence-major {@code [T, N, I_k]}. */
         final double[][] inputs;
+        /** Per layer below the top: the dropout factor (0 or 1/(1-p)) of each element of its output, or null. */
+        final double[][] dropFactor;
         /** Per layer and direction: h after each step {@code [T, N, Ho]}, c {@code [T, N, H]} (LSTM), the cell cache. */
         final double[][][] hs, cs, cache;
         double[] h0, c0, y, hN, cN;
@@ -316,6 +369,7 @@ public final class ReferenceRnn {
             this.lengths = lengths;
             this.len = len;
             this.inputs = new double[spec.layers()][];
+            this.dropFactor = new double[spec.layers()][];
             this.hs = new double[spec.layers()][spec.directions()][];
             this.cs = new double[spec.layers()][spec.directions()][];
             this.cache = new double[spec.layers()][spec.directions()][];
@@ -354,6 +408,22 @@ public final class ReferenceRnn {
         /** A copy of the sequence lengths given to {@link #forward}, or null if none were. */
         public int[] lengths() {
             return lengths == null ? null : lengths.clone();
+        }
+    }
+
+    /**
+     * Which units dropout keeps: a pure function of the position in the output of layer
+     * {@code layer} (below the top), direction, time step, batch row (the caller's order) and unit
+     * ({@code 0 <= unit < Ho}).
+     */
+    @FunctionalInterface
+    public interface DropoutMask {
+        /** Whether the unit at this position is kept (then scaled by {@code 1/(1-p)}). */
+        boolean keep(int layer, int direction, int step, int row, int unit);
+
+        /** rnn4j's masks, as every backend draws them: {@link Philox#dropoutKeep}. */
+        static DropoutMask philox(long seed, float p) {
+            return (layer, direction, step, row, unit) -> Philox.dropoutKeep(seed, p, layer, direction, step, row, unit);
         }
     }
 

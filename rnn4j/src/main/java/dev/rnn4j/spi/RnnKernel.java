@@ -27,9 +27,11 @@ public interface RnnKernel extends AutoCloseable {
      * Forward pass. In training mode, records what {@link #backward} needs.
      *
      * @param lengths {@code N} lengths in {@code 1..steps}, or null for all {@code steps}
+     * @param dropoutSeed the seed of the dropout masks ({@link dev.rnn4j.Philox#dropoutKeep}); used in
+     *     training when the spec has dropout and more than one layer, and recorded for the backward
      */
     void forward(int steps, int batch, int[] lengths, boolean training, FloatBuffer x, FloatBuffer h0,
-            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN);
+            FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN, long dropoutSeed);
 
     /**
      * Backward pass after a training forward: overwrites {@code dx, dh0, dc0} and accumulates

@@ -137,4 +137,34 @@ class CudaCrossCheckTest {
             assertEquals("params is a null device address", e.getMessage());
         }
     }
+
+    /** The cell options through device pointers: a seeded training forward equals the reference's. */
+    @Test
+    void devicePointersTakeTheCellOptionsAndTheDropoutSeed() {
+        RnnSpec s = RnnSpec.builder(CellType.GRU, 6, 10).layers(3).bidirectional(true).linearBeforeReset(false)
+                .dropout(0.4f).build();
+        int T = 5, N = 3;
+        float[] x = uniform(new Random(6), T * N * 6);
+        float[] ref;
+        float[] params;
+        try (Rnn rnn = Rnn.create(s, Backend.JAVA)) {
+            rnn.initialize(8);
+            params = rnn.parameters();
+            ref = rnn.forward(Mode.TRAINING, Batch.of(T, N), x, null, null, 77L).y();
+        }
+        try (CudaRnn cuda = new CudaRnn(s);
+                DeviceBuffer p = DeviceBuffer.ofFloats(params.length);
+                DeviceBuffer dx = DeviceBuffer.ofFloats(x.length);
+                DeviceBuffer dy = DeviceBuffer.ofFloats(ref.length);
+                DeviceBuffer ws = DeviceBuffer.allocate(cuda.workspaceBytes(T, N, true))) {
+            p.copyFrom(params, 0, params.length);
+            dx.copyFrom(x, 0, x.length);
+            cuda.forward(0L, 0, T, N, null, true, p.address(), dx.address(), 0L, 0L, dy.address(), 0L, 0L,
+                    ws.address(), ws.bytes(), 77L);
+            CudaRnn.synchronize(0L);
+            float[] y = new float[ref.length];
+            dy.copyTo(y, 0, y.length);
+            assertClose("y", y, ref);
+        }
+    }
 }

@@ -138,4 +138,18 @@ class CheckpointTest {
         e = assertThrows(ModelFileException.class, () -> Checkpoint.load(file));
         assertEquals("rnn.weight_ih_l0", e.tensor());
     }
+
+    /** The spec a checkpoint records keeps the cell options; a checkpoint written before them reads as none. */
+    @Test
+    void theCellOptionsAreRecordedAndOldSpecsReadWithout() throws Exception {
+        Path p = dir.resolve("spec.json");
+        for (RnnSpec spec : new RnnSpec[] {
+            RnnSpec.builder(CellType.GRU, 3, 4).layers(2).linearBeforeReset(false).dropout(0.25f).build(),
+            RnnSpec.builder(CellType.LSTM, 3, 4).projectionSize(2).cellClip(3f).projectionClip(0.5f).build()}) {
+            assertEquals(spec, Checkpoint.parseSpec(p, Checkpoint.specJson(spec)));
+        }
+        String old = "{\"cell\":\"GRU\",\"inputSize\":3,\"hiddenSize\":4,\"layers\":1,\"bidirectional\":false,"
+                + "\"bias\":true,\"projectionSize\":0,\"batchFirst\":false}";
+        assertEquals(RnnSpec.builder(CellType.GRU, 3, 4).build(), Checkpoint.parseSpec(p, old));
+    }
 }

@@ -108,12 +108,17 @@ class OnnxTest {
         double worst = 0;
         int T = 6, N = 3, I = 3, H = 5;
         int[] lengths = {6, 2, 4};
+        int specs = 0;
         for (CellType cell : CellType.values()) {
+          // GRU in both variants: linear_before_reset = 1 (PyTorch's) and 0 (reset before, ONNX's default)
+          for (boolean linearBeforeReset : cell == CellType.GRU ? new boolean[] {true, false} : new boolean[] {true}) {
             for (boolean bi : new boolean[] {false, true}) {
                 for (int layers = 1; layers <= 2; layers++) {
                     for (boolean bias : new boolean[] {true, false}) {
                         boolean batchFirst = layers == 2 && !bias;
-                        RnnSpec spec = RnnSpec.builder(cell, I, H).layers(layers).bidirectional(bi).bias(bias).batchFirst(batchFirst).build();
+                        RnnSpec spec = RnnSpec.builder(cell, I, H).layers(layers).bidirectional(bi).bias(bias).batchFirst(batchFirst)
+                                .linearBeforeReset(linearBeforeReset).build();
+                        specs++;
                         try (Rnn rnn = Rnn.create(spec)) {
                             rnn.initialize(layers * 7 + (bi ? 1 : 0));
                             Path file = dir.resolve("m.onnx");
@@ -150,8 +155,10 @@ class OnnxTest {
                     }
                 }
             }
+          }
         }
-        System.out.printf("ONNX export (32 specs, variable lengths, initial states) vs ONNX Runtime: worst %.3g x tolerance%n", worst);
+        System.out.printf("ONNX export (%d specs, variable lengths, initial states) vs ONNX Runtime: worst %.3g x tolerance%n",
+                specs, worst);
     }
 
     /** ONNX's Y {@code [T, D, N, H]} as rnn4j's y {@code [T, N, D*H]}. */
@@ -215,7 +222,23 @@ class OnnxTest {
             TensorAssert.assertClose("helper RNN_RELU h_n", out.hN(), ort.get("Y_h"));
             worst = Math.max(worst, Fixtures.ratio(out.y(), y));
         }
-        System.out.printf("onnx.helper models (3) vs ONNX Runtime: worst %.3g x tolerance%n", worst);
+        // GRU without linear_before_reset, i.e. the operator's default 0: reset before the recurrent product
+        OnnxRnn rb = Onnx.importRnn(Fixtures.path("onnx_gru_reset_before.onnx"));
+        assertEquals(RnnSpec.builder(CellType.GRU, I, H).bidirectional(true).linearBeforeReset(false).build(), rb.spec());
+        ort = runtime(Fixtures.path("onnx_gru_reset_before.onnx"), Map.of("X", new Object[] {x, new long[] {T, N, I}},
+                "sequence_lens", new Object[] {lengths, new long[] {N}}, "initial_h", new Object[] {h0, new long[] {2, N, H}}));
+        for (Backend backend : Backend.values()) {
+            if (!backend.isAvailable()) continue;
+            try (Rnn rnn = Rnn.create(rb.spec(), backend)) {
+                rnn.setParameters(rb.parameters());
+                ForwardResult out = rnn.forward(Mode.INFERENCE, Batch.ofLengths(T, lengths), x, h0, null);
+                float[] y = sequenceMajor(ort.get("Y"), T, 2, N, H);
+                TensorAssert.assertClose(backend + " reset-before GRU y", out.y(), y);
+                TensorAssert.assertClose(backend + " reset-before GRU h_n", out.hN(), ort.get("Y_h"));
+                worst = Math.max(worst, Math.max(Fixtures.ratio(out.y(), y), Fixtures.ratio(out.hN(), ort.get("Y_h"))));
+            }
+        }
+        System.out.printf("onnx.helper models (4) vs ONNX Runtime: worst %.3g x tolerance%n", worst);
     }
 
     @Test
@@ -264,13 +287,13 @@ class OnnxTest {
     void whatRnn4jDoesNotComputeIsRejectedNamingNodeAndAttribute() throws IOException {
         assertRejected("lstm", n -> set(n, attr("input_forget", 1)), "attribute input_forget", "not computed");
         assertRejected("lstm", n -> set(n, AttributeProto.newBuilder().setName("clip").setType(AttributeProto.AttributeType.FLOAT)
-                .setF(3f)), "attribute clip", "cell clipping (3.0)");
+                .setF(3f)), "attribute clip", "clipping of the gates' pre-activations (3.0)");
         assertRejected("lstm", n -> {
             while (n.getInputCount() < 8) n.addInput("");
             return n.setInput(7, "onnx::LSTM_375");
         }, "input P", "peepholes");
-        assertRejected("gru", n -> set(n, attr("linear_before_reset", 0)), "attribute linear_before_reset",
-                "the other variant is not computed");
+        assertRejected("gru", n -> set(n, attr("linear_before_reset", 2)), "attribute linear_before_reset",
+                "must be 0 or 1, got 2");
         assertRejected("lstm", n -> set(n, AttributeProto.newBuilder().setName("activations")
                 .setType(AttributeProto.AttributeType.STRINGS).addStrings(com.google.protobuf.ByteString.copyFromUtf8("HardSigmoid"))
                 .addStrings(com.google.protobuf.ByteString.copyFromUtf8("Tanh")).addStrings(com.google.protobuf.ByteString.copyFromUtf8("Tanh"))),

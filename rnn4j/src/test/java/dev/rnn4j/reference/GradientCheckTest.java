@@ -47,6 +47,26 @@ class GradientCheckTest {
                 }
             }
         }
+        // The cell options (issue 16) over directions, layers and lengths: GRU reset before the
+        // recurrent product, LSTM cell clip (small enough that many elements clamp), LSTM projection
+        // clip, and dropout between layers with a fixed Philox mask.
+        for (boolean bidi : new boolean[] {false, true}) {
+            for (int layers = 1; layers <= 2; layers++) {
+                for (boolean varLen : new boolean[] {false, true}) {
+                    int[] len = varLen ? lengths : null;
+                    list.add(Arguments.of(RnnSpec.builder(CellType.GRU, 3, 4).linearBeforeReset(false).layers(layers)
+                            .bidirectional(bidi).build(), T, N, len));
+                    list.add(Arguments.of(RnnSpec.builder(CellType.LSTM, 3, 4).cellClip(0.3f).layers(layers)
+                            .bidirectional(bidi).build(), T, N, len));
+                    list.add(Arguments.of(RnnSpec.builder(CellType.LSTM, 3, 4).projectionSize(2).cellClip(0.3f)
+                            .projectionClip(0.1f).layers(layers).bidirectional(bidi).build(), T, N, len));
+                }
+            }
+        }
+        for (CellType cell : CellType.values()) {
+            list.add(Arguments.of(RnnSpec.builder(cell, 3, 4).layers(3).bidirectional(true).dropout(0.4f).build(), T, N,
+                    lengths));
+        }
         // No bias, and batch-first, once per cell.
         for (CellType cell : CellType.values()) {
             list.add(Arguments.of(RnnSpec.builder(cell, 3, 4).bias(false).bidirectional(true).build(), 3, 2, new int[] {3, 1}));
@@ -60,7 +80,7 @@ class GradientCheckTest {
     void allGradientsMatchFiniteDifferences(RnnSpec spec, int T, int N, int[] lengths) {
         Fixtures.Problem pr = new Fixtures.Problem(spec, T, N, lengths, 1234 + spec.hashCode());
         ReferenceRnn rnn = new ReferenceRnn(spec);
-        ReferenceRnn.Trace tr = rnn.forward(pr.params, pr.x, T, N, lengths, pr.h0, pr.c0);
+        ReferenceRnn.Trace tr = rnn.forward(pr.params, pr.x, T, N, lengths, pr.h0, pr.c0, mask(spec));
         double[] grads = new double[spec.parameterCount()];
         ReferenceRnn.Gradients g = rnn.backward(pr.params, tr, pr.dy, pr.dhN, pr.dcN, grads);
 
@@ -73,7 +93,13 @@ class GradientCheckTest {
     }
 
     private static double loss(ReferenceRnn rnn, Fixtures.Problem pr, double[] params, double[] x, double[] h0, double[] c0) {
-        return Fixtures.loss(rnn.forward(params, x, pr.T, pr.N, pr.lengths, h0, c0), pr.dy, pr.dhN, pr.dcN);
+        return Fixtures.loss(rnn.forward(params, x, pr.T, pr.N, pr.lengths, h0, c0, mask(rnn.spec())), pr.dy, pr.dhN,
+                pr.dcN);
+    }
+
+    /** A fixed dropout mask for specs with dropout (the loss is then differentiable: the mask is a constant). */
+    private static ReferenceRnn.DropoutMask mask(RnnSpec spec) {
+        return spec.dropout() > 0 ? ReferenceRnn.DropoutMask.philox(99, spec.dropout()) : null;
     }
 
     /** Perturbs every element of {@code v} in place (and restores it), comparing with {@code analytic}. */
