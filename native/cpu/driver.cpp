@@ -131,19 +131,8 @@ void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, fl
         else
             rgemm::mul(n, GH, Ho, S, Ho, wpack, true, pre_t, GH);
 
-        pointwise::FwdStep st;
-        st.n = n;
-        st.H = H;
-        st.Ho = Ho;
-        st.relu = d.relu();
-        st.pre = pre_t;
-        st.rec = d.gru() ? scr : nullptr;
-        st.b_ih = p.b_ih;
-        st.b_hh = p.b_hh;
-        st.S = S;
-        st.C = C;
-        st.y = out + o * ldo + dir * Ho;
-        st.ldy = ldo;
+        pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? scr : nullptr, p.b_ih, p.b_hh,
+                                                    S, C, out + o * ldo + dir * Ho, ldo);
         st.save = training;
         st.clip = d.cell_clip;
         if (d.P) st.m = training ? M + o * H : scr;

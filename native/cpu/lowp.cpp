@@ -209,19 +209,8 @@ void forward_direction(const Dims &d, const Run &run, const Direction &f) {
             mul(run, hh, n, f.S, Ho, f.scr, GH, false);
         else
             mul(run, hh, n, f.S, Ho, pre_t, GH, true);
-        pointwise::FwdStep st;
-        st.n = n;
-        st.H = H;
-        st.Ho = Ho;
-        st.relu = d.relu();
-        st.pre = pre_t;
-        st.rec = d.gru() ? f.scr : nullptr;
-        st.b_ih = f.b_ih;
-        st.b_hh = f.b_hh;
-        st.S = f.S;
-        st.C = f.C;
-        st.y = f.out + o * ldo + f.dir * Ho;
-        st.ldy = ldo;
+        pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? f.scr : nullptr, f.b_ih,
+                                                    f.b_hh, f.S, f.C, f.out + o * ldo + f.dir * Ho, ldo);
         if (d.P) st.m = f.scr;
         if (d.lstm())
             pointwise::fwd_lstm(st);

@@ -27,6 +27,26 @@ struct FwdStep {
     bool save = false;             // training: overwrite pre with the post-activation gates
 };
 
+// The fields of a forward step that every time loop sets alike (the fp32 driver, the reduced
+// precisions); the caller adds what only it has (saving, clips, projection, GRU variant).
+inline FwdStep fwd_step(int n, int H, int Ho, bool relu, float *pre, const float *rec, const float *b_ih,
+                        const float *b_hh, float *S, float *C, float *y, int ldy) {
+    FwdStep st;
+    st.n = n;
+    st.H = H;
+    st.Ho = Ho;
+    st.relu = relu;
+    st.pre = pre;
+    st.rec = rec;
+    st.b_ih = b_ih;
+    st.b_hh = b_hh;
+    st.S = S;
+    st.C = C;
+    st.y = y;
+    st.ldy = ldy;
+    return st;
+}
+
 void fwd_rnn(const FwdStep &s);
 void fwd_lstm(const FwdStep &s);
 void fwd_gru(const FwdStep &s);
