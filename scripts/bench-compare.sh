@@ -14,7 +14,7 @@
 # usage: scripts/bench-compare.sh [--quick] [--shapes S1,S2,...|all] [--threads 1,2] [--warmup N]
 #                                 [--reps N] [--out DIR] [--no-dl4j] [--no-onnx] [--no-djl]
 #                                 [--no-java] [--no-build]
-#                                 [--java-max-seconds S] [--update-readme]
+#                                 [--precision LIST] [--java-max-seconds S] [--update-readme]
 #   --quick          two shapes (L3, S2), 1 warm-up, 3 repetitions: checks that everything works
 #   --shapes         default all ten: S1..S7 (train + infer), L1..L3 (infer)
 #   --threads        default "1,<all cores>"
@@ -25,6 +25,9 @@
 #   --no-djl         skip DJL + PyTorch 2.7 (first build downloads ~115 MB; libtorch unpacks ~450 MB)
 #   --no-java        skip timing the Java reference (it still checks rnn4j CPU)
 #   --no-build       reuse the jars and binaries of the last run
+#   --precision      reduced inference precisions measured besides fp32, default "bf16,int8" ("" or
+#                    "fp32": none): rnn4j BF16/INT8, oneDNN's bf16 and int8 (u8s8) primitives and
+#                    PyTorch's dynamically quantized LSTM/GRU, with the fp32 rows as the baseline
 #   --update-readme  put the table into benchmarks/README.md (between the results markers)
 # Run it on a quiet machine: anything else running changes the numbers.
 set -euo pipefail
@@ -33,7 +36,7 @@ ROOT=$PWD
 
 orig_args="$*"
 quick=0; shapes=all; threads=$([ "$(nproc)" -gt 1 ] && echo "1,$(nproc)" || echo 1); warmup=3; reps=10; out=""; dl4j=1; java_ref=1; build=1
-java_max=3; update_readme=0; onnx=1; djl=1
+java_max=3; update_readme=0; onnx=1; djl=1; precision=bf16,int8
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -46,10 +49,11 @@ while [ $# -gt 0 ]; do
     --no-java) java_ref=0 ;;
     --no-build) build=0 ;;
     --java-max-seconds) java_max=$2; shift ;;
+    --precision) precision=$2; shift ;;
     --update-readme) update_readme=1 ;;
     --no-onnx) onnx=0 ;;
     --no-djl) djl=0 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -141,6 +145,17 @@ elif is_generic "$debian_core"; then
 fi
 
 IFS=, read -r -a thread_list <<<"$threads"
+reduced=()   # the reduced precisions asked for, lower case, fp32 dropped
+IFS=, read -r -a plist <<<"$precision"
+for p in "${plist[@]}"; do
+  p=$(tr 'A-Z' 'a-z' <<<"$p")
+  case "$p" in
+    bf16|int8) reduced+=("$p") ;;
+    fp32|"") ;;
+    *) echo "--precision: unknown precision '$p' (fp32, bf16, int8)" >&2; exit 2 ;;
+  esac
+done
+has_int8=0; [[ " ${reduced[*]} " == *" int8 "* ]] && has_int8=1
 max_threads=0; for t in "${thread_list[@]}"; do [ "$t" -gt $max_threads ] && max_threads=$t; done
 
 # ---- 4. Measure, one implementation after the other ----------------------------------------------
@@ -159,7 +174,9 @@ UNSET=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
 say "rnn4j (CPU backend; Java reference where a call takes < ${java_max}s), environment as it is: ${openblas_env:-no OPENBLAS_* variable set}"
 jargs=(--shapes "$shapes" --threads "$threads" --warmup "$warmup" --reps "$reps" --java-max-seconds "$java_max")
 [ $java_ref = 0 ] && jargs+=(--no-java)
-"${JAVA[@]}" -cp "$JAR" dev.rnn4j.bench.Compare "${jargs[@]}" --out "$work"
+# the reduced precisions run once, with the environment as it is
+"${JAVA[@]}" -cp "$JAR" dev.rnn4j.bench.Compare "${jargs[@]}" ${reduced:+--precision "$(IFS=,; echo "${reduced[*]}")"} \
+  --out "$work"
 mv "$work/rnn4j.csv" "$work/raw/rnn4j.csv"
 if [ $unset_run = 1 ]; then
   say "rnn4j again with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (OpenBLAS picks its own kernels)"
@@ -197,6 +214,11 @@ status=0
 for t in "${thread_list[@]}"; do
   say "oneDNN, $t thread(s)"
   OMP_NUM_THREADS=$t "$BIN/onednn_bench" "$work/ref" "$shapes" "$t" "$warmup" "$reps" "$work/raw/onednn-$t.csv" || status=1
+  for p in "${reduced[@]}"; do
+    say "oneDNN $p (inference), $t thread(s)"
+    OMP_NUM_THREADS=$t "$BIN/onednn_bench" "$work/ref" "$shapes" "$t" "$warmup" "$reps" "$work/raw/onednn-$p-$t.csv" "$p" \
+      || status=1
+  done
 done
 
 torch_run() {  # variant threads env...
@@ -218,6 +240,7 @@ for t in "${thread_list[@]}"; do
   if [ -n "$torch_coretype" ]; then
     torch_run generic-blas "$t" $([ "$t" -gt 1 ] && echo OMP_WAIT_POLICY=PASSIVE)
   fi
+  [ $has_int8 = 1 ] && torch_run dynamic-int8 "$t" "${tuned[@]}"
 done
 
 # ONNX Runtime Java and DJL run the same torch.nn modules as PyTorch, exported here from rnn4j's
@@ -289,6 +312,9 @@ elapsed=$(( $(date +%s) - started ))
   echo "- ONNX Runtime Java: $onnx_note."
   echo "- DJL + PyTorch: $djl_note."
   echo "- DL4J: $dl4j_note."
+  if [ ${#reduced[@]} -gt 0 ]; then
+    echo "- Reduced precision (${reduced[*]}), inference only: rnn4j \`Rnn.setPrecision\` (CPU backend, environment as it is); oneDNN's bf16 and int8 (u8s8, static data scale 127 and shift 128, per-gate-row weight scales) primitives, fp32 x in and fp32 y out inside the timed region; PyTorch's quantize_dynamic(qint8) LSTM/GRU$([ $has_int8 = 1 ] || echo ' (not run: int8 not asked for)')."
+  fi
 } > "$work/header.md"
 say "report"
 $PY benchmarks/peers/report.py "$work/raw" "$work/ref" "$out" "$work/header.md"

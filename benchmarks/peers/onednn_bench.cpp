@@ -22,10 +22,22 @@
 //   train: forward_training of every layer, then backward of every layer from dy (dhN = dcN = 0):
 //          dx, dh0, dc0 and the weight gradients (oneDNN accumulates them, as rnn4j does).
 //
-// usage: onednn_bench REFDIR SHAPES THREADS WARMUP REPS OUT.csv
+// Reduced precision (PRECISION = bf16 or int8; inference only, oneDNN's own schemes):
+//   bf16: src_layer, weights, dst_layer and dst_iter in bf16 (weights rounded once, outside the
+//         timed region), fp32 accumulation, LSTM's cell state fp32.
+//   int8: u8 activations (x and h: u8 = round(127 v + 128), one static scale for every layer,
+//         from the inputs' range (-1, 1)), s8 weights with one scale per gate row shared by W_ih
+//         and W_hh and by both directions (oneDNN's rnn_weights_qparams over the g and o dimensions), int32
+//         accumulation, fp32 gate math; y and the final states in fp32.
+//   The timed region adds what rnn4j does inside its call: converting x from fp32 and y to fp32.
+//   Both are checked against rnn4j's fp32 outputs with the loose reduced-precision tolerance
+//   (common.hpp); the distance is reported.
+//
+// usage: onednn_bench REFDIR SHAPES THREADS WARMUP REPS OUT.csv [f32|bf16|int8]
 //   (THREADS: the thread count, also set as OMP_NUM_THREADS by the caller; one process per count)
 #include <omp.h>
 
+#include <memory>
 #include <unordered_map>
 
 #include <dnnl.hpp>
@@ -298,11 +310,161 @@ struct Net {
     }
 };
 
+
+// Inference in bf16 or int8 on the user-layout fp32 weights of a Net (see the header comment).
+struct ReducedNet {
+    Net &n;
+    bool int8;
+    dt act, wdt;
+    primitive_attr attr;  // int8: the quantization of data and weights (also used by the reorders)
+    struct L {
+        primitive p;
+        std::unordered_map<int, memory> args;
+        memory src, dst, hN, cN;
+    };
+    std::vector<L> layers;
+    memory x_q, y_f32;        // the quantized / rounded input; the fp32 output
+    reorder x_in, y_out;      // fp32 x -> x_q; bf16 y -> y_f32 (bf16 only)
+    std::vector<float> hN_f32, cN_f32;
+
+    ReducedNet(Net &net, const std::string &precision)
+        : n(net), int8(precision == "int8"), act(int8 ? dt::u8 : dt::bf16), wdt(int8 ? dt::s8 : dt::bf16) {
+        const peer::Reference &r = n.r;
+        const int H = r.H, G = n.G;
+        if (int8) {
+            // one scale per (gate, unit): 127 / the largest |w| of that row in W_ih and W_hh of every
+            // layer's directions (the mask covers the g and o dimensions only)
+            std::vector<float> scales((size_t)G * H, 0.f);
+            for (auto &l : n.layers)
+                for (const memory *w : {&l.w_layer, &l.w_iter}) {
+                    const size_t rows = w->get_desc().get_size() / sizeof(float) / ((size_t)G * H);
+                    const float *p = ptr(*w);
+                    for (size_t i = 0; i < rows; i++)
+                        for (size_t go = 0; go < (size_t)G * H; go++)
+                            scales[go] = std::max(scales[go], std::fabs(p[i * G * H + go]));
+                }
+            for (float &v : scales) v = v > 0 ? 127.f / v : 1.f;
+            attr.set_rnn_data_qparams(127.f, 128.f);
+            attr.set_rnn_weights_qparams((1 << 3) | (1 << 4), scales);  // dims g and o of ldigo
+        }
+        x_q = make(memory::desc({r.T, r.N, r.I}, act, tag::tnc));
+        x_in = reorder(reorder::primitive_desc(n.x, x_q, attr));
+        layers.resize(r.L);
+        for (int k = 0; k < r.L; k++) {
+            Layer &ul = n.layers[k];
+            L &l = layers[k];
+            const bool last = k == r.L - 1;
+            l.src = k == 0 ? x_q : layers[k - 1].dst;
+            // int8 gives fp32 at the top directly; bf16 rounds y and converts it back in the call
+            l.dst = make(memory::desc({r.T, r.N, r.D * H}, last && int8 ? dt::f32 : act, tag::tnc));
+            memory::desc iter_q({1, r.D, r.N, H}, int8 ? dt::f32 : dt::bf16, tag::ldnc);
+            memory::desc iter_c({1, r.D, r.N, H}, dt::f32, tag::ldnc);
+            memory::desc wl({1, r.D, ul.Ik, G, H}, wdt, tag::any), wi({1, r.D, H, G, H}, wdt, tag::any);
+            memory::desc none;
+            auto bind = [&](const auto &pd) {
+                memory wlq = make(pd.weights_layer_desc()), wiq = make(pd.weights_iter_desc());
+                reorder(reorder::primitive_desc(ul.w_layer, wlq, attr)).execute(strm, ul.w_layer, wlq);
+                reorder(reorder::primitive_desc(ul.w_iter, wiq, attr)).execute(strm, ul.w_iter, wiq);
+                strm.wait();
+                l.hN = make(pd.dst_iter_desc());
+                l.args = {{DNNL_ARG_SRC_LAYER, l.src}, {DNNL_ARG_WEIGHTS_LAYER, wlq}, {DNNL_ARG_WEIGHTS_ITER, wiq},
+                          {DNNL_ARG_BIAS, ul.bias},    {DNNL_ARG_DST_LAYER, l.dst}, {DNNL_ARG_DST_ITER, l.hN}};
+            };
+            if (r.cell == "LSTM") {
+                lstm_forward::desc d(prop_kind::forward_inference, n.dir, l.src.get_desc(), none, none, wl, wi,
+                                     ul.bias_md, l.dst.get_desc(), iter_q, iter_c);
+                lstm_forward::primitive_desc pd(d, attr, eng);
+                l.p = lstm_forward(pd);
+                bind(pd);
+                l.cN = make(iter_c);
+                l.args[DNNL_ARG_DST_ITER_C] = l.cN;
+            } else if (r.cell == "GRU") {
+                lbr_gru_forward::desc d(prop_kind::forward_inference, n.dir, l.src.get_desc(), none, wl, wi,
+                                        ul.bias_md, l.dst.get_desc(), iter_q);
+                lbr_gru_forward::primitive_desc pd(d, attr, eng);
+                l.p = lbr_gru_forward(pd);
+                bind(pd);
+            } else {
+                vanilla_rnn_forward::desc d(prop_kind::forward_inference, algorithm::eltwise_tanh, n.dir,
+                                            l.src.get_desc(), none, wl, wi, ul.bias_md, l.dst.get_desc(), iter_q);
+                vanilla_rnn_forward::primitive_desc pd(d, attr, eng);
+                l.p = vanilla_rnn_forward(pd);
+                bind(pd);
+            }
+        }
+        y_f32 = make({r.T, r.N, r.D * H}, tag::tnc);
+        if (!int8) y_out = reorder(layers.back().dst, y_f32);
+    }
+
+    void infer() {
+        x_in.execute(strm, n.x, x_q);
+        for (auto &l : layers) l.p.execute(strm, l.args);
+        if (!int8) y_out.execute(strm, layers.back().dst, y_f32);
+        strm.wait();
+    }
+
+    const float *y() { return int8 ? ptr(layers.back().dst) : ptr(y_f32); }
+
+    // Final states of every layer as fp32 [L*D, N, H] (bf16 ones widened, outside the timed region).
+    std::vector<float> states(bool cell) {
+        std::vector<float> out;
+        for (auto &l : layers) {
+            const memory &m = cell ? l.cN : l.hN;
+            memory f = make({1, n.r.D, n.r.N, n.r.H}, tag::ldnc);
+            reorder_into(m, f);
+            out.insert(out.end(), ptr(f), ptr(f) + (size_t)n.r.D * n.r.N * n.r.H);
+        }
+        return out;
+    }
+};
+
+
+// One shape in bf16 or int8 (inference): check against rnn4j's fp32 outputs, then time. Returns the
+// number of failures; a precision oneDNN does not implement for this cell or CPU is a "skipped" row.
+int reduced(Net &net, const std::string &precision, const std::string &prim, const std::string &shape, int threads,
+            int warmup, int reps, FILE *out) {
+    const std::string variant = prim + "-" + precision;
+    std::unique_ptr<ReducedNet> rn;
+    try {
+        rn = std::make_unique<ReducedNet>(net, precision);
+    } catch (const dnnl::error &e) {
+        std::printf("onednn %s %s: not available (%s)\n", shape.c_str(), precision.c_str(), e.what());
+        std::string note = std::string("skipped: oneDNN has no ") + precision + " " + prim + " here (" + e.what() + ")";
+        std::replace(note.begin(), note.end(), ',', ';');
+        std::fprintf(out, "onednn,%s,%s,%d,infer,,,,0,skipped,,%s\n", variant.c_str(), shape.c_str(), threads,
+                     note.c_str());
+        return 0;
+    }
+    const peer::Reference &r = net.r;
+    rn->infer();
+    peer::Check c;
+    c.tolerance = peer::kReducedTolerance;
+    c.compare("y", rn->y(), r["y"]);
+    c.compare("hN", rn->states(false).data(), r["hN"]);
+    if (net.lstm()) c.compare("cN", rn->states(true).data(), r["cN"]);
+    std::printf("onednn %s %s infer: distance from rnn4j fp32 %.1e in %s: %s\n", shape.c_str(), precision.c_str(),
+                c.worst, c.worst_name.c_str(), c.status().c_str());
+    if (!c.ok()) {
+        peer::failed_row(out, "onednn", variant, shape, threads, "infer", c.worst, "not timed: " + c.failures);
+        return 1;
+    }
+    auto ms = peer::time_ms([&] { rn->infer(); }, warmup, reps);
+    peer::row(out, "onednn", variant, shape, threads, "infer", ms, "ok", c.worst,
+              prim + " forward_inference in " + precision + "; max_rel_err = distance from rnn4j fp32");
+    std::printf("  infer %s threads=%d median %.3f ms\n", precision.c_str(), threads, peer::median(ms));
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
-    if (argc != 7) {
-        std::fprintf(stderr, "usage: %s REFDIR SHAPES THREADS WARMUP REPS OUT.csv\n", argv[0]);
+    if (argc != 7 && argc != 8) {
+        std::fprintf(stderr, "usage: %s REFDIR SHAPES THREADS WARMUP REPS OUT.csv [f32|bf16|int8]\n", argv[0]);
+        return 2;
+    }
+    const std::string precision = argc == 8 ? argv[7] : "f32";
+    if (precision != "f32" && precision != "bf16" && precision != "int8") {
+        std::fprintf(stderr, "precision must be f32, bf16 or int8, not %s\n", precision.c_str());
         return 2;
     }
     std::string dir = argv[1];
@@ -319,8 +481,12 @@ int main(int argc, char **argv) {
         try {
             peer::Reference r = peer::load_reference(dir, shape);
             Net net(r);
-            net.build();
             std::string prim = r.cell == "LSTM" ? "lstm" : r.cell == "GRU" ? "lbr_gru" : "vanilla_rnn(tanh)";
+            if (precision != "f32") {
+                failures += reduced(net, precision, prim, shape, threads, warmup, reps, out);
+                continue;
+            }
+            net.build();
             // inference: check, then time
             net.infer();
             peer::Check ci;

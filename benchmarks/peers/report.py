@@ -36,6 +36,29 @@ LIMITS = ("sgemm", "weight read limit")  # label prefixes of the rows that are l
 RNN4J = ["rnn4j CPU", "rnn4j CPU, OPENBLAS_* unset"]
 
 
+# Reduced-precision inference rows (rnn4j CPU-bf16/-int8, oneDNN <prim>-bf16/-int8, PyTorch
+# dynamic-int8): their own tables, beside the fp32 rows they are measured against
+REDUCED = [  # (column label, impl, predicate on the variant)
+    ("rnn4j FP32", "rnn4j", lambda v: v == "CPU"),
+    ("rnn4j BF16", "rnn4j", lambda v: v == "CPU-bf16"),
+    ("rnn4j INT8", "rnn4j", lambda v: v == "CPU-int8"),
+    ("oneDNN FP32", "onednn", lambda v: not v.endswith(("-bf16", "-int8"))),
+    ("oneDNN BF16", "onednn", lambda v: v.endswith("-bf16")),
+    ("oneDNN INT8", "onednn", lambda v: v.endswith("-int8")),
+    ("ONNX Runtime Java FP32", "onnxruntime", lambda v: True),
+    ("PyTorch FP32", "torch", lambda v: v == "tuned"),
+    ("PyTorch dynamic INT8", "torch", lambda v: v == "dynamic-int8"),
+]
+# speed-ups reported: (rnn4j column, the column it is compared with)
+REDUCED_RATIOS = [("rnn4j BF16", c) for c in ("rnn4j FP32", "oneDNN FP32", "ONNX Runtime Java FP32", "oneDNN BF16")] + \
+                 [("rnn4j INT8", c) for c in ("rnn4j FP32", "oneDNN FP32", "ONNX Runtime Java FP32", "oneDNN INT8",
+                                              "PyTorch dynamic INT8")]
+
+
+def is_reduced(r):
+    return r["variant"].endswith(("-bf16", "-int8")) or r["variant"] == "dynamic-int8"
+
+
 def label(impl, variant):
     for (i, v), name in LABELS:
         if i == impl and (v is None or v == variant):
@@ -83,7 +106,7 @@ def main():
         r["gflops"] = f"{gf:.2f}"
         best_peak[int(r["threads"])] = max(best_peak.get(int(r["threads"]), 0), gf)
     for r in rows:
-        r["label"] = label(r["impl"], r["variant"])
+        r["label"] = label(r["impl"], r["variant"]) if not is_reduced(r) else f"{r['impl']} {r['variant']}"
         meta = metas.get(r["shape"], {})
         flops = float(meta.get("flops_" + r["mode"], 0) or 0)
         r["gflops"] = f"{flops / float(r['median_ms']) / 1e6:.2f}" if r["median_ms"] and float(r["median_ms"]) > 0 and flops else ""
@@ -96,6 +119,8 @@ def main():
         w.writeheader()
         w.writerows(rows)
 
+    reduced_md = reduced_tables(rows, metas)
+    rows = [r for r in rows if not is_reduced(r)]
     # index: (shape, mode, threads) -> label -> row
     table = {}
     for r in rows:
@@ -155,6 +180,7 @@ def main():
             md.append(f"| {k[0]} | {k[1]} | {k[2]} | {which} | " + " | ".join(cells) + " |")
 
     md.extend(batch1(table, keys, labels, metas))
+    md.extend(reduced_md)
 
     checks = [r for r in rows if r["check"] not in ("n/a", "skipped", "reference")]
     bad = [r for r in checks if r["check"] != "ok"]
@@ -189,6 +215,63 @@ def peak_table(peaks):
         core = next(iter(cells.values()))["note"].split("core ")[-1].split(";")[0]
         md.append(f"| {variant} ({core}) | " + " | ".join(f"{float(cells[t]['gflops']):.0f}" if t in cells else "–"
                                                          for t in threads) + " |")
+    return md
+
+
+def reduced_tables(rows, metas):
+    """Inference in reduced precision (rnn4j BF16/INT8 and the peers' own bf16/int8 schemes) beside
+    the fp32 figures of the same run: times, speed-ups, and each scheme's distance from fp32."""
+    if not any(is_reduced(r) for r in rows):
+        return []
+    cells = {}  # (shape, threads) -> column -> row
+    for r in rows:
+        if r["mode"] != "infer":
+            continue
+        for col, impl, pred in REDUCED:
+            if r["impl"] == impl and pred(r["variant"]):
+                cells.setdefault((r["shape"], int(r["threads"])), {})[col] = r
+    keys = sorted(cells, key=lambda k: (k[1], SHAPE_ORDER.index(k[0]) if k[0] in SHAPE_ORDER else 99))
+    cols = [c for c, _, _ in REDUCED if any(c in cells[k] for k in keys)]
+
+    def ok(r):
+        return r is not None and r["median_ms"] and r["check"] in ("ok", "reference")
+
+    def show(r):
+        if r is None:
+            return "–"
+        if r["check"] == "skipped":
+            return "not available"
+        if r["check"] == "FAIL":
+            return "**wrong result**"
+        return f"{float(r['median_ms']):.3f}"
+
+    md = ["\n#### Reduced-precision inference: median time in ms\n",
+          "BF16 and INT8 are inference precisions: rnn4j's schemes are in the README (\"Reduced-precision "
+          "inference\"); oneDNN's and PyTorch's are their own (onednn_bench.cpp, torch_bench.py). Each row is "
+          "checked against rnn4j's fp32 outputs before it is timed (rnn4j's also against the Java reference of "
+          "the same scheme).\n",
+          "| shape | threads | " + " | ".join(cols) + " |", "|---|---|" + "---|" * len(cols)]
+    for k in keys:
+        desc = f"{k[0]} {describe(metas[k[0]])}" if k[0] in metas else k[0]
+        md.append(f"| {desc} | {k[1]} | " + " | ".join(show(cells[k].get(c)) for c in cols) + " |")
+    ratios = [(a, b) for a, b in REDUCED_RATIOS if a in cols and b in cols]
+    md += ["\n#### Reduced-precision inference: speed-up of rnn4j (other time / rnn4j time)\n",
+           "| shape | threads | " + " | ".join(f"{a} vs {b}" for a, b in ratios) + " |",
+           "|---|---|" + "---|" * len(ratios)]
+    for k in keys:
+        out = []
+        for a, b in ratios:
+            ra, rb = cells[k].get(a), cells[k].get(b)
+            out.append(f"{float(rb['median_ms']) / float(ra['median_ms']):.2f}×" if ok(ra) and ok(rb) else "–")
+        md.append(f"| {k[0]} | {k[1]} | " + " | ".join(out) + " |")
+    lowp = [c for c in cols if not c.endswith("FP32")]
+    md += ["\n#### Reduced-precision inference: distance from rnn4j's fp32 outputs "
+           "(max |Δ| / max |fp32| over y and the final states, whole shape)\n",
+           "| shape | " + " | ".join(lowp) + " |", "|---|" + "---|" * len(lowp)]
+    for shape in dict.fromkeys(k[0] for k in keys):
+        k = next(k for k in keys if k[0] == shape)
+        md.append(f"| {shape} | " + " | ".join(
+            f"{float(cells[k][c]['max_rel_err']):.1e}" if ok(cells[k].get(c)) else "–" for c in lowp) + " |")
     return md
 
 

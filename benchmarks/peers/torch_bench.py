@@ -16,6 +16,13 @@ Timed regions (the same as every harness of the comparison):
          (optimizer.zero_grad(set_to_none=True), the idiomatic way), so the backward allocates
          them, as PyTorch always does.
 
+Variant "dynamic-int8" (inference only): the module converted by torch.ao.quantization.quantize_dynamic
+to PyTorch's dynamically quantized LSTM / GRU (int8 weights with per-tensor scales, activations
+quantized per call, the scheme rnn4j's INT8 follows with per-row scales), on the fastest quantized
+engine this build has (x86, fbgemm, onednn, qnnpack in that order); nn.RNN has no quantized form
+(a "skipped" row). It computes another function than the fp32 reference: it is checked against it
+with the loose REDUCED_TOLERANCE and the distance is reported.
+
 usage: torch_bench.py REFDIR SHAPES THREADS WARMUP REPS OUT.csv VARIANT
 """
 import ctypes
@@ -27,6 +34,7 @@ import numpy as np
 import torch
 
 TOLERANCE = 1e-3  # max |got - ref| over a tensor, relative to max |ref| (as Compare.java)
+REDUCED_TOLERANCE = 0.1  # reduced precision vs the fp32 reference: catches gross errors only (common.hpp)
 HEADER = "impl,variant,shape,threads,mode,median_ms,min_ms,max_ms,reps,check,max_rel_err,note"
 
 
@@ -63,14 +71,15 @@ def blas_core():
 
 
 class Check:
-    def __init__(self):
+    def __init__(self, tolerance=TOLERANCE):
+        self.tolerance = tolerance
         self.worst, self.worst_name, self.failures = 0.0, "", []
 
     def compare(self, name, got, ref):
         got = got.detach().reshape(-1).double().numpy() if torch.is_tensor(got) else np.asarray(got, np.float64)
         ref = ref.astype(np.float64)
         rel = np.max(np.abs(got - ref)) / max(np.max(np.abs(ref)), 1e-3)
-        if not rel <= TOLERANCE:
+        if not rel <= self.tolerance:
             self.failures.append(f"{name} ({rel:.2e})")
         if not rel <= self.worst:
             self.worst, self.worst_name = rel, name
@@ -141,6 +150,15 @@ def main():
                    if k in os.environ)
     print(f"torch {torch.__version__} [{variant}] threads={torch.get_num_threads()} BLAS: {config} {env}")
     note_env = f"OpenBLAS core {core}; {env}".strip("; ")
+    quantized = variant == "dynamic-int8"
+    if quantized:
+        engines = torch.backends.quantized.supported_engines
+        engine = next((e for e in ("x86", "fbgemm", "onednn", "qnnpack") if e in engines), None)
+        if engine is None:
+            sys.exit(f"torch {torch.__version__} has no quantized engine (supported: {engines})")
+        torch.backends.quantized.engine = engine
+        note_env = f"quantize_dynamic(qint8) on the {engine} engine; " + note_env
+        print(f"quantized engine: {engine} (this build has {', '.join(engines)})")
     failures = 0
     with open(out_path, "w") as out:
         out.write(HEADER + "\n")
@@ -151,13 +169,20 @@ def main():
             lstm = meta["cell"] == "LSTM"
             m = build(meta, t)
             x = torch.from_numpy(t["x"].copy()).view(T, N, I)
+            if quantized:
+                if not isinstance(m, (torch.nn.LSTM, torch.nn.GRU)):
+                    out.write(f"torch,{variant},{shape},{threads},infer,,,,0,skipped,,skipped: PyTorch has no "
+                              f"dynamically quantized {type(m).__name__}\n")
+                    continue
+                m = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(m), {torch.nn.LSTM, torch.nn.GRU},
+                                                           dtype=torch.qint8)[0]
 
             def infer():
                 with torch.inference_mode():
                     return m(x)
 
             y, hs = infer()
-            c = Check()
+            c = Check(REDUCED_TOLERANCE if quantized else TOLERANCE)
             c.compare("y", y, t["y"])
             c.compare("hN", hs[0] if lstm else hs, t["hN"])
             if lstm:
@@ -166,12 +191,13 @@ def main():
                   f"{c.worst_name}) {'; '.join(c.failures)}")
             if c.ok():
                 med = row(out, variant, shape, threads, "infer", time_ms(infer, warmup, reps), "ok", c.worst,
-                          f"nn.{type(m).__name__} inference_mode; {note_env}")
+                          f"{type(m).__module__.split('.')[-1] if quantized else 'nn'}.{type(m).__name__} inference_mode; "
+                          f"{note_env}" + ("; max_rel_err = distance from rnn4j fp32" if quantized else ""))
                 print(f"  infer threads={threads} median {med:.3f} ms")
             else:
                 failures += 1
                 failed_row(out, variant, shape, threads, "infer", c, "not timed: " + "; ".join(c.failures))
-            if meta.get("training") != "1":
+            if meta.get("training") != "1" or quantized:
                 continue
 
             xg = x.clone().requires_grad_(True)

@@ -2,6 +2,7 @@ package dev.rnn4j.bench;
 
 import dev.rnn4j.Backend;
 import dev.rnn4j.Mode;
+import dev.rnn4j.Precision;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -35,13 +36,19 @@ import java.util.Map;
  *       0): dx, dh0, dc0 and every parameter gradient (accumulated, never zeroed in the loop).
  * </ul>
  *
+ * <p>With {@code --precision bf16,int8}, each shape is also run in those inference precisions
+ * ({@link dev.rnn4j.Rnn#setPrecision}): checked against the Java reference of the same scheme, then
+ * timed like the fp32 inference (variant {@code CPU-bf16}, {@code CPU-int8}); their
+ * {@code max_rel_err} column holds the distance from rnn4j's fp32 outputs on the whole shape, the
+ * figure the peers' reduced-precision rows report too.
+ *
  * <p>Reference files, one pair per shape in {@code OUT/ref/}: {@code SHAPE.txt} (key-value lines,
  * then {@code tensor NAME COUNT} lines in file order) and {@code SHAPE.f32} (those tensors,
  * little-endian float32, concatenated): params (PyTorch's flat order), x, dy, and rnn4j CPU's y,
  * hN, cN (LSTM), dx, dh0, dc0 (LSTM) and grads (one forward + backward from zero gradients).
  *
  * <pre>
- * java -cp benchmarks.jar dev.rnn4j.bench.Compare --shapes S1,S3 --threads 1,2 --warmup 3 --reps 10 --out DIR
+ * java -cp benchmarks.jar dev.rnn4j.bench.Compare --shapes S1,S3 --threads 1,2 --warmup 3 --reps 10 [--precision bf16,int8] --out DIR
  * </pre>
  */
 public final class Compare {
@@ -54,6 +61,7 @@ public final class Compare {
     private int reps = 10;
     private double javaMaxSeconds = 3;
     private boolean java = true;
+    private List<Precision> precisions = List.of();
     private Path out = Path.of("benchmarks/results/run");
 
     public static void main(String[] args) throws IOException {
@@ -72,11 +80,29 @@ public final class Compare {
                 case "--reps": reps = Integer.parseInt(args[++i]); break;
                 case "--java-max-seconds": javaMaxSeconds = Double.parseDouble(args[++i]); break;
                 case "--no-java": java = false; break;
+                case "--precision": precisions = parsePrecisions(args[++i]); break;
                 case "--out": out = Path.of(args[++i]); break;
                 default: throw new IllegalArgumentException("unknown argument " + a + "; see the class Javadoc");
             }
         }
         if (reps < 1 || warmup < 0) throw new IllegalArgumentException("--reps must be >= 1 and --warmup >= 0");
+    }
+
+    /** "bf16,int8" (any case; fp32 is always measured and is dropped here). */
+    static List<Precision> parsePrecisions(String list) {
+        List<Precision> out = new ArrayList<>();
+        for (String name : list.split(",")) {
+            if (name.isBlank()) continue;
+            Precision p;
+            try {
+                p = Precision.valueOf(name.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--precision: unknown precision '" + name + "' (known: "
+                        + Arrays.toString(Precision.values()) + ")");
+            }
+            if (p != Precision.FP32 && !out.contains(p)) out.add(p);
+        }
+        return out;
     }
 
     private void run() throws IOException {
@@ -107,6 +133,7 @@ public final class Compare {
                         }
                     }
                 }
+                for (Precision p : precisions) timePrecision(w, s, p);
                 if (java) timeJava(w, s, check);
                 w.flush();
             }
@@ -130,6 +157,55 @@ public final class Compare {
             ms[i] = (System.nanoTime() - t0) / 1e6;
         }
         return ms;
+    }
+
+    /**
+     * One shape in a reduced inference precision: the CPU backend checked against the Java
+     * reference of the same scheme (a few steps, as for fp32), its distance from fp32 on the whole
+     * shape, then timed at each thread count.
+     */
+    private void timePrecision(PrintWriter w, Shape s, Precision p) {
+        String variant = "CPU-" + p.name().toLowerCase(Locale.ROOT);
+        int steps = checkSteps(s);
+        Check same = new Check(steps);
+        Backend.CPU.setThreads(1);
+        try (Fixture cpu = new Fixture(s, Backend.CPU, steps); Fixture ref = new Fixture(s, Backend.JAVA, steps)) {
+            cpu.rnn.setPrecision(p);
+            ref.rnn.setPrecision(p);
+            cpu.forward(Mode.INFERENCE);
+            ref.forward(Mode.INFERENCE);
+            same.compare("y", cpu.y, ref.y);
+            same.compare("hN", cpu.hN, ref.hN);
+            if (cpu.cN != null) same.compare("cN", cpu.cN, ref.cN);
+        }
+        Check distance = new Check(s.steps);
+        try (Fixture fp32 = new Fixture(s, Backend.CPU); Fixture low = new Fixture(s, Backend.CPU)) {
+            low.rnn.setPrecision(p);
+            fp32.forward(Mode.INFERENCE);
+            low.forward(Mode.INFERENCE);
+            distance.compare("y", low.y, fp32.y);
+            distance.compare("hN", low.hN, fp32.hN);
+            if (low.cN != null) distance.compare("cN", low.cN, fp32.cN);
+        }
+        System.out.printf(Locale.ROOT, "  %s vs its Java reference (T=%d): %s; distance from fp32 %.1e in %s%n",
+                variant, steps, same.summary(), distance.worst, distance.worstTensor);
+        String note = String.format(Locale.ROOT, "checked vs the %s Java reference at T=%d (worst %.1e); "
+                + "max_rel_err = distance from rnn4j fp32", p, steps, same.worst);
+        for (int t : threads) {
+            if (!same.failures.isEmpty()) {
+                w.printf(Locale.ROOT, "rnn4j,%s,%s,%d,infer,,,,0,FAIL,%.3e,%s%n", variant, s.name(), t, same.worst,
+                        ("not timed: " + same.summary()).replace(',', ';'));
+                continue;
+            }
+            Backend.CPU.setThreads(t);
+            try (Fixture f = new Fixture(s, Backend.CPU)) {
+                f.rnn.setPrecision(p);
+                double[] ms = time(f, "infer", warmup, reps);
+                Results.row(w, "rnn4j", variant, s, t, "infer", ms, "ok", distance.worst, note);
+                System.out.printf(Locale.ROOT, "  %-9s infer threads=%d  median %.3f ms%n", variant, t,
+                        Results.median(ms));
+            }
+        }
     }
 
     /**
@@ -209,7 +285,7 @@ public final class Compare {
      * few steps: the same network, sizes and code paths, a shorter sequence.
      */
     private Check checkAgainstReference(Shape s) {
-        int steps = Math.min(s.steps, s.forwardFlops(1) * 3 > 1.5e9 ? 2 : 4);
+        int steps = checkSteps(s);
         Check c = new Check(steps);
         try (Fixture cpu = new Fixture(s, Backend.CPU, steps); Fixture ref = new Fixture(s, Backend.JAVA, steps)) {
             long t0 = System.nanoTime();
@@ -232,6 +308,11 @@ public final class Compare {
             c.compare("grads", cpu.rnn.gradientBuffer(), ref.rnn.gradientBuffer());
         }
         return c;
+    }
+
+    /** The steps a check against the (slow) Java reference runs: the shape's first few. */
+    static int checkSteps(Shape s) {
+        return Math.min(s.steps, s.forwardFlops(1) * 3 > 1.5e9 ? 2 : 4);
     }
 
     /** The outcome of comparing tensors: the worst max|got-ref|/max|ref| and where. */
