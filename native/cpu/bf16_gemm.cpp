@@ -98,23 +98,28 @@ RNN4J_TARGET_BF16 inline void tile(int np, const uint16_t *A, int lda, const uin
     }
 }
 
-// Rows of A in tiles of 8, 4, 2, 1 against nb (<= 3) blocks from b.
+// Rows of A in tiles of 8, 4, 2, 1 against NB blocks from b (m <= 2 when NB > 4, m <= 4 when NB > 3).
 template <bool DP, int NB>
 RNN4J_TARGET_BF16 void panel(int m, int np, const uint16_t *A, int lda, const uint16_t *P, int b, int r1, float *C,
                              int ldc, bool accumulate) {
     int i = 0;
-    for (; i + 8 <= m; i += 8) tile<DP, 8, NB>(np, A + (int64_t)i * lda, lda, P, b, r1, C + (int64_t)i * ldc, ldc, accumulate);
-    if (i + 4 <= m) tile<DP, 4, NB>(np, A + (int64_t)i * lda, lda, P, b, r1, C + (int64_t)i * ldc, ldc, accumulate), i += 4;
-    if (i + 2 <= m) tile<DP, 2, NB>(np, A + (int64_t)i * lda, lda, P, b, r1, C + (int64_t)i * ldc, ldc, accumulate), i += 2;
+    // wide panels only ever see few rows (gemm_avx512): no 8 x 8 tile that would not fit the registers
+    if constexpr (NB <= 3)
+        for (; i + 8 <= m; i += 8) tile<DP, 8, NB>(np, A + (int64_t)i * lda, lda, P, b, r1, C + (int64_t)i * ldc, ldc, accumulate);
+    if constexpr (NB <= 4)
+        for (; i + 4 <= m; i += 4) tile<DP, 4, NB>(np, A + (int64_t)i * lda, lda, P, b, r1, C + (int64_t)i * ldc, ldc, accumulate);
+    for (; i + 2 <= m; i += 2) tile<DP, 2, NB>(np, A + (int64_t)i * lda, lda, P, b, r1, C + (int64_t)i * ldc, ldc, accumulate);
     if (i < m) tile<DP, 1, NB>(np, A + (int64_t)i * lda, lda, P, b, r1, C + (int64_t)i * ldc, ldc, accumulate);
 }
 
 // Chunks of MC rows of A (MC * K * 2 bytes stay in L2 while every weight panel passes once per
-// chunk); in a chunk, panels of 3 blocks (8 x 3 accumulators of the 32 registers).
-template <bool DP>
-RNN4J_TARGET_BF16 void gemm_avx512(int n, int r0, int r1, int K, const uint16_t *A, int lda, const uint16_t *P,
-                                   float *C, int ldc, bool accumulate) {
-    constexpr int MC = 64, NB = 3;
+// chunk); in a chunk, panels of NB blocks: 8 x 3 accumulators of the 32 registers for many rows;
+// for 1-4 rows (a batch-1 step, bound by weight bytes) 8 or 4 blocks, enough independent
+// accumulation chains to cover vdpbf16ps's latency.
+template <bool DP, int NB>
+RNN4J_TARGET_BF16 void chunks(int n, int r0, int r1, int K, const uint16_t *A, int lda, const uint16_t *P, float *C,
+                              int ldc, bool accumulate) {
+    constexpr int MC = 64;
     const int np = pairs(K), bend = (r1 + BLOCK - 1) / BLOCK;
     for (int i0 = 0; i0 < n; i0 += MC) {
         const int m = std::min(MC, n - i0);
@@ -122,9 +127,16 @@ RNN4J_TARGET_BF16 void gemm_avx512(int n, int r0, int r1, int K, const uint16_t 
         float *c = C + (int64_t)i0 * ldc;
         int b = r0 / BLOCK;
         for (; b + NB <= bend; b += NB) panel<DP, NB>(m, np, a, lda, P, b, r1, c, ldc, accumulate);
-        if (bend - b == 2) panel<DP, 2>(m, np, a, lda, P, b, r1, c, ldc, accumulate);
-        if (bend - b == 1) panel<DP, 1>(m, np, a, lda, P, b, r1, c, ldc, accumulate);
+        for (; b < bend; ++b) panel<DP, 1>(m, np, a, lda, P, b, r1, c, ldc, accumulate);
     }
+}
+
+template <bool DP>
+RNN4J_TARGET_BF16 void gemm_avx512(int n, int r0, int r1, int K, const uint16_t *A, int lda, const uint16_t *P,
+                                   float *C, int ldc, bool accumulate) {
+    if (n <= 2) return chunks<DP, 8>(n, r0, r1, K, A, lda, P, C, ldc, accumulate);
+    if (n <= 4) return chunks<DP, 4>(n, r0, r1, K, A, lda, P, C, ldc, accumulate);
+    chunks<DP, 3>(n, r0, r1, K, A, lda, P, C, ldc, accumulate);
 }
 
 bool use_dp() {
