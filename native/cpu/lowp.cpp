@@ -203,24 +203,37 @@ QMat Run::mat(const Dims &d, int k, int dir, Which which) const {
     return m;
 }
 
-void forward_direction(const Dims &d, const Run &run, const Direction &f) {
-    const int GH = d.GH, H = d.H, Ho = d.Ho, Ik = d.Ik(f.k), ldo = d.D * Ho;
-    const QMat ih = run.mat(d, f.k, f.dir, IH), hh = run.mat(d, f.k, f.dir, HH);
+void project(const Dims &d, const Run &run, const Direction &f) {
+    mul(run, run.mat(d, f.k, f.dir, IH), f.R, f.in, d.Ik(f.k), f.pre, d.GH, false);
+}
+
+void steps(const Dims &d, const Run &run, const Direction &f, int r0, int r1) {
+    const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
+    const QMat hh = run.mat(d, f.k, f.dir, HH);
     const QMat hr = d.P ? run.mat(d, f.k, f.dir, HR) : QMat();
-    mul(run, ih, f.R, f.in, Ik, f.pre, GH, false);  // the input projection of every row at once
+    // This range's rows of the state, the scratch and the prepared activations (scratch_row bytes
+    // per row, as for the T * N rows of the input projection).
+    float *S = f.S + (int64_t)r0 * Ho, *C = f.C ? f.C + (int64_t)r0 * H : nullptr, *scr = f.scr + (int64_t)r0 * GH;
+    Run rows = run;
+    const int64_t skip = (int64_t)r0 * scratch_row(d, run.precision);
+    rows.q = run.q + skip;
+    rows.a16 = reinterpret_cast<uint16_t *>(reinterpret_cast<char *>(run.a16) + skip);
+    rows.qscale = run.qscale + r0;
+    rows.qzp = run.qzp + r0;
     for (int s = 0; s < f.Teff; ++s) {
         const int t = f.dir == 0 ? s : f.Teff - 1 - s;
-        const int n = f.nt[t];
-        const int64_t o = f.off[t];
+        const int n = std::min(f.nt[t], r1) - r0;  // live rows of this range at step t
+        if (n <= 0) continue;
+        const int64_t o = f.off[t] + r0;
         float *pre_t = f.pre + o * GH;
         // h W_hh^T; GRU keeps it apart for r * (.)
         if (d.gru())
-            mul(run, hh, n, f.S, Ho, f.scr, GH, false);
+            mul(rows, hh, n, S, Ho, scr, GH, false);
         else
-            mul(run, hh, n, f.S, Ho, pre_t, GH, true);
-        pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? f.scr : nullptr, f.b_ih,
-                                                    f.b_hh, f.S, f.C, f.out + o * ldo + f.dir * Ho, ldo);
-        if (d.P) st.m = f.scr;
+            mul(rows, hh, n, S, Ho, pre_t, GH, true);
+        pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? scr : nullptr, f.b_ih,
+                                                    f.b_hh, S, C, f.out + o * ldo + f.dir * Ho, ldo);
+        if (d.P) st.m = scr;
         if (d.lstm())
             pointwise::fwd_lstm(st);
         else if (d.gru())
@@ -228,8 +241,8 @@ void forward_direction(const Dims &d, const Run &run, const Direction &f) {
         else
             pointwise::fwd_rnn(st);
         if (d.P) {  // h = m W_hr^T, into the output rows, then into the state
-            mul(run, hr, n, st.m, H, st.y, ldo, false);
-            for (int j = 0; j < n; ++j) std::memcpy(f.S + (int64_t)j * Ho, st.y + (int64_t)j * ldo, sizeof(float) * Ho);
+            mul(rows, hr, n, st.m, H, st.y, ldo, false);
+            for (int j = 0; j < n; ++j) std::memcpy(S + (int64_t)j * Ho, st.y + (int64_t)j * ldo, sizeof(float) * Ho);
         }
     }
 }

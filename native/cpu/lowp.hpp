@@ -51,7 +51,7 @@ struct Run {
 // Lays the scratch out at base + at (64-byte aligned).
 void place_scratch(Run &run, const Dims &d, int T, int N, char *base, int64_t at);
 
-// One direction of layer k (inference). Packed rows as in driver.cpp.
+// One direction of layer k (inference): project, then steps over row ranges.
 struct Direction {
     int k = 0, dir = 0, R = 0, Teff = 0;
     const int32_t *nt = nullptr, *off = nullptr;
@@ -61,7 +61,12 @@ struct Direction {
     float *out = nullptr;           // [R, D*Ho], this direction's half written
     const float *b_ih = nullptr, *b_hh = nullptr;
 };
-void forward_direction(const Dims &d, const Run &run, const Direction &f);
+// The input projection of all R rows (the products shared out among the threads inside).
+void project(const Dims &d, const Run &run, const Direction &f);
+// The time loop of batch rows [r0, r1) (packed as in driver.cpp): rows are independent, so
+// threads may run disjoint ranges concurrently, each with its own rows of the state and scratch,
+// and the result does not depend on the ranges.
+void steps(const Dims &d, const Run &run, const Direction &f, int r0, int r1);
 
 // One line for rnn4j_kernel_info: the kernels each precision runs on this CPU.
 const char *describe();

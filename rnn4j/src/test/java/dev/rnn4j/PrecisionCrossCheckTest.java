@@ -90,7 +90,8 @@ class PrecisionCrossCheckTest {
     }
 
     /**
-     * Wide layers on two threads (the products split by weight rows). INT8 over one step of one
+     * Wide layers on two threads (the products split by weight rows; at 17 rows the time loop by
+     * batch rows). INT8 over one step of one
      * layer: there the kernels and the reference quantize the very same fp32 inputs, so the integer
      * sums agree exactly. Over several steps or layers the two sides' fp32 states may differ in the
      * last bit, and a value lying on a rounding boundary of the u8 grid may then take the next
@@ -105,8 +106,9 @@ class PrecisionCrossCheckTest {
         int before = Backend.CPU.threads();
         Backend.CPU.setThreads(2);
         boolean int8 = p == Precision.INT8;
-        Batch[] batches = int8 ? new Batch[] {Batch.of(1, 1), Batch.of(1, 2), Batch.of(1, 5)}
-                : new Batch[] {Batch.of(3, 1), Batch.of(3, 2), Batch.ofLengths(4, 4, 2, 3, 4, 1)};
+        // 17 rows: the time loop's rows split between the threads
+        Batch[] batches = int8 ? new Batch[] {Batch.of(1, 1), Batch.of(1, 2), Batch.of(1, 5), Batch.of(1, 17)}
+                : new Batch[] {Batch.of(3, 1), Batch.of(3, 2), Batch.ofLengths(4, 4, 2, 3, 4, 1), Batch.of(3, 17)};
         try {
             for (CellType cell : CellType.values()) {
                 for (Batch batch : batches) {
