@@ -167,13 +167,25 @@ RNN4J_CLONES void round_rows(int n, int K, const float *A, int lda, uint16_t *Q,
     }
 }
 
-void gemm(int n, int r0, int r1, int K, const uint16_t *A, int lda, const uint16_t *packed, float *C, int ldc,
-          bool accumulate) {
+bool gemm_on(Kernel k, int n, int r0, int r1, int K, const uint16_t *A, int lda, const uint16_t *packed, float *C,
+             int ldc, bool accumulate) {
 #ifdef RNN4J_BF16_AVX512
-    if (use_dp()) return gemm_avx512<true>(n, r0, r1, K, A, lda, packed, C, ldc, accumulate);
-    if (isa::active() == isa::AVX512) return gemm_avx512<false>(n, r0, r1, K, A, lda, packed, C, ldc, accumulate);
+    if (k == AUTO) k = use_dp() ? DOT : isa::active() == isa::AVX512 ? WIDEN : GENERIC;
+    if (k == DOT && !cpu_has_bf16()) return false;
+    if (k == WIDEN && !__builtin_cpu_supports("avx512bw")) return false;
+    if (k == DOT) gemm_avx512<true>(n, r0, r1, K, A, lda, packed, C, ldc, accumulate);
+    if (k == WIDEN) gemm_avx512<false>(n, r0, r1, K, A, lda, packed, C, ldc, accumulate);
+    if (k == DOT || k == WIDEN) return true;
+#else
+    if (k != AUTO && k != GENERIC) return false;
 #endif
     gemm_generic(n, r0, r1, K, A, lda, packed, C, ldc, accumulate);
+    return true;
+}
+
+void gemm(int n, int r0, int r1, int K, const uint16_t *A, int lda, const uint16_t *packed, float *C, int ldc,
+          bool accumulate) {
+    gemm_on(AUTO, n, r0, r1, K, A, lda, packed, C, ldc, accumulate);
 }
 
 const char *path() {

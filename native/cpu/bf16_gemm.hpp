@@ -58,5 +58,11 @@ void gemm(int n, int r0, int r1, int K, const uint16_t *A, int lda, const uint16
 // "avx512-bf16" (vdpbf16ps), "avx512" (widening FMA) or "generic", as gemm runs now.
 const char *path();
 
+// The kernels one by one (test_bf16_gemm): gemm on kernel k; false, computing nothing, where this
+// CPU or build cannot run it.
+enum Kernel { AUTO, DOT, WIDEN, GENERIC };
+bool gemm_on(Kernel k, int n, int r0, int r1, int K, const uint16_t *A, int lda, const uint16_t *packed, float *C,
+             int ldc, bool accumulate);
+
 }  // namespace bf16
 }  // namespace rnn4j
