@@ -69,7 +69,7 @@ void check_int8_rows(const Dims &d, int32_t precision) {
 
 int64_t workspace_precision(const Dims &d, int32_t precision, int32_t T, int32_t N, Layout &l) {
     l = make_layout(d, T, N, false);
-    return precision == RNN4J_INT8 ? l.total + lowp::scratch_bytes(d, T, N) : l.total;
+    return precision == RNN4J_FP32 ? l.total : l.total + lowp::scratch_bytes(d, T, N, precision);
 }
 
 }  // namespace
@@ -126,16 +126,14 @@ RNN4J_API int32_t rnn4j_forward_precision(const rnn4j_desc *desc, int32_t precis
         if (precision != RNN4J_FP32) lowp::check_block(*desc, precision, quantized, quantized_bytes);
         check_workspace(workspace, workspace_bytes, total, "rnn4j_workspace_size_precision");
         char *base = aligned_base(workspace, WS_ALIGN);
-        if (precision == RNN4J_FP32 || (precision == RNN4J_BF16 && !lowp::bf16_small(N))) {
-            // fp32 kernels; BF16 on the rounded copy of the parameters
-            const float *p = precision == RNN4J_FP32 ? params : lowp::rounded_params(quantized);
-            forward_driver(d, *desc, T, N, lengths, false, p, x, h0, c0, y, hN, cN, base, l);
+        if (precision == RNN4J_FP32) {
+            forward_driver(d, *desc, T, N, lengths, false, params, x, h0, c0, y, hN, cN, base, l);
             return RNN4J_OK;
         }
         lowp::Run run;
         run.precision = precision;
         run.block = aligned_base(const_cast<void *>(quantized), 64);
-        if (precision == RNN4J_INT8) lowp::place_scratch(run, d, T, N, base, l.total);
+        lowp::place_scratch(run, d, T, N, base, l.total);
         forward_driver(d, *desc, T, N, lengths, false, params, x, h0, c0, y, hN, cN, base, l, &run);
         return RNN4J_OK;
     });

@@ -214,7 +214,8 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.out = out;
         f.b_ih = p.b_ih;
         f.b_hh = p.b_hh;
-        lowp::forward_direction(d, *run, f);
+        lowp::project(d, *run, f);
+        split_rows(w, N, !d.P, [&](int r0, int r1) { lowp::steps(d, *run, f, r0, r1); });
     } else if (small_path) {  // N <= 4: the fused matrix-vector path
         small::Fwd f;
         f.cell = d.cell;

@@ -6,7 +6,6 @@
 #include <cstring>
 
 #include "bf16_gemm.hpp"
-#include "gemm.hpp"
 #include "int8_gemm.hpp"
 #include "pointwise.hpp"
 #include "status.hpp"
@@ -34,13 +33,12 @@ char *aligned(const void *p) {
     return reinterpret_cast<char *>((a + 63) & ~uintptr_t(63));
 }
 
-// Where each matrix lies in the block (offsets from its aligned base), in one walk: header, the
-// rounded fp32 copy (BF16), then per layer, direction and matrix the values (and INT8 scales and
-// row sums). f(k, dir, which, rows, cols, ld, at_w, at_scale, at_sum); returns the end.
+// Where each matrix lies in the block (offsets from its aligned base), in one walk: header, then
+// per layer, direction and matrix the values (and INT8 scales and row sums).
+// f(k, dir, which, rows, cols, ld, at_w, at_scale, at_sum); returns the end.
 template <class F>
 int64_t walk(const Dims &d, int precision, F &&f) {
     int64_t at = up64(sizeof(Header));
-    if (precision == RNN4J_BF16) at += up64(param_count(d) * (int64_t)sizeof(float));
     for (int k = 0; k < d.L; ++k)
         for (int dir = 0; dir < d.D; ++dir)
             for (int which = IH; which <= HR; ++which) {
@@ -48,7 +46,7 @@ int64_t walk(const Dims &d, int precision, F &&f) {
                 const int rows = which == HR ? d.P : d.GH;
                 const int cols = which == IH ? d.Ik(k) : which == HH ? d.Ho : d.H;
                 if (precision == RNN4J_BF16) {
-                    f(k, dir, which, rows, cols, cols, at, (int64_t)-1, (int64_t)-1);
+                    f(k, dir, which, rows, cols, bf16::row_stride(cols), at, (int64_t)-1, (int64_t)-1);
                     at += up64(bf16::packed_bytes(rows, cols));
                 } else {
                     const int ld = int8::padded(cols);
@@ -65,23 +63,52 @@ const float *weights_of(const Dims &d, const float *params, int k, int dir, int 
     return params + (which == IH ? p.w_ih : which == HH ? p.w_hh : p.w_hr);
 }
 
-// C[n, rows] (+)= A[n, cols] m^T in m's scheme, the weight rows shared out among the threads
-// (each output is computed whole by one thread: the result does not depend on the split).
+// Rows [i0, i1) of A rounded (BF16) or quantized (INT8) into the same rows of the run's scratch.
+void prepare(const Run &run, const QMat &m, int i0, int i1, const float *A, int lda) {
+    const float *a = A + (int64_t)i0 * lda;
+    if (run.precision == RNN4J_INT8)
+        int8::quantize_rows(i1 - i0, m.cols, a, lda, run.q + (int64_t)i0 * m.ld, m.ld, run.qscale + i0, run.qzp + i0);
+    else
+        bf16::round_rows(i1 - i0, m.cols, a, lda, run.a16 + (int64_t)i0 * m.ld, m.ld);
+}
+
+// C[i, r] (+)= the prepared rows i0 <= i < i1 times weight rows r0 <= r < r1 of m.
+void product(const Run &run, const QMat &m, int i0, int i1, int r0, int r1, float *C, int ldc, bool accumulate) {
+    float *c = C + (int64_t)i0 * ldc;
+    if (run.precision == RNN4J_INT8)
+        int8::gemm(i1 - i0, r0, r1, m.ld, run.q + (int64_t)i0 * m.ld, m.ld, run.qscale + i0, run.qzp + i0,
+                   static_cast<const int8_t *>(m.w), m.scale, m.sum, c, ldc, accumulate);
+    else
+        bf16::gemm(i1 - i0, r0, r1, m.cols, run.a16 + (int64_t)i0 * m.ld, m.ld, static_cast<const uint16_t *>(m.w), c,
+                   ldc, accumulate);
+}
+
+// C[n, rows] (+)= A[n, cols] m^T in m's scheme. Each output is computed whole by one thread with
+// the same sum order, so the result does not depend on the split: at 16 rows or more each thread
+// takes a range of A's rows (rounding or quantizing them itself) against all the weights;
+// below, the activations are prepared once and each thread takes a fixed range of weight rows
+// (the same range every step, so each core's cache keeps its part of W_hh).
 void mul(const Run &run, const QMat &m, int n, const float *A, int lda, float *C, int ldc, bool accumulate) {
-    if (run.precision == RNN4J_INT8) int8::quantize_rows(n, m.cols, A, lda, run.q, m.ld, run.qscale, run.qzp);
     const int64_t work = (int64_t)n * m.rows * m.cols;
-    const int parts = work < (1 << 17) ? 1 : std::min(threads::count(), std::max(1, m.rows / 64));
-    auto bound = [&](int tid, int np) {  // a multiple of 16 rows (a bf16 block, four int8 blocks)
+    const int threads = work < (1 << 17) ? 1 : threads::count();
+    if (threads > 1 && n >= 16) {
+        auto job = [&](int tid, int np) {
+            const int i0 = (int)((int64_t)n * tid / np), i1 = (int)((int64_t)n * (tid + 1) / np);
+            if (i1 <= i0) return;
+            prepare(run, m, i0, i1, A, lda);
+            product(run, m, i0, i1, 0, m.rows, C, ldc, accumulate);
+        };
+        threads::run(std::min(threads, n / 8), job);
+        return;
+    }
+    prepare(run, m, 0, n, A, lda);
+    const int parts = std::min(threads, std::max(1, m.rows / 64));
+    auto bound = [&](int tid, int np) {  // a multiple of 16 rows (a bf16 block, an int8 block)
         return tid == np ? m.rows : (int)((int64_t)m.rows * tid / np) & ~(bf16::BLOCK - 1);
     };
     auto job = [&](int tid, int np) {
         const int r0 = bound(tid, np), r1 = bound(tid + 1, np);
-        if (r1 <= r0) return;
-        if (run.precision == RNN4J_INT8)
-            int8::gemm(n, r0, r1, m.ld, run.q, m.ld, run.qscale, run.qzp, static_cast<const int8_t *>(m.w), m.scale,
-                       m.sum, C, ldc, accumulate);
-        else
-            bf16::gemm(n, r0, r1, m.cols, A, lda, static_cast<const uint16_t *>(m.w), C, ldc, accumulate);
+        if (r1 > r0) product(run, m, 0, n, r0, r1, C, ldc, accumulate);
     };
     if (parts < 2)
         job(0, 1);
@@ -109,19 +136,6 @@ void quantize(const Dims &d, const rnn4j_desc &desc, int precision, const float 
                                    reinterpret_cast<float *>(base + s), reinterpret_cast<int32_t *>(base + sum));
         }
     });
-    if (precision == RNN4J_BF16) {
-        // The fp32 copy: biases as they are, weights the widened bf16 values.
-        float *copy = reinterpret_cast<float *>(base + up64(sizeof(Header)));
-        std::memcpy(copy, params, sizeof(float) * param_count(d));
-        for (int k = 0; k < d.L; ++k)
-            for (int dir = 0; dir < d.D; ++dir)
-                for (int which = IH; which <= HR; ++which) {
-                    if (which == HR && !d.P) continue;
-                    float *wts = const_cast<float *>(weights_of(d, copy, k, dir, which));
-                    const int64_t count = (int64_t)(which == HR ? d.P : d.GH) * (which == IH ? d.Ik(k) : which == HH ? d.Ho : d.H);
-                    for (int64_t i = 0; i < count; ++i) wts[i] = bf16::widen(bf16::round(wts[i]));
-                }
-    }
     h->precision = precision;
     h->pad = 0;
     h->desc = desc;
@@ -151,24 +165,25 @@ void check_block(const rnn4j_desc &desc, int precision, const void *block, int64
     }
 }
 
-bool bf16_small(int N) { return N <= 8; }
-
-const float *rounded_params(const void *block) {
-    return reinterpret_cast<const float *>(aligned(block) + up64(sizeof(Header)));
+namespace {
+// The widest activation row of (d) and the row stride of its prepared copy in the scratch.
+int scratch_row(const Dims &d, int precision) {
+    const int widest = std::max(std::max(d.I, d.D * d.Ho), d.H);
+    return precision == RNN4J_INT8 ? int8::padded(widest) : bf16::row_stride(widest) * 2;
 }
+}  // namespace
 
-int64_t scratch_bytes(const Dims &d, int T, int N) {
-    const int widest = int8::padded(std::max(std::max(d.I, d.D * d.Ho), d.H));
+int64_t scratch_bytes(const Dims &d, int T, int N, int precision) {
     const int64_t rows = (int64_t)T * N;
-    return up64(rows * widest) + 2 * up64(rows * 4) + 64;
+    return up64(rows * scratch_row(d, precision)) + 2 * up64(rows * 4) + 64;
 }
 
 void place_scratch(Run &run, const Dims &d, int T, int N, char *base, int64_t at) {
-    const int widest = int8::padded(std::max(std::max(d.I, d.D * d.Ho), d.H));
     const int64_t rows = (int64_t)T * N;
     at = up64(at);
     run.q = reinterpret_cast<uint8_t *>(base + at);
-    at += up64(rows * widest);
+    run.a16 = reinterpret_cast<uint16_t *>(base + at);
+    at += up64(rows * scratch_row(d, run.precision));
     run.qscale = reinterpret_cast<float *>(base + at);
     at += up64(rows * 4);
     run.qzp = reinterpret_cast<int32_t *>(base + at);
@@ -188,30 +203,37 @@ QMat Run::mat(const Dims &d, int k, int dir, Which which) const {
     return m;
 }
 
-void forward_direction(const Dims &d, const Run &run, const Direction &f) {
-    const int GH = d.GH, H = d.H, Ho = d.Ho, Ik = d.Ik(f.k), ldo = d.D * Ho;
-    const QMat ih = run.mat(d, f.k, f.dir, IH), hh = run.mat(d, f.k, f.dir, HH);
+void project(const Dims &d, const Run &run, const Direction &f) {
+    mul(run, run.mat(d, f.k, f.dir, IH), f.R, f.in, d.Ik(f.k), f.pre, d.GH, false);
+}
+
+void steps(const Dims &d, const Run &run, const Direction &f, int r0, int r1) {
+    const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
+    const QMat hh = run.mat(d, f.k, f.dir, HH);
     const QMat hr = d.P ? run.mat(d, f.k, f.dir, HR) : QMat();
-    // The input projection of every row at once. BF16 over many rows is a compute-bound GEMM: the
-    // tuned fp32 one on the rounded copy gives the same products.
-    if (run.precision == RNN4J_BF16 && f.R > 8)
-        gemm::nt(f.R, GH, Ik, f.in, Ik, weights_of(d, rounded_params(run.block), f.k, f.dir, IH), Ik, 0.0f, f.pre,
-                 GH);
-    else
-        mul(run, ih, f.R, f.in, Ik, f.pre, GH, false);
+    // This range's rows of the state, the scratch and the prepared activations (scratch_row bytes
+    // per row, as for the T * N rows of the input projection).
+    float *S = f.S + (int64_t)r0 * Ho, *C = f.C ? f.C + (int64_t)r0 * H : nullptr, *scr = f.scr + (int64_t)r0 * GH;
+    Run rows = run;
+    const int64_t skip = (int64_t)r0 * scratch_row(d, run.precision);
+    rows.q = run.q + skip;
+    rows.a16 = reinterpret_cast<uint16_t *>(reinterpret_cast<char *>(run.a16) + skip);
+    rows.qscale = run.qscale + r0;
+    rows.qzp = run.qzp + r0;
     for (int s = 0; s < f.Teff; ++s) {
         const int t = f.dir == 0 ? s : f.Teff - 1 - s;
-        const int n = f.nt[t];
-        const int64_t o = f.off[t];
+        const int n = std::min(f.nt[t], r1) - r0;  // live rows of this range at step t
+        if (n <= 0) continue;
+        const int64_t o = f.off[t] + r0;
         float *pre_t = f.pre + o * GH;
         // h W_hh^T; GRU keeps it apart for r * (.)
         if (d.gru())
-            mul(run, hh, n, f.S, Ho, f.scr, GH, false);
+            mul(rows, hh, n, S, Ho, scr, GH, false);
         else
-            mul(run, hh, n, f.S, Ho, pre_t, GH, true);
-        pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? f.scr : nullptr, f.b_ih,
-                                                    f.b_hh, f.S, f.C, f.out + o * ldo + f.dir * Ho, ldo);
-        if (d.P) st.m = f.scr;
+            mul(rows, hh, n, S, Ho, pre_t, GH, true);
+        pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? scr : nullptr, f.b_ih,
+                                                    f.b_hh, S, C, f.out + o * ldo + f.dir * Ho, ldo);
+        if (d.P) st.m = scr;
         if (d.lstm())
             pointwise::fwd_lstm(st);
         else if (d.gru())
@@ -219,8 +241,8 @@ void forward_direction(const Dims &d, const Run &run, const Direction &f) {
         else
             pointwise::fwd_rnn(st);
         if (d.P) {  // h = m W_hr^T, into the output rows, then into the state
-            mul(run, hr, n, st.m, H, st.y, ldo, false);
-            for (int j = 0; j < n; ++j) std::memcpy(f.S + (int64_t)j * Ho, st.y + (int64_t)j * ldo, sizeof(float) * Ho);
+            mul(rows, hr, n, st.m, H, st.y, ldo, false);
+            for (int j = 0; j < n; ++j) std::memcpy(S + (int64_t)j * Ho, st.y + (int64_t)j * ldo, sizeof(float) * Ho);
         }
     }
 }

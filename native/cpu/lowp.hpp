@@ -15,8 +15,9 @@ namespace lowp {
 // Per product matrix of one layer and direction.
 enum Which { IH = 0, HH = 1, HR = 2 };
 
-// One quantized matrix, rows x cols, row stride ld (elements). BF16: w is uint16_t; INT8: w is
-// int8_t with a scale and a row sum (of the quantized values) per row.
+// One quantized matrix, rows x cols, packed; ld is the row stride (elements) of the activation rows
+// prepared for it (and of INT8's weight rows). BF16: w is uint16_t; INT8: w is int8_t with a scale
+// and a row sum (of the quantized values) per row.
 struct QMat {
     int rows = 0, cols = 0, ld = 0;
     const void *w = nullptr;
@@ -33,21 +34,15 @@ void quantize(const Dims &d, const rnn4j_desc &desc, int precision, const float 
 // Checks that block holds quantized weights of (desc, precision) (throws ArgumentError / StateError).
 void check_block(const rnn4j_desc &desc, int precision, const void *block, int64_t bytes);
 
-// BF16 at batch N: the bf16 kernels (true) or the fp32 path on the rounded fp32 copy (false; a
-// larger batch is bound by arithmetic, not by weight bytes, and runs the tuned fp32 kernels).
-bool bf16_small(int N);
-
-// The fp32 copy of the parameters with the weights rounded to bf16 (BF16 blocks only).
-const float *rounded_params(const void *block);
-
-// Extra workspace bytes after the fp32 inference layout (the int8 activation rows).
-int64_t scratch_bytes(const Dims &d, int T, int N);
+// Extra workspace bytes after the fp32 inference layout (the rounded or quantized activation rows).
+int64_t scratch_bytes(const Dims &d, int T, int N, int precision);
 
 // What a reduced-precision forward needs besides the fp32 driver's buffers.
 struct Run {
     int precision = 0;
     const char *block = nullptr;  // 64-byte aligned base of the quantized block
     uint8_t *q = nullptr;         // int8 scratch: quantized activation rows, their scales, zero points
+    uint16_t *a16 = nullptr;      // bf16 scratch (the same bytes as q): rounded activation rows
     float *qscale = nullptr;
     int32_t *qzp = nullptr;
     QMat mat(const Dims &d, int k, int dir, Which which) const;
@@ -56,7 +51,7 @@ struct Run {
 // Lays the scratch out at base + at (64-byte aligned).
 void place_scratch(Run &run, const Dims &d, int T, int N, char *base, int64_t at);
 
-// One direction of layer k (inference). Packed rows as in driver.cpp.
+// One direction of layer k (inference): project, then steps over row ranges.
 struct Direction {
     int k = 0, dir = 0, R = 0, Teff = 0;
     const int32_t *nt = nullptr, *off = nullptr;
@@ -66,7 +61,12 @@ struct Direction {
     float *out = nullptr;           // [R, D*Ho], this direction's half written
     const float *b_ih = nullptr, *b_hh = nullptr;
 };
-void forward_direction(const Dims &d, const Run &run, const Direction &f);
+// The input projection of all R rows (the products shared out among the threads inside).
+void project(const Dims &d, const Run &run, const Direction &f);
+// The time loop of batch rows [r0, r1) (packed as in driver.cpp): rows are independent, so
+// threads may run disjoint ranges concurrently, each with its own rows of the state and scratch,
+// and the result does not depend on the ranges.
+void steps(const Dims &d, const Run &run, const Direction &f, int r0, int r1);
 
 // One line for rnn4j_kernel_info: the kernels each precision runs on this CPU.
 const char *describe();

@@ -10,10 +10,14 @@ public enum Precision {
     /** Everything in fp32 (the default). */
     FP32,
     /**
-     * The weights ({@code weight_ih}, {@code weight_hh}, {@code weight_hr}) rounded to bfloat16
-     * (round to nearest even); activations, biases, products' accumulation, state and gate math
-     * stay fp32 (the bf16 weights are widened to fp32, which is exact). At batch 1 the weights
-     * cross the memory bus in half the bytes.
+     * Both operands of every product in bfloat16, as oneDNN and cuDNN run bf16 RNNs: the weights
+     * ({@code weight_ih}, {@code weight_hh}, {@code weight_hr}) rounded once, and each step's
+     * {@code x}, {@code h} (and, with a projection, the LSTM's {@code o*tanh(c)}) rounded before
+     * its product (round to nearest even). The product of two bfloat16 values is exact in fp32;
+     * its accumulation, the biases, the state and the gate math stay fp32. The weights cross the
+     * memory bus in half the bytes, and AVX512_BF16's {@code vdpbf16ps} does twice fp32's work per
+     * instruction. The same on every batch size and CPU (only the order of fp32 additions differs
+     * between kernels).
      */
     BF16,
     /**

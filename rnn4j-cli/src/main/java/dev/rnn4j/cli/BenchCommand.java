@@ -131,6 +131,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "inference precisions to time: fp32, bf16, int8 (default: fp32); a reduced one is timed as mode infer-bf16 / infer-int8 and compared with fp32 of the same shape, backend and threads")
     List<String> precisions;
 
+    @Option(names = "--errors",
+            description = "instead of timing: per-element errors of each reduced --precision against fp32 on the chosen shapes' inference (CPU backend, the benchmark's inputs and initial weights): max |err|, mean |err| and max relative error (|err| / |fp32| where |fp32| >= 0.01) of y and of the final states")
+    boolean errors;
+
     @Option(names = "--threads", paramLabel = "N", split = ",",
             description = "thread counts for the CPU backend, e.g. 1,2 (default: OpenBLAS's default, one per core)")
     List<Integer> threads;
@@ -184,6 +188,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Integer> cpuThreads = threadCounts == null ? List.of(defaultThreads) : threadCounts;
 
         List<Precision> inferPrecisions = choosePrecisions();
+        if (errors) return printErrors(out, list, inferPrecisions);
         record Job(Shape shape, String mode, Backend backend, int threads) {}
         List<Job> jobs = new ArrayList<>();
         for (Shape s : list) {
@@ -237,6 +242,45 @@ final class BenchCommand implements Callable<Integer> {
         if (plot != null) {
             Chart.draw(plot, rows);
             out.println("wrote " + plot);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** {@code --errors}: the reduced precisions' per-element distance from FP32, per shape and tensor. */
+    private int printErrors(PrintWriter out, List<Shape> list, List<Precision> chosen) {
+        if (!Backend.CPU.isAvailable()) throw new Main.UsageError("--errors needs the CPU backend: " + Backend.CPU.unavailableReason());
+        List<Precision> reduced = chosen.stream().filter(p -> p != Precision.FP32).toList();
+        if (reduced.isEmpty()) throw new Main.UsageError("--errors needs a reduced --precision (bf16, int8)");
+        out.println("rnn4j bench --errors: inference in each precision against fp32, CPU backend, the benchmark's inputs"
+                + " (uniform in [-1, 1]) and initial weights; relative error where |fp32| >= 0.01");
+        out.println(Text.f("%-6s %-5s %-3s %12s %12s %12s", "shape", "prec", "of", "max |err|", "mean |err|", "max rel"));
+        for (Shape s : list) {
+            if (!s.infer()) continue;
+            float[][] ref;
+            try (Run run = new Run(s, s.steps(), false, Backend.CPU, Precision.FP32)) {
+                run.once();
+                ref = run.outputs();
+            }
+            for (Precision p : reduced) {
+                try (Run run = new Run(s, s.steps(), false, Backend.CPU, p)) {
+                    run.once();
+                    float[][] got = run.outputs();
+                    String[] names = {"y", "hN", "cN"};
+                    for (int k = 0; k < names.length; k++) {
+                        if (got[k] == null) continue;
+                        double max = 0, sum = 0, rel = 0;
+                        for (int i = 0; i < got[k].length; i++) {
+                            double e = Math.abs((double) got[k][i] - ref[k][i]);
+                            max = Math.max(max, e);
+                            sum += e;
+                            if (Math.abs(ref[k][i]) >= 0.01) rel = Math.max(rel, e / Math.abs(ref[k][i]));
+                        }
+                        out.println(Text.f("%-6s %-5s %-3s %12.3e %12.3e %12.3e", s.id(), p.name().toLowerCase(Locale.ROOT),
+                                names[k], max, sum / got[k].length, rel));
+                    }
+                }
+            }
         }
         out.flush();
         return 0;
@@ -351,6 +395,17 @@ final class BenchCommand implements Callable<Integer> {
                 rnn.forward(Mode.INFERENCE, batch, x, null, null, y, hN, cN);
             }
             return (System.nanoTime() - t0) / 1e9;
+        }
+
+        /** y, hN and cN (null without a cell state) of the last call, copied. */
+        float[][] outputs() {
+            return new float[][] {copy(y), copy(hN), cN == null ? null : copy(cN)};
+        }
+
+        private static float[] copy(FloatBuffer b) {
+            float[] a = new float[b.capacity()];
+            b.get(0, a);
+            return a;
         }
 
         @Override

@@ -41,6 +41,8 @@ abstract class RecurrentCell {
     LowPrecision.Int8Weights int8;
     /** INT8: one quantized activation row (x, h or m), reused. */
     LowPrecision.Activations quantized;
+    /** {@link dev.rnn4j.Precision#BF16}: one activation row (x, h or m) rounded to bfloat16, reused; else null. */
+    double[] rounded;
 
     RecurrentCell(RnnSpec spec, int layer, int direction) {
         ParameterLayout layout = spec.parameterLayout();
@@ -88,8 +90,17 @@ abstract class RecurrentCell {
     }
 
     /**
+     * Makes the forward steps run the BF16 scheme: each product's activation row rounded to
+     * bfloat16 (the weights in {@code p} are rounded by the caller).
+     */
+    final void useBf16() {
+        rounded = new double[Math.max(input, Math.max(output, hidden))];
+    }
+
+    /**
      * {@code out[r] = v W^T} for the matrix at {@code w} ({@code rows x cols}): in fp64 from the
-     * parameters, or, with INT8, through {@code q} and {@code v} quantized per {@link LowPrecision}.
+     * parameters (with BF16, {@code v} rounded to bfloat16 first), or, with INT8, through {@code q}
+     * and {@code v} quantized per {@link LowPrecision}.
      */
     final void affine(double[] p, int w, LowPrecision.Int8Rows q, int rows, int cols, double[] v, int vo,
             double[] out, int oo) {
@@ -97,6 +108,11 @@ abstract class RecurrentCell {
             LowPrecision.quantizeRow(v, vo, cols, quantized);
             q.multiply(quantized, out, oo);
             return;
+        }
+        if (rounded != null) {
+            for (int j = 0; j < cols; j++) rounded[j] = LowPrecision.bf16((float) v[vo + j]);
+            v = rounded;
+            vo = 0;
         }
         for (int r = 0; r < rows; r++) out[oo + r] = dot(p, w + r * cols, v, vo, cols);
     }

@@ -80,8 +80,9 @@ public final class ReferenceRnn {
 
     /**
      * {@link #forward(double[], double[], int, int, int[], double[], double[])} in a reduced
-     * precision ({@link Precision}): BF16 rounds the weight matrices to bfloat16 and then computes
-     * as FP32 does; INT8 quantizes each weight row once and each step's {@code x}, {@code h} (and
+     * precision ({@link Precision}): BF16 rounds the weight matrices to bfloat16 and each step's
+     * {@code x}, {@code h} (and LSTM projection input) to bfloat16 before its product, and computes
+     * the rest as FP32 does; INT8 quantizes each weight row once and each step's {@code x}, {@code h} (and
      * LSTM projection input) per batch row, sums the integer products exactly, and dequantizes
      * before the biases ({@link LowPrecision}). A trace made in BF16 or INT8 cannot be used for
      * {@link #backward} (training is FP32 only).
@@ -135,6 +136,7 @@ public final class ReferenceRnn {
             for (int d = 0; d < D; d++) {
                 RecurrentCell cell = RecurrentCell.create(spec, k, d);
                 if (precision == Precision.INT8) cell.useInt8(spec, params, k, d);
+                if (precision == Precision.BF16) cell.useBf16();
                 double[] hs = new double[T * N * Ho];
                 double[] cs = lstm ? new double[T * N * H] : null;
                 double[] cache = new double[T * N * cell.cacheWidth()];

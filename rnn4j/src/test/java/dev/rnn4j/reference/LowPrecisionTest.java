@@ -1,6 +1,7 @@
 package dev.rnn4j.reference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rnn4j.CellType;
@@ -68,7 +69,7 @@ class LowPrecisionTest {
     }
 
     @Test
-    void bf16ReferenceIsFp32OnRoundedWeights() {
+    void bf16ReferenceIsFp32OnRoundedWeightsAndInputs() {
         RnnSpec spec = RnnSpec.builder(CellType.GRU, 3, 4).projectionSize(0).build();
         ReferenceRnn ref = new ReferenceRnn(spec);
         double[] p = new double[spec.parameterCount()];
@@ -77,8 +78,16 @@ class LowPrecisionTest {
         double[] rounded = LowPrecision.bf16Weights(spec, p);
         assertEquals(p[spec.parameterLayout().entry("bias_ih_l0").offset()],
                 rounded[spec.parameterLayout().entry("bias_ih_l0").offset()]); // biases unchanged
-        double[] a = ref.forward(Precision.BF16, p, x, 2, 1, null, null, null).y();
-        double[] b = ref.forward(rounded, x, 2, 1, null, null, null).y();
+        // one step from h0 = 0: x rounded to bf16 is the only activation rounding
+        double[] xr = new double[x.length];
+        for (int i = 0; i < x.length; i++) xr[i] = LowPrecision.bf16((float) x[i]);
+        assertNotEquals(x[1], xr[1]);
+        double[] a = ref.forward(Precision.BF16, p, x, 1, 2, null, null, null).y();
+        double[] b = ref.forward(rounded, xr, 1, 2, null, null, null).y();
         for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i]);
+        // a second step: h rounded too, so BF16 differs from FP32 on the rounded weights alone
+        double[] c = ref.forward(Precision.BF16, p, x, 2, 1, null, null, null).y();
+        double[] e = ref.forward(rounded, xr, 2, 1, null, null, null).y();
+        assertNotEquals(e[e.length - 1], c[c.length - 1]);
     }
 }
