@@ -25,6 +25,7 @@ struct FwdStep {
     float *rh = nullptr;           // reset-before GRU: r*h out [n, H] (training: the saved copy)
     float clip = 0.0f;             // LSTM cell clip, 0 = none
     bool save = false;             // training: overwrite pre with the post-activation gates
+    int u0 = 0, u1 = 0;            // the hidden units [u0, u1) of this pass (u1 0: all H); u0 % 16 == 0
 };
 
 // The fields of a forward step that every time loop sets alike (the fp32 driver, the reduced

@@ -17,12 +17,6 @@ namespace threads {
 
 namespace {
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
 std::atomic<int> g_count{0};  // 0 = not yet initialised from OpenBLAS
 
 struct Pool {
