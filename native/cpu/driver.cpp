@@ -73,10 +73,11 @@ void scatter_state(const Ws &w, int N, int width, const float *S, float *dst) {
 // once per step. body(r0, r1) runs the loop for rows [r0, r1). The ranges balance the rows' total
 // steps (rows are sorted by length, longest first). Per-row arithmetic does not depend on the
 // range a row falls in, so results are bitwise those of one thread.
+constexpr int MIN_ROWS = 8;  // per thread: below this the pool handoff costs more than it saves
+
 template <class Body>
 void split_rows(const Ws &w, int N, bool splittable, Body &&body) {
-    constexpr int MIN_ROWS = 8;  // per thread: below this the pool handoff costs more than it saves
-    const int want = splittable ? std::min(threads::count(), N / MIN_ROWS) : 1;
+    const int want = splittable && !threads::nested() ? std::min(threads::count(), N / MIN_ROWS) : 1;
     if (want < 2) {
         body(0, N);
         return;
@@ -109,19 +110,32 @@ void split_rows(const Ws &w, int N, bool splittable, Body &&body) {
 // for any thread count. Not with a projection (each step's m W_hr^T needs all units) or the
 // reset-before GRU (a second barrier per step).
 //
-// The rule, from measurements on a 2-core Zen 4 (docs/DESIGN.md, threads): the unit split when
-// rows per thread N / threads < 12 and W_hh is big enough (G*H*Ho >= 64k) for the barrier per step
-// to pay; otherwise rows. RNN4J_SPLIT=rows|units forces one where it applies (benchmarks, tests).
-int unit_split_threads(const Dims &d, int N) {
-    static const int forced = [] {
+// The rule, from measurements on a 2-core Zen 4 (docs/DESIGN.md, threads): the unit split where the
+// row split would leave threads idle (N / MIN_ROWS < threads: batches 5..15 on 2 threads ran on
+// one) and W_hh is big enough (G*H*Ho >= 64k) for a barrier per step to pay: 1.1-1.9x faster
+// there. From 16 rows on, both splits measured the same within noise (S1-S7), and rows need no
+// barrier; so rows. RNN4J_SPLIT=rows|units forces one where it applies (benchmarks, tests).
+// Nested in another job (the two directions on their own threads) neither splits.
+enum Split { SPLIT_AUTO, SPLIT_ROWS, SPLIT_UNITS, SPLIT_DIRECTIONS };
+Split forced_split() {
+    static const Split forced = [] {
         const char *e = std::getenv("RNN4J_SPLIT");
-        return !e ? 0 : !std::strcmp(e, "rows") ? 1 : !std::strcmp(e, "units") ? 2 : 0;
+        if (!e) return SPLIT_AUTO;
+        return !std::strcmp(e, "rows")         ? SPLIT_ROWS
+               : !std::strcmp(e, "units")      ? SPLIT_UNITS
+               : !std::strcmp(e, "directions") ? SPLIT_DIRECTIONS
+                                               : SPLIT_AUTO;
     }();
+    return forced;
+}
+
+int unit_split_threads(const Dims &d, int N) {
     const int n = threads::count();
-    if (n < 2 || d.P || d.rb || d.H % 16 != 0 || d.H / 16 < 2) return 0;
+    if (n < 2 || d.P || d.rb || d.H % 16 != 0 || d.H / 16 < 2 || threads::nested()) return 0;
     const int want = std::min(n, d.H / 16);
-    if (forced) return forced == 2 ? want : 0;
-    return N / n < 12 && (int64_t)d.GH * d.Ho >= 64 * 1024 ? want : 0;
+    const Split forced = forced_split();
+    if (forced == SPLIT_UNITS || forced == SPLIT_ROWS) return forced == SPLIT_UNITS ? want : 0;
+    return N / MIN_ROWS < n && (int64_t)d.GH * d.Ho >= 64 * 1024 ? want : 0;
 }
 
 // Chunk c of nchunks: hidden units [u0, u1), on 16-unit boundaries.
@@ -396,6 +410,13 @@ void colsum_acc(int rows, int cols, const float *m, float *out) {
     }
 }
 
+// Whether a bidirectional layer runs its two directions' forward recurrences concurrently: the
+// small-batch kernel (N <= 4), and RNN4J_SPLIT=directions for any batch. Measured on S7 (N 32,
+// H 256; docs/DESIGN.md): not faster than the row split within noise, so not the default there.
+bool directions_concurrently(const Dims &d, int N) {
+    return small::applies(d.cell, N, d.P, d.rb) || forced_split() == SPLIT_DIRECTIONS;
+}
+
 }  // namespace
 
 void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const int32_t *lengths, bool training,
@@ -423,11 +444,10 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
     for (int k = 0; k < d.L; ++k) {
         const bool last = k == d.L - 1;
         float *out = last && identity ? y : w.ybuf(k, training);
-        if (d.D == 2 && small::applies(d.cell, N, d.P, d.rb) && threads::count() >= 2 && !run) {
-            // Small batch, bidirectional: each direction's recurrence on its own core, W_hh of
-            // each in its own cache and no barrier per step (the nested small-batch kernel finds
-            // the pool taken and runs its parts on the calling thread). The input GEMMs stay
-            // outside, on the whole pool.
+        if (d.D == 2 && threads::count() >= 2 && !run && directions_concurrently(d, N)) {
+            // Bidirectional: each direction's recurrence on its own core, W_hh of each in its own
+            // cache and no barrier per step (the nested time loop does not split: threads::nested).
+            // The input GEMMs stay outside, on the whole pool.
             for (int dir = 0; dir < 2; ++dir)
                 forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, PREPARE);
             auto job = [&](int tid, int n) {

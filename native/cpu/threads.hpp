@@ -21,6 +21,9 @@ void set_count(int n);
 // workspaces may run concurrently), the calling thread runs parts 0..n-1 itself, in order, so
 // results depend only on the configured thread count. A part must never wait for a later one.
 using JobFn = void (*)(void *ctx, int tid, int n);
+// True inside a part of run() (with any n): a nested run() finds the pool taken and runs its parts
+// one after the other, so nested work does better split for one thread.
+bool nested();
 void run(int want, JobFn fn, void *ctx);
 
 template <class F>
@@ -60,14 +63,15 @@ class Phased {
     template <class NeedsAll, class Fn>
     void run(int want, NeedsAll &needs_all, Fn &fn) {
         auto job = [&](int tid, int n) { work(tid, n, needs_all, fn); };
-        threads::run(want < C_ ? want : C_, job);
+        threads::run(nested() ? 1 : want < C_ ? want : C_, job);  // nested: no waits on parts run later
     }
 
   private:
     struct alignas(64) Counter {
         std::atomic<long> v{0};
     };
-    static constexpr int GRACE = 256;   // spins before taking a lagging owner's chunk
+    static constexpr int GRACE = 2000;  // spins before taking a lagging owner's chunk (256 stole
+                                        // so often on S1 that W_hh moved between cores: 1.3x slower)
     static constexpr int SPIN = 4000;   // spins before yielding the core
 
     const int P_, C_;
@@ -128,10 +132,7 @@ class Phased {
             while (claim(own, n, ph, false, needs_all, p, c)) {
                 const bool all = needs_all(p);
                 for (int i = 0; !ready(p, c, all); ++i) {
-                    if (i >= GRACE && steal(own, n, needs_all, fn)) {
-                        i = 0;
-                        continue;
-                    }
+                    if (i >= GRACE && steal(own, n, needs_all, fn)) continue;  // lagging: keep taking
                     if (i < SPIN) cpu_relax();
                     else sched_yield();
                 }
