@@ -72,7 +72,8 @@ void scatter_state(const Ws &w, int N, int width, const float *S, float *dst) {
 // one per thread, with no synchronisation per step: threads meet once per layer and direction, not
 // once per step. body(r0, r1) runs the loop for rows [r0, r1). The ranges balance the rows' total
 // steps (rows are sorted by length, longest first). Per-row arithmetic does not depend on the
-// range a row falls in, so results are bitwise those of one thread.
+// range a row falls in, so results are bitwise those of one thread. Where this leaves threads idle
+// (fewer than MIN_ROWS rows each), the split by hidden units takes over (unit_split_threads).
 constexpr int MIN_ROWS = 8;  // per thread: below this the pool handoff costs more than it saves
 
 template <class Body>
@@ -112,9 +113,9 @@ void split_rows(const Ws &w, int N, bool splittable, Body &&body) {
 //
 // The rule, from measurements on a 2-core Zen 4 (docs/DESIGN.md, threads): the unit split where the
 // row split would leave threads idle (N / MIN_ROWS < threads: batches 5..15 on 2 threads ran on
-// one) and W_hh is big enough (G*H*Ho >= 64k) for a barrier per step to pay: 1.1-1.9x faster
-// there. From 16 rows on, both splits measured the same within noise (S1-S7), and rows need no
-// barrier; so rows. RNN4J_SPLIT=rows|units forces one where it applies (benchmarks, tests).
+// one) and W_hh is big enough (G*H*Ho >= 12k: a GRU of H 64) for a barrier per step to pay:
+// 1.1-2.0x faster there (LSTM H 64..512, GRU H 64 and 512, tanh H 1024, N 6..12). From 16 rows on,
+// both splits measured the same within noise (S1-S7), and rows need no barrier; so rows. RNN4J_SPLIT=rows|units forces one where it applies (benchmarks, tests).
 // Nested in another job (the two directions on their own threads) neither splits.
 enum Split { SPLIT_AUTO, SPLIT_ROWS, SPLIT_UNITS, SPLIT_DIRECTIONS };
 Split forced_split() {
@@ -135,7 +136,7 @@ int unit_split_threads(const Dims &d, int N) {
     const int want = std::min(n, d.H / 16);
     const Split forced = forced_split();
     if (forced == SPLIT_UNITS || forced == SPLIT_ROWS) return forced == SPLIT_UNITS ? want : 0;
-    return N / MIN_ROWS < n && (int64_t)d.GH * d.Ho >= 64 * 1024 ? want : 0;
+    return N / MIN_ROWS < n && (int64_t)d.GH * d.Ho >= 12 * 1024 ? want : 0;
 }
 
 // Chunk c of nchunks: hidden units [u0, u1), on 16-unit boundaries.
@@ -194,12 +195,7 @@ void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, fl
         st.u1 = u.u1;
         if (training && d.lstm()) st.tc = tc + o * H;
         if (training && d.gru()) st.ghn = ghn + o * H;
-        if (d.lstm())
-            pointwise::fwd_lstm(st);
-        else if (d.gru())
-            pointwise::fwd_gru(st);
-        else
-            pointwise::fwd_rnn(st);
+        pointwise::fwd_cell(d.lstm(), d.gru(), st);
     };
     auto barrier = [](int) { return true; };
     ph.run(want, barrier, fn);
@@ -568,12 +564,7 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
                         st.clip = d.cell_clip;
                         st.u0 = u.u0;
                         st.u1 = u.u1;
-                        if (d.lstm())
-                            pointwise::bwd_lstm(st);
-                        else if (d.gru())
-                            pointwise::bwd_gru(st);
-                        else
-                            pointwise::bwd_rnn(st);
+                        pointwise::bwd_cell(d.lstm(), d.gru(), st);
                     } else {
                         rgemm::mul(n, u.u1 - u.u0, GH, sv.dgh + o * GH, GH, wpack + (int64_t)u.u0 * GH, d.gru(),
                                    dS + u.u0, Ho);

@@ -18,7 +18,8 @@ namespace threads {
 namespace {
 
 std::atomic<int> g_count{0};  // 0 = not yet initialised from OpenBLAS
-thread_local int t_depth = 0;  // jobs of run() this thread is inside
+thread_local int t_depth = 0;      // jobs of run() this thread is inside
+thread_local bool t_inline = false;  // inside parts that run one after the other on this thread
 
 // Runs one part with t_depth raised (nested() is true inside it).
 inline void part(JobFn fn, void *ctx, int tid, int n) {
@@ -87,6 +88,7 @@ int count() {
 }
 
 bool nested() { return t_depth > 0; }
+bool inline_parts() { return t_inline; }
 
 void set_count(int n) { g_count.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
 
@@ -96,7 +98,10 @@ void set_count(int n) { g_count.store(n < 1 ? 1 : n, std::memory_order_relaxed);
 // would hand OpenBLAS a different GEMM shape, with other kernels and other rounding.) Every job
 // tolerates this: no part waits for a later one.
 static void run_inline(int n, JobFn fn, void *ctx) {
+    const bool was = t_inline;
+    t_inline = true;
     for (int tid = 0; tid < n; ++tid) part(fn, ctx, tid, n);
+    t_inline = was;
 }
 
 void run(int want, JobFn fn, void *ctx) {

@@ -24,6 +24,8 @@ using JobFn = void (*)(void *ctx, int tid, int n);
 // True inside a part of run() (with any n): a nested run() finds the pool taken and runs its parts
 // one after the other, so nested work does better split for one thread.
 bool nested();
+// True inside parts that run() runs one after the other on the calling thread (the pool was busy).
+bool inline_parts();
 void run(int want, JobFn fn, void *ctx);
 
 template <class F>
@@ -127,12 +129,13 @@ class Phased {
 
     template <class NeedsAll, class Fn>
     void work(int own, int n, NeedsAll &needs_all, Fn &fn) {
+        const int grace = inline_parts() ? 0 : GRACE;  // the other parts run only after this one
         int p, c;
         for (long ph = 0; ph < P_; ++ph) {
             while (claim(own, n, ph, false, needs_all, p, c)) {
                 const bool all = needs_all(p);
                 for (int i = 0; !ready(p, c, all); ++i) {
-                    if (i >= GRACE && steal(own, n, needs_all, fn)) continue;  // lagging: keep taking
+                    if (i >= grace && steal(own, n, needs_all, fn)) continue;  // lagging: keep taking
                     if (i < SPIN) cpu_relax();
                     else sched_yield();
                 }
