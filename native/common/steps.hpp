@@ -27,6 +27,7 @@ struct BwdStep {
     float *dgh = nullptr;          // GRU: [n, 3H] h-side gradients (n block times r; reset-before: dgi)
     const float *q = nullptr;      // reset-before GRU: [n, H] the gradient of r*h (dan W_hn)
     float clip = 0.0f;             // LSTM cell clip, 0 = none
+    int u0 = 0, u1 = 0;            // CPU: the hidden units [u0, u1) of this pass (u1 0: all H); u0 % 16 == 0
 };
 
 // One layer/direction's saved training buffers (WsLayout's o_*), at packed row 0; null when absent

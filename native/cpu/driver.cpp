@@ -4,6 +4,7 @@
 #include "driver.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "gemm.hpp"
@@ -71,11 +72,13 @@ void scatter_state(const Ws &w, int N, int width, const float *S, float *dst) {
 // one per thread, with no synchronisation per step: threads meet once per layer and direction, not
 // once per step. body(r0, r1) runs the loop for rows [r0, r1). The ranges balance the rows' total
 // steps (rows are sorted by length, longest first). Per-row arithmetic does not depend on the
-// range a row falls in, so results are bitwise those of one thread.
+// range a row falls in, so results are bitwise those of one thread. Where this leaves threads idle
+// (fewer than MIN_ROWS rows each), the split by hidden units takes over (unit_split_threads).
+constexpr int MIN_ROWS = 8;  // per thread: below this the pool handoff costs more than it saves
+
 template <class Body>
 void split_rows(const Ws &w, int N, bool splittable, Body &&body) {
-    constexpr int MIN_ROWS = 8;  // per thread: below this the pool handoff costs more than it saves
-    const int want = splittable ? std::min(threads::count(), N / MIN_ROWS) : 1;
+    const int want = splittable && !threads::nested() ? std::min(threads::count(), N / MIN_ROWS) : 1;
     if (want < 2) {
         body(0, N);
         return;
@@ -97,6 +100,109 @@ void split_rows(const Ws &w, int N, bool splittable, Body &&body) {
         if (r1 > r0) body(r0, r1);
     };
     threads::run(want, job);
+}
+
+// The split by hidden units (threads::Phased): where the row split leaves each thread fewer rows
+// than the recurrent product's register tile (12 rows on AVX-512), each thread instead owns a range
+// of hidden units, all gates of them, for all rows: per step it computes its gate columns of
+// h W_hh^T and then the cell update of its units, and the next step waits for all of h (one
+// barrier per step). Ranges start on 16-unit boundaries (the packed panels of W_hh; the pointwise
+// lanes), so every unit's arithmetic is the one of the whole-row loop: bitwise the same results
+// for any thread count. Not with a projection (each step's m W_hr^T needs all units) or the
+// reset-before GRU (a second barrier per step).
+//
+// The rule, from measurements on a 2-core Zen 4 (docs/DESIGN.md, threads): the unit split where the
+// row split would leave threads idle (N / MIN_ROWS < threads: batches 5..15 on 2 threads ran on
+// one) and W_hh is big enough (G*H*Ho >= 12k: a GRU of H 64) for a barrier per step to pay:
+// 1.1-2.0x faster there (LSTM H 64..512, GRU H 64 and 512, tanh H 1024, N 6..12). From 16 rows on,
+// both splits measured the same within noise (S1-S7), and rows need no barrier; so rows. RNN4J_SPLIT=rows|units forces one where it applies (benchmarks, tests).
+// Nested in another job (the two directions on their own threads) neither splits.
+enum Split { SPLIT_AUTO, SPLIT_ROWS, SPLIT_UNITS, SPLIT_DIRECTIONS };
+Split forced_split() {
+    static const Split forced = [] {
+        const char *e = std::getenv("RNN4J_SPLIT");
+        if (!e) return SPLIT_AUTO;
+        return !std::strcmp(e, "rows")         ? SPLIT_ROWS
+               : !std::strcmp(e, "units")      ? SPLIT_UNITS
+               : !std::strcmp(e, "directions") ? SPLIT_DIRECTIONS
+                                               : SPLIT_AUTO;
+    }();
+    return forced;
+}
+
+int unit_split_threads(const Dims &d, int N) {
+    const int n = threads::count();
+    if (n < 2 || d.P || d.rb || d.H % 16 != 0 || d.H / 16 < 2 || threads::nested()) return 0;
+    const int want = std::min(n, d.H / 16);
+    const Split forced = forced_split();
+    if (forced == SPLIT_UNITS || forced == SPLIT_ROWS) return forced == SPLIT_UNITS ? want : 0;
+    return N / MIN_ROWS < n && (int64_t)d.GH * d.Ho >= 12 * 1024 ? want : 0;
+}
+
+// Chunk c of nchunks: hidden units [u0, u1), on 16-unit boundaries.
+struct Units {
+    int u0, u1;
+    Units(int H, int c, int nchunks) {
+        const int nb = H / 16;
+        u0 = 16 * (int)((int64_t)nb * c / nchunks);
+        u1 = 16 * (int)((int64_t)nb * (c + 1) / nchunks);
+    }
+};
+
+// Two chunks per thread: a lagging thread's second half can be taken over (threads::Phased).
+int unit_chunks(const Dims &d, int want) { return std::min(2 * want, d.H / 16); }
+
+// The forward time loop split by hidden units (see unit_split_threads). The state is double-buffered
+// (S, S2: every thread reads all of h_{t-1} while the others write h_t); a row's final state is
+// then read back from its output row at its last step.
+void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, float *pre, float *S, float *C,
+                 float *scr, float *out, float *hprev, float *cprev, float *tc, float *ghn, int N, int Teff, int dir,
+                 int want) {
+    const float *wpack = w.f(w.l.wpack[dir]);
+    float *S2 = w.f(w.l.S2[dir]);
+    const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho, G = d.G;
+    const int32_t *nt = w.nt(), *off = w.off(), *lens = w.lens();
+    std::memcpy(S2, S, sizeof(float) * N * Ho);  // rows that start late (reverse) read h0 from either
+    threads::Phased ph(Teff, unit_chunks(d, want));
+    const int nchunks = ph.chunks();
+    auto fn = [&](int s, int c) {
+        const Units u(H, c, nchunks);
+        const int t = dir == 0 ? s : Teff - 1 - s;
+        const int n = nt[t], nu = u.u1 - u.u0;
+        const int64_t o = off[t];
+        const float *src = s % 2 == 0 ? S : S2;
+        float *dst = s % 2 == 0 ? S2 : S;
+        float *pre_t = pre + o * GH;
+        for (int j = 0; j < n; ++j) {
+            if (training) std::memcpy(hprev + (o + j) * Ho + u.u0, src + (int64_t)j * Ho + u.u0, sizeof(float) * nu);
+            if (training && d.lstm())
+                std::memcpy(cprev + (o + j) * H + u.u0, C + (int64_t)j * H + u.u0, sizeof(float) * nu);
+            // the GRU's pass reads h_{t-1} where it writes h_t
+            if (d.gru()) std::memcpy(dst + (int64_t)j * Ho + u.u0, src + (int64_t)j * Ho + u.u0, sizeof(float) * nu);
+        }
+        for (int q = 0; q < G; ++q) {  // this range's columns of every gate (H % 16 == 0: whole panels)
+            const int64_t col = (int64_t)q * H + u.u0;
+            if (d.gru())
+                rgemm::mul(n, nu, Ho, src, Ho, wpack + col * Ho, false, scr + col, GH);
+            else
+                rgemm::mul(n, nu, Ho, src, Ho, wpack + col * Ho, true, pre_t + col, GH);
+        }
+        pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? scr : nullptr, p.b_ih, p.b_hh,
+                                                    dst, C, out + o * ldo + dir * Ho, ldo);
+        st.save = training;
+        st.clip = d.cell_clip;
+        st.u0 = u.u0;
+        st.u1 = u.u1;
+        if (training && d.lstm()) st.tc = tc + o * H;
+        if (training && d.gru()) st.ghn = ghn + o * H;
+        pointwise::fwd_cell(d.lstm(), d.gru(), st);
+    };
+    auto barrier = [](int) { return true; };
+    ph.run(want, barrier, fn);
+    for (int j = 0; j < N; ++j) {
+        const int t = dir == 0 ? lens[j] - 1 : 0;
+        std::memcpy(S + (int64_t)j * Ho, out + ((int64_t)off[t] + j) * ldo + dir * Ho, sizeof(float) * Ho);
+    }
 }
 
 // The time loop of the large-batch path for rows [r0, r1): per step the recurrent product
@@ -246,6 +352,8 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.tc = tc;
         f.ghn = ghn;
         small::forward(f);
+    } else if (const int units = unit_split_threads(d, N)) {
+        steps_units(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, ghn, N, Teff, dir, units);
     } else {
         // With a projection each step calls OpenBLAS (h = m W_hr^T): not split.
         split_rows(w, N, !d.P, [&](int r0, int r1) {
@@ -299,6 +407,13 @@ void colsum_acc(int rows, int cols, const float *m, float *out) {
     }
 }
 
+// Whether a bidirectional layer runs its two directions' forward recurrences concurrently: the
+// small-batch kernel (N <= 4), and RNN4J_SPLIT=directions for any batch. Measured on S7 (N 32,
+// H 256; docs/DESIGN.md): not faster than the row split within noise, so not the default there.
+bool directions_concurrently(const Dims &d, int N) {
+    return small::applies(d.cell, N, d.P, d.rb) || forced_split() == SPLIT_DIRECTIONS;
+}
+
 }  // namespace
 
 void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const int32_t *lengths, bool training,
@@ -326,11 +441,10 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
     for (int k = 0; k < d.L; ++k) {
         const bool last = k == d.L - 1;
         float *out = last && identity ? y : w.ybuf(k, training);
-        if (d.D == 2 && small::applies(d.cell, N, d.P, d.rb) && threads::count() >= 2 && !run) {
-            // Small batch, bidirectional: each direction's recurrence on its own core, W_hh of
-            // each in its own cache and no barrier per step (the nested small-batch kernel finds
-            // the pool taken and runs its parts on the calling thread). The input GEMMs stay
-            // outside, on the whole pool.
+        if (d.D == 2 && threads::count() >= 2 && !run && directions_concurrently(d, N)) {
+            // Bidirectional: each direction's recurrence on its own core, W_hh of each in its own
+            // cache and no barrier per step (the nested time loop does not split: threads::nested).
+            // The input GEMMs stay outside, on the whole pool.
             for (int dir = 0; dir < 2; ++dir)
                 forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, PREPARE);
             auto job = [&](int tid, int n) {
@@ -436,8 +550,33 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
                     rgemm::mul(n, Ho, GH, sv.dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho);
                 }
             };
-            // With a projection each step calls OpenBLAS (dm = dh W_hr) and uses one dM: not split.
-            split_rows(w, N, !d.P, steps);
+            if (const int units = unit_split_threads(d, N)) {
+                // By hidden units (see unit_split_threads): phase 2s is step s's pass over a range of
+                // units (it needs only that range of dh, from the same range's product of step
+                // s - 1), phase 2s + 1 that range of dh_{t-1} = dG_t W_hh (it needs all of dG_t).
+                threads::Phased ph(2 * Teff, unit_chunks(d, units));
+                const int nchunks = ph.chunks();
+                auto fn = [&](int phase, int c) {
+                    const Units u(H, c, nchunks);
+                    const int s = phase / 2, t = dir == 0 ? Teff - 1 - s : s, n = nt[t];
+                    const int64_t o = off[t];
+                    if (phase % 2 == 0) {
+                        BwdStep st = bwd_step_at(d, sv, dY, dir, o, n, dS, dC);
+                        st.clip = d.cell_clip;
+                        st.u0 = u.u0;
+                        st.u1 = u.u1;
+                        pointwise::bwd_cell(d.lstm(), d.gru(), st);
+                    } else {
+                        rgemm::mul(n, u.u1 - u.u0, GH, sv.dgh + o * GH, GH, wpack + (int64_t)u.u0 * GH, d.gru(),
+                                   dS + u.u0, Ho);
+                    }
+                };
+                auto barrier = [](int phase) { return phase % 2 == 1; };
+                ph.run(units, barrier, fn);
+            } else {
+                // With a projection each step calls OpenBLAS (dm = dh W_hr) and uses one dM: not split.
+                split_rows(w, N, !d.P, steps);
+            }
             if (dh0) scatter_state(w, N, Ho, dS, dh0 + kd * N * Ho);
             if (dc0 && d.lstm()) scatter_state(w, N, H, dC, dc0 + kd * N * H);
             if (dX) gemm::nn(R, Ik, GH, sv.dgi, GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik);

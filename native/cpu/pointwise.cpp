@@ -17,6 +17,17 @@ using namespace rnn4j::simd;
 
 namespace {
 
+// Runs body(lanes, u) over the pass's units [u0, u1) (u1 0: all H) in groups of VT's lanes. u0 is a
+// multiple of 16 (pointwise.hpp), so every unit meets the same lanes whatever the range.
+template <class VT, class St, class Body>
+RNN4J_INLINE void for_units(const St &s, Body &&body) {
+    constexpr int L = sizeof(VT) / sizeof(float);
+    const int end = s.u1 ? s.u1 : s.H;
+    int u = s.u0;
+    for (; u + L <= end; u += L) body(FullT<VT>{}, u);
+    if (u < end) body(PartT<VT>{end - u}, u);
+}
+
 template <class V, bool Bias, bool Save, bool Relu>
 RNN4J_INLINE void fwd_rnn_t(const FwdStep &s) {
     const int H = s.H;
@@ -24,7 +35,7 @@ RNN4J_INLINE void fwd_rnn_t(const FwdStep &s) {
         float *pre = s.pre + (long)j * H;
         float *S = s.S + (long)j * H;
         float *y = s.y + (long)j * s.ldy;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_units<V>(s, [&](auto L, int u) __attribute__((always_inline)) {
             V a = L.ld(pre + u);
             if (Bias) a = a + (L.ld(s.b_ih + u) + L.ld(s.b_hh + u));
             const V h = rnn_fwd(a, Relu);
@@ -42,7 +53,7 @@ RNN4J_INLINE void fwd_lstm_t(const FwdStep &s) {
     for (int j = 0; j < s.n; ++j) {
         float *pre = s.pre + (long)j * 4 * H;
         float *C = s.C + (long)j * H;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_units<V>(s, [&](auto L, int u) __attribute__((always_inline)) {
             V ai = L.ld(pre + u), af = L.ld(pre + H + u), ag = L.ld(pre + 2 * H + u), ao = L.ld(pre + 3 * H + u);
             if (Bias) {
                 ai = ai + (L.ld(bi + u) + L.ld(bh + u));
@@ -80,7 +91,7 @@ RNN4J_INLINE void fwd_gru_t(const FwdStep &s) {
         const float *rec = s.rec + (long)j * 3 * H;
         float *S = s.S + (long)j * H;
         float *y = s.y + (long)j * s.ldy;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_units<V>(s, [&](auto L, int u) __attribute__((always_inline)) {
             V xn = L.ld(pre + 2 * H + u), hn = L.ld(rec + 2 * H + u);
             if (Bias) {
                 xn = xn + L.ld(bi + 2 * H + u);
@@ -120,7 +131,7 @@ RNN4J_INLINE void fwd_gru_rb_gates_t(const FwdStep &s) {
         const float *rec = s.rec + (long)j * 3 * H;
         const float *S = s.S + (long)j * H;
         float *rh = s.rh + (long)j * H;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_units<V>(s, [&](auto L, int u) __attribute__((always_inline)) {
             V ar = L.ld(pre + u) + L.ld(rec + u), az = L.ld(pre + H + u) + L.ld(rec + H + u);
             if (Bias) {
                 ar = ar + (L.ld(bi + u) + L.ld(bh + u));
@@ -143,7 +154,7 @@ RNN4J_INLINE void bwd_gru_rb_r_t(const BwdStep &s) {
         const float *hp = s.hprev + (long)j * H;
         const float *q = s.q + (long)j * H;
         float *dgi = s.dgi + (long)j * 3 * H;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_units<V>(s, [&](auto L, int u) __attribute__((always_inline)) {
             const GruRbBwdR<V> r = gru_rb_bwd_r(L.ld(q + u), L.ld(g + u), L.ld(hp + u));
             L.st(dgi + u, r.dar);
             L.st(dS + u, L.ld(dS + u) + r.dhp);
@@ -159,7 +170,7 @@ RNN4J_INLINE void bwd_rnn_t(const BwdStep &s) {
         const float *dS = s.dS + (long)j * H;
         const float *h = s.gates + (long)j * H;
         float *dg = s.dgi + (long)j * H;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_units<V>(s, [&](auto L, int u) __attribute__((always_inline)) {
             const V dh = HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
             L.st(dg + u, rnn_bwd(dh, L.ld(h + u), Relu));
         });
@@ -178,7 +189,7 @@ RNN4J_INLINE void bwd_lstm_t(const BwdStep &s) {
         const float *tc = s.tc + (long)j * H;
         float *dC = s.dC + (long)j * H;
         float *dg = s.dgi + (long)j * 4 * H;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_units<V>(s, [&](auto L, int u) __attribute__((always_inline)) {
             const V dmu = Proj ? L.ld(dm + u) : HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
             const LstmBwd<V> r = lstm_bwd(dmu, L.ld(dC + u), L.ld(g + u), L.ld(g + H + u), L.ld(g + 2 * H + u),
                                           L.ld(g + 3 * H + u), L.ld(cp + u), L.ld(tc + u), s.clip);
@@ -202,7 +213,7 @@ RNN4J_INLINE void bwd_gru_t(const BwdStep &s) {
         const float *g = s.gates + (long)j * 3 * H;
         const float *hp = s.hprev + (long)j * H;
         float *dgi = s.dgi + (long)j * 3 * H;
-        for_lanes_of<V>(H, [&](auto L, int u) __attribute__((always_inline)) {
+        for_units<V>(s, [&](auto L, int u) __attribute__((always_inline)) {
             const V dh = HasDy ? L.ld(dy + u) + L.ld(dS + u) : L.ld(dS + u);
             if constexpr (RB) {
                 const GruRbBwdN<V> r = gru_rb_bwd_n(dh, L.ld(g + H + u), L.ld(g + 2 * H + u), L.ld(hp + u));

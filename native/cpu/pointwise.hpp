@@ -25,6 +25,7 @@ struct FwdStep {
     float *rh = nullptr;           // reset-before GRU: r*h out [n, H] (training: the saved copy)
     float clip = 0.0f;             // LSTM cell clip, 0 = none
     bool save = false;             // training: overwrite pre with the post-activation gates
+    int u0 = 0, u1 = 0;            // the hidden units [u0, u1) of this pass (u1 0: all H); u0 % 16 == 0
 };
 
 // The fields of a forward step that every time loop sets alike (the fp32 driver, the reduced
@@ -56,11 +57,31 @@ void fwd_gru(const FwdStep &s);
 void fwd_gru_rb_gates(const FwdStep &s);
 void fwd_gru_rb_out(const FwdStep &s);
 
+// The one-pass step of a cell (not the reset-before GRU): fwd_lstm, fwd_gru or fwd_rnn.
+inline void fwd_cell(bool lstm, bool gru, const FwdStep &s) {
+    if (lstm)
+        fwd_lstm(s);
+    else if (gru)
+        fwd_gru(s);
+    else
+        fwd_rnn(s);
+}
+
 using rnn4j::BwdStep;  // common/steps.hpp
 
 void bwd_rnn(const BwdStep &s);
 void bwd_lstm(const BwdStep &s);
 void bwd_gru(const BwdStep &s);
+
+// The one-pass backward step of a cell (not the reset-before GRU): bwd_lstm, bwd_gru or bwd_rnn.
+inline void bwd_cell(bool lstm, bool gru, const BwdStep &s) {
+    if (lstm)
+        bwd_lstm(s);
+    else if (gru)
+        bwd_gru(s);
+    else
+        bwd_rnn(s);
+}
 // Reset-before GRU backward, two passes around q = dan W_hn (dgh is dgi: both pre-activations of
 // every block get the same gradient). n: dz, dn blocks of dgi, dS <- dh*z. r: the r block from q,
 // dS += q*r (the rest of dh_prev, [dr, dz] W_hh[r,z], is the caller's product).

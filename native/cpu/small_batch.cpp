@@ -1,11 +1,9 @@
 // The small-batch forward path (see small_batch.hpp).
 #include "small_batch.hpp"
 
-#include <sched.h>
-
-#include <atomic>
 #include <cstring>
 
+#include "isa.hpp"
 #include "simd.hpp"
 #include "rnn4j/rnn4j.h"
 #include "threads.hpp"
@@ -153,69 +151,62 @@ RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
     }
 }
 
-// Work is handed out in chunks of hidden-unit blocks, claimed from a shared counter in order
-// (projection chunks first, then step by step). A chunk of step s waits until every chunk of step
-// s - 1 is done; there is no barrier between the threads themselves, so a partner thread that is
-// asleep or descheduled (a busy machine) just leaves its share to the other. Chunk boundaries do
-// not depend on the thread count: results are bitwise the same with 1 or 2 threads.
-struct Sched {
-    alignas(64) std::atomic<long> claim{0};
-    alignas(64) std::atomic<long> done{0};
-};
-
-inline void cpu_relax() {
-#if defined(__x86_64__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
+// One chunk of work: blocks [b0, b1) of W units, of the projection (step < pre_steps) or of one step.
 template <Kind KD>
-RNN4J_INLINE void thread_loop_t(const Fwd &f, Sched &sc, int nchunks) {
+RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
     const int H = f.H;
-    const int nb = (H + W - 1) / W;  // blocks of W units
     const int pre_steps = f.project ? 1 : 0;
-    const long total = (long)(pre_steps + f.Teff) * nchunks;
-    for (;;) {
-        const long id = sc.claim.fetch_add(1, std::memory_order_relaxed);
-        if (id >= total) break;
-        const long step = id / nchunks;
-        const int c = (int)(id % nchunks);
-        const long need = step * nchunks;  // every chunk of the previous step
-        for (int i = 0; sc.done.load(std::memory_order_acquire) < need; ++i) {
-            if (i < 4000) cpu_relax();
-            else sched_yield();
-        }
-        const int b0 = (int)((long)nb * c / nchunks), b1 = (int)((long)nb * (c + 1) / nchunks);
-        if (step < pre_steps) {
-            project_rows<KD>(f, f.off[f.Teff], b0, b1);
-        } else {
-            const int s = (int)(step - pre_steps);
-            const int t = f.dir == 0 ? s : f.Teff - 1 - s;
-            const int n = f.nt[t];
-            const int64_t o = f.off[t];
-            const float *src = s % 2 == 0 ? f.S : f.S2;  // the state is double-buffered
-            float *dst = s % 2 == 0 ? f.S2 : f.S;
-            for (int b = b0; b < b1; ++b) {
-                const int ub = b * W;
-                if (ub + W <= H)
-                    block<KD>(f, FullL{}, ub, n, o, src, dst);
-                else
-                    block<KD>(f, PartL{{H - ub}}, ub, n, o, src, dst);
-            }
-        }
-        sc.done.fetch_add(1, std::memory_order_release);
+    if (step < pre_steps) {
+        project_rows<KD>(f, f.off[f.Teff], b0, b1);
+        return;
+    }
+    const int s = step - pre_steps;
+    const int t = f.dir == 0 ? s : f.Teff - 1 - s;
+    const int n = f.nt[t];
+    const int64_t o = f.off[t];
+    const float *src = s % 2 == 0 ? f.S : f.S2;  // the state is double-buffered
+    float *dst = s % 2 == 0 ? f.S2 : f.S;
+    for (int b = b0; b < b1; ++b) {
+        const int ub = b * W;
+        if (ub + W <= H)
+            block<KD>(f, FullL{}, ub, n, o, src, dst);
+        else
+            block<KD>(f, PartL{{H - ub}}, ub, n, o, src, dst);
     }
 }
 
-RNN4J_CLONES void thread_loop(const Fwd &f, Sched &sc, int nchunks) {
+template <class = void>
+RNN4J_INLINE void chunk_cell(const Fwd &f, int step, int b0, int b1) {
     if (f.cell == RNN4J_LSTM)
-        thread_loop_t<K_LSTM>(f, sc, nchunks);
+        chunk_t<K_LSTM>(f, step, b0, b1);
     else if (f.cell == RNN4J_GRU)
-        thread_loop_t<K_GRU>(f, sc, nchunks);
+        chunk_t<K_GRU>(f, step, b0, b1);
     else
-        thread_loop_t<K_RNN>(f, sc, nchunks);
+        chunk_t<K_RNN>(f, step, b0, b1);
+}
+
+// One body per instruction set, picked by isa::active() like the other kernels, so RNN4J_ISA (and
+// the isa-forced test executions) select this path too.
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void chunk_avx512(const Fwd &f, int step,
+                                                                                         int b0, int b1) {
+    chunk_cell(f, step, b0, b1);
+}
+__attribute__((target("avx2,fma"))) void chunk_avx2(const Fwd &f, int step, int b0, int b1) {
+    chunk_cell(f, step, b0, b1);
+}
+#endif
+void chunk_generic(const Fwd &f, int step, int b0, int b1) { chunk_cell(f, step, b0, b1); }
+
+void chunk(isa::Isa path, const Fwd &f, int step, int b0, int b1) {
+#if defined(__x86_64__) || defined(__i386__)
+    switch (path) {
+        case isa::AVX512: return chunk_avx512(f, step, b0, b1);
+        case isa::AVX2: return chunk_avx2(f, step, b0, b1);
+        default: break;
+    }
+#endif
+    chunk_generic(f, step, b0, b1);
 }
 
 }  // namespace
@@ -230,9 +221,15 @@ void forward(const Fwd &f) {
     const int want = (long)G * f.H * f.H >= 64 * 1024 ? 2 : 1;
     const int nb = (f.H + W - 1) / W;
     const int nchunks = want == 1 ? 1 : (nb < 8 ? nb : 8);
-    Sched sc;
-    auto job = [&](int, int) { thread_loop(f, sc, nchunks); };
-    threads::run(want, job);
+    // Each thread owns a fixed half of the unit blocks (threads::Phased), so its half of W_hh stays
+    // in its core's L2 across steps; a step starts when every chunk of the previous one is done.
+    const isa::Isa path = isa::active();
+    threads::Phased ph((f.project ? 1 : 0) + f.Teff, nchunks);
+    auto barrier = [](int) { return true; };
+    auto fn = [&](int step, int c) {
+        chunk(path, f, step, (int)((long)nb * c / nchunks), (int)((long)nb * (c + 1) / nchunks));
+    };
+    ph.run(want, barrier, fn);
     // Final states: each row's h after its last processed step is in its output row there.
     for (int j = 0; j < f.N; ++j) {
         const int t = f.dir == 0 ? f.lens[j] - 1 : 0;

@@ -3,11 +3,13 @@
 // is streamed from memory each step. Here one fused kernel per step computes, for a block of 8
 // hidden units, the G gate rows of h W_hh^T (dot products of W_hh rows with the <= 4 state rows)
 // and immediately the cell update for those units. The hidden units are split across up to two
-// persistent threads (threads.hpp), so each thread streams only part of W_hh per step. Chunks of
-// units are claimed dynamically and a step starts when the previous one is complete, so a
-// descheduled partner never stalls the other (a fixed split with a barrier per step ran 30x
-// slower with 2 threads on a busy 2-core machine). The arithmetic of every unit is independent
-// of the thread count (bitwise reproducible).
+// persistent threads (threads.hpp), so each thread streams only part of W_hh per step. Each
+// thread owns a fixed half of the chunks of units (its half of W_hh stays in its core's L2 across
+// steps) and a step starts when the previous one is complete; a thread takes a lagging partner's
+// chunks (threads::Phased), so a descheduled partner never stalls the other (a fixed split with a
+// plain barrier per step ran 30x slower with 2 threads on a busy 2-core machine). The arithmetic
+// of every unit is independent of the thread count (bitwise reproducible). The instruction set is
+// isa::active()'s, so RNN4J_ISA forces this kernel as it forces the others.
 #pragma once
 
 #include <cstdint>

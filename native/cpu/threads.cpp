@@ -17,13 +17,16 @@ namespace threads {
 
 namespace {
 
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
 std::atomic<int> g_count{0};  // 0 = not yet initialised from OpenBLAS
+thread_local int t_depth = 0;      // jobs of run() this thread is inside
+thread_local bool t_inline = false;  // inside parts that run one after the other on this thread
+
+// Runs one part with t_depth raised (nested() is true inside it).
+inline void part(JobFn fn, void *ctx, int tid, int n) {
+    ++t_depth;
+    fn(ctx, tid, n);
+    --t_depth;
+}
 
 struct Pool {
     std::mutex m;
@@ -52,7 +55,7 @@ struct Pool {
             }
             seen = s;
             // Every worker acknowledges every job (so none can lag into the next one's setup).
-            if (tid < n) fn(ctx, tid, n);
+            if (tid < n) part(fn, ctx, tid, n);
             pending.fetch_sub(1, std::memory_order_acq_rel);
         }
     }
@@ -84,6 +87,9 @@ int count() {
     return c;
 }
 
+bool nested() { return t_depth > 0; }
+bool inline_parts() { return t_inline; }
+
 void set_count(int n) { g_count.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
 
 // Without the pool (taken by another caller, or no thread could be started) the calling thread
@@ -92,7 +98,10 @@ void set_count(int n) { g_count.store(n < 1 ? 1 : n, std::memory_order_relaxed);
 // would hand OpenBLAS a different GEMM shape, with other kernels and other rounding.) Every job
 // tolerates this: no part waits for a later one.
 static void run_inline(int n, JobFn fn, void *ctx) {
-    for (int tid = 0; tid < n; ++tid) fn(ctx, tid, n);
+    const bool was = t_inline;
+    t_inline = true;
+    for (int tid = 0; tid < n; ++tid) part(fn, ctx, tid, n);
+    t_inline = was;
 }
 
 void run(int want, JobFn fn, void *ctx) {
@@ -122,7 +131,7 @@ void run(int want, JobFn fn, void *ctx) {
         p.seq.fetch_add(1, std::memory_order_release);
     }
     p.cv.notify_all();
-    fn(ctx, 0, n);
+    part(fn, ctx, 0, n);
     for (int i = 0; p.pending.load(std::memory_order_acquire) != 0; ++i) {
         if (i < 4000) cpu_relax();
         else sched_yield();

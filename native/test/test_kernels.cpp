@@ -314,6 +314,7 @@ struct Case {
     vector<int> lengths;  // empty = NULL
     bool h0 = true, c0 = true, dy = true, dhN = true, dcN = true;
     int threads = 1;
+    bool vs_one = false;  // also bitwise equal to the same case on 1 thread
 };
 
 rnn4j_desc mk(int cell, int I, int H, int L = 1, int bi = 0, int bias = 1, int P = 0, int bf = 0) {
@@ -455,6 +456,16 @@ void run_case(const Case &c, uint32_t seed) {
                   same_bits(a.grads, b.grads) && same_bits(a.yi, b.yi),
               "%s: two runs are not bitwise equal", n.c_str());
     if (lstm) CHECK_MSG(same_bits(a.cN, b.cN) && same_bits(a.dc0, b.dc0), "%s: cN/dc0 not bitwise equal", n.c_str());
+    if (c.vs_one) {  // the thread split (rows, hidden units) never changes a result
+        rnn4j_set_num_threads(1);
+        Run one;
+        run(true, one);
+        CHECK_MSG(same_bits(a.y, one.y) && same_bits(a.hN, one.hN) && same_bits(a.dx, one.dx) &&
+                      same_bits(a.dh0, one.dh0) && same_bits(a.grads, one.grads) && same_bits(a.yi, one.yi) &&
+                      (!lstm || (same_bits(a.cN, one.cN) && same_bits(a.dc0, one.dc0))),
+                  "%s: %d threads and 1 thread are not bitwise equal", n.c_str(), c.threads);
+        rnn4j_set_num_threads(c.threads);
+    }
 }
 
 // Streaming: two inference calls over halves of the input with hN == h0 and cN == c0 (aliased)
@@ -549,11 +560,32 @@ int main() {
             const std::string p = std::string(cname[ci]) + " split H" + std::to_string(H);
             cases.push_back({p + " N4 lengths bi", mk(cells[ci], 5, H, 1, 1), 4, 4, {2, 4, 1, 4}});
             cases.back().threads = 2;
+            cases.back().vs_one = true;
             cases.push_back({p + " N2 no bias 2 layers", mk(cells[ci], 5, H, 2, 0, 0), 3, 2});
             cases.back().threads = 2;
             cases.push_back({p + " T1 N4 projected", mk(cells[ci], 6, H, 1, 1), 1, 4});
             cases.back().threads = 2;
             cases.push_back({p + " T2 N2 projected 1 thread", mk(cells[ci], 6, H), 2, 2, {1, 2}});
+        }
+    }
+    // The time loop split by hidden units (driver.cpp: N / threads < 12 rows, G*H*Ho >= 64K, H a
+    // multiple of 16): lengths, both directions, 2 layers, 3 threads (6 chunks over 2 cores), training
+    // gradients; every one bitwise equal to 1 thread.
+    {
+        const int unitH[] = {256, 256, 128, 160};
+        for (int ci = 0; ci < 4; ++ci) {
+            const int H = unitH[ci];
+            const std::string p = std::string(cname[ci]) + " units H" + std::to_string(H);
+            cases.push_back({p + " N8 lengths bi", mk(cells[ci], 24, H, 1, 1), 5, 8, {5, 3, 5, 1, 4, 2, 5, 3}});
+            cases.back().threads = 2;
+            cases.back().vs_one = true;
+            cases.push_back({p + " N13 2 layers no bias", mk(cells[ci], 10, H, 2, 0, 0), 4, 13, {}});
+            cases.back().threads = 2;
+            cases.back().vs_one = true;
+            cases.push_back({p + " N16 lengths 3 threads", mk(cells[ci], 7, H), 3, 16,
+                             {3, 1, 2, 3, 3, 1, 2, 2, 3, 1, 3, 2, 1, 3, 2, 3}});
+            cases.back().threads = 3;
+            cases.back().vs_one = true;
         }
     }
     // LSTM with projection

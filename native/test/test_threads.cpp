@@ -22,6 +22,30 @@ struct Recorder {
     }
 };
 
+// threads::Phased: every (phase, chunk) runs exactly once, after its dependency (all chunks of the
+// previous phase where needs_all, else the same chunk's previous phase). Returns false on a violation.
+bool phased_ok(int want, int P, int C, bool alternate) {
+    std::vector<std::atomic<int>> runs(P * C);
+    std::atomic<bool> ok{true};
+    rnn4j::threads::Phased ph(P, C);
+    auto needs_all = [&](int p) { return !alternate || p % 2 == 1; };
+    auto fn = [&](int p, int c) {
+        if (p > 0) {
+            if (needs_all(p)) {
+                for (int i = 0; i < C; ++i)
+                    if (runs[(p - 1) * C + i].load() != 1) ok = false;
+            } else if (runs[(p - 1) * C + c].load() != 1) {
+                ok = false;
+            }
+        }
+        runs[p * C + c].fetch_add(1);
+    };
+    ph.run(want, needs_all, fn);
+    for (auto &r : runs)
+        if (r.load() != 1) ok = false;
+    return ok.load();
+}
+
 }  // namespace
 
 int main() {
@@ -56,6 +80,28 @@ int main() {
         CHECK_MSG((int)free_pool.parts.size() == count, "count %d: a free pool ran %d parts", count,
                   (int)free_pool.parts.size());
         for (const auto &p : free_pool.parts) CHECK(p.second == count);
+    }
+    // Phased: free pool, 2 and 3 threads, barriers and per-chunk dependencies.
+    for (int count : {1, 2, 3}) {
+        threads::set_count(count);
+        for (bool alternate : {false, true})
+            for (int C : {1, 2, 4, 6}) CHECK_MSG(phased_ok(count, 40, C, alternate), "Phased: %d threads, %d chunks", count, C);
+    }
+    // Phased with the pool busy: the parts run one after the other on this thread, part 0 does all
+    // of it (no part waits for a later one).
+    {
+        threads::set_count(2);
+        std::atomic<bool> holding{false}, release{false};
+        auto hold = [&](int tid, int) {
+            if (tid != 0) return;
+            holding.store(true);
+            while (!release.load()) std::this_thread::yield();
+        };
+        std::thread first([&] { threads::run(2, hold); });
+        while (!holding.load()) std::this_thread::yield();
+        CHECK_MSG(phased_ok(2, 200, 4, false) && phased_ok(2, 200, 4, true), "Phased with the pool busy");
+        release.store(true);
+        first.join();
     }
     return check::exit_code();
 }

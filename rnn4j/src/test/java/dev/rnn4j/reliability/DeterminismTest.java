@@ -31,6 +31,9 @@ class DeterminismTest {
                 new int[] {10, 3, 7, 10, 1, 9, 10, 2, 5, 5, 8, 10, 4, 6, 10, 1}, 2, true, true, true, 2));
         cases.add(new Case(RnnSpec.builder(CellType.RNN_TANH, 96, 192).batchFirst(true).build(), 6, 24, null, 3, false,
                 true, false, 1));
+        // Batch 10 on 2 threads: the split by hidden units (a barrier per step).
+        cases.add(new Case(RnnSpec.builder(CellType.LSTM, 40, 96).bidirectional(true).build(), 7, 10,
+                new int[] {7, 2, 7, 5, 1, 7, 3, 6, 7, 4}, 5, true, true, false, 1));
         cases.add(new Case(RnnSpec.builder(CellType.LSTM, 32, 64).projectionSize(24).build(), 5, 2, new int[] {5, 2}, 4,
                 true, false, true, 1));
         return cases;
