@@ -321,7 +321,7 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.b_ih = p.b_ih;
         f.b_hh = p.b_hh;
         lowp::project(d, *run, f);
-        split_rows(w, N, !d.P, [&](int r0, int r1) { lowp::steps(d, *run, f, r0, r1); });
+        split_rows(w, N, true, [&](int r0, int r1) { lowp::steps(d, *run, f, r0, r1); });  // rows independent
     } else if (small_path) {  // N <= 4: the fused matrix-vector path
         small::Fwd f;
         f.cell = d.cell;

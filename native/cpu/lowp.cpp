@@ -213,7 +213,9 @@ void steps(const Dims &d, const Run &run, const Direction &f, int r0, int r1) {
     const QMat hr = d.P ? run.mat(d, f.k, f.dir, HR) : QMat();
     // This range's rows of the state, the scratch and the prepared activations (scratch_row bytes
     // per row, as for the T * N rows of the input projection).
-    float *S = f.S + (int64_t)r0 * Ho, *C = f.C ? f.C + (int64_t)r0 * H : nullptr, *scr = f.scr + (int64_t)r0 * GH;
+    // scr holds GRU's h W_hh^T (GH a row) or LSTMP's m (H a row), as the workspace layout sizes it.
+    float *S = f.S + (int64_t)r0 * Ho, *C = f.C ? f.C + (int64_t)r0 * H : nullptr;
+    float *scr = f.scr ? f.scr + (int64_t)r0 * (d.gru() ? GH : H) : nullptr;
     Run rows = run;
     const int64_t skip = (int64_t)r0 * scratch_row(d, run.precision);
     rows.q = run.q + skip;

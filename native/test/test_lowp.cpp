@@ -89,25 +89,29 @@ int main() {
                   fp32);
     }
 
-    // 1 and 2 threads give the same bits: the products split by batch rows at N >= 16 (each thread
-    // rounding or quantizing its rows), by weight rows below; each output is one thread's sum.
-    const rnn4j_desc wide{RNN4J_GRU, 150, 256, 0, 1, 1, 0, 0};  // batch 1: 768 x 256 weights, past the split threshold
-    int64_t wcount = 0;
-    CHECK(rnn4j_param_count(&wide, &wcount) == RNN4J_OK);
-    std::vector<float> wparams(wcount), wx(4 * 20 * 150);
-    for (size_t i = 0; i < wparams.size(); ++i) wparams[i] = 0.08f * std::sin(0.53f * (float)i);
-    for (size_t i = 0; i < wx.size(); ++i) wx[i] = std::cos(0.07f * (float)i);
-    for (int precision : {RNN4J_BF16, RNN4J_INT8})
-        for (int N : {1, 20}) {
-            std::vector<float> xs(wx.begin(), wx.begin() + 4 * N * 150);
-            CHECK(rnn4j_set_num_threads(1) == RNN4J_OK);
-            std::vector<float> one = run(wide, precision, 4, N, wparams, xs, &st);
-            CHECK(st == RNN4J_OK);
-            CHECK(rnn4j_set_num_threads(2) == RNN4J_OK);
-            std::vector<float> two = run(wide, precision, 4, N, wparams, xs, &st);
-            CHECK(st == RNN4J_OK);
-            CHECK_MSG(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0,
-                      "precision %d, N = %d: 1 and 2 threads differ", precision, N);
-        }
+    // 1 and 2 threads give the same bits: at N >= 16 the time loop's batch rows are split (each
+    // thread rounding or quantizing its own rows), below the products' weight rows; each output is
+    // one thread's sum.
+    // batch 1: 768 x 256 weights, past the split threshold; LSTMP: the state through W_hr
+    const rnn4j_desc wides[] = {{RNN4J_GRU, 150, 256, 0, 1, 1, 0, 0}, {RNN4J_LSTM, 150, 256, 100, 1, 0, 1, 0}};
+    for (const rnn4j_desc &wide : wides) {
+        int64_t wcount = 0;
+        CHECK(rnn4j_param_count(&wide, &wcount) == RNN4J_OK);
+        std::vector<float> wparams(wcount), wx(4 * 20 * 150);
+        for (size_t i = 0; i < wparams.size(); ++i) wparams[i] = 0.08f * std::sin(0.53f * (float)i);
+        for (size_t i = 0; i < wx.size(); ++i) wx[i] = std::cos(0.07f * (float)i);
+        for (int precision : {RNN4J_BF16, RNN4J_INT8})
+            for (int N : {1, 20}) {
+                std::vector<float> xs(wx.begin(), wx.begin() + 4 * N * 150);
+                CHECK(rnn4j_set_num_threads(1) == RNN4J_OK);
+                std::vector<float> one = run(wide, precision, 4, N, wparams, xs, &st);
+                CHECK(st == RNN4J_OK);
+                CHECK(rnn4j_set_num_threads(2) == RNN4J_OK);
+                std::vector<float> two = run(wide, precision, 4, N, wparams, xs, &st);
+                CHECK(st == RNN4J_OK);
+                CHECK_MSG(std::memcmp(one.data(), two.data(), one.size() * sizeof(float)) == 0,
+                          "cell %d, precision %d, N = %d: 1 and 2 threads differ", wide.cell, precision, N);
+            }
+    }
     return check::exit_code();
 }
