@@ -249,10 +249,12 @@ int32_t rnn4j_backward(const rnn4j_desc *desc, const float *params, const float 
  * Inference in bfloat16 or int8 weights (docs/DESIGN.md §9). The fp32 parameters stay the master
  * copy: rnn4j_quantize makes the reduced weights from them into a caller-owned block, which
  * rnn4j_forward_precision reads; after the parameters change, call rnn4j_quantize again.
- *   RNN4J_BF16: weight_ih, weight_hh, weight_hr rounded to bfloat16 (round to nearest even);
- *     activations, biases, accumulation, state and gate math fp32 (the weights are widened to fp32
- *     in registers). Batches N <= 8 run the bf16 kernels (half the weight bytes); larger ones run
- *     the fp32 kernels on a rounded fp32 copy kept in the same block (the same arithmetic).
+ *   RNN4J_BF16: both operands of every product in bfloat16 (round to nearest even): weight_ih,
+ *     weight_hh, weight_hr rounded once by rnn4j_quantize, and each step's x, h (and, with a
+ *     projection, o*tanh(c)) rounded before its product; the products are exact in fp32, and their
+ *     accumulation, the biases, the state and the gate math stay fp32. The same scheme at every
+ *     batch size and on every CPU (AVX512_BF16 vdpbf16ps, an AVX-512 widening FMA, or generic code:
+ *     only the order of the fp32 additions differs).
  *   RNN4J_INT8: every weight row quantized once to symmetric s8, scale = max|w| / 127 (0 for a zero
  *     row); x, h and (with a projection) o*tanh(c) quantized per step and per batch row to asymmetric
  *     u8 over [min(0, v), max(0, v)], scale = max/255 - min/255, zp = clamp(rint(-min / scale), 0,
