@@ -3,7 +3,10 @@
 //
 // Each input decodes into a descriptor (often valid, sometimes with bad or extreme fields), T, N,
 // and a short program of calls on one workspace: forward (inference / training / bad flag, with
-// good, bad or absent lengths), backward_data, backward_weights, backward, the size queries, with
+// good, bad or absent lengths), backward_data, backward_weights, backward, the reduced-precision
+// calls (quantized_size, quantize into a block of exactly the claimed size or a short one, or not
+// at all, then forward_precision, also with another precision or descriptor than the block's), the
+// size queries, with
 // NULL or present pointers, honest or too-small workspace sizes, misaligned workspaces and
 // descriptors that differ from the recorded one. Every buffer is allocated with exactly the size
 // the contract gives it (and the workspace with exactly the bytes claimed), so AddressSanitizer
@@ -332,7 +335,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
     const int ops = 1 + in.u8() % 8;
     for (int op = 0; op < ops && in.i < in.n; ++op) {
-        const uint8_t kind = in.u8() % 5;
+        const uint8_t kind = in.u8() % 6;
         const uint8_t a = in.u8(), b = in.u8(), wsel = in.u8();
         // The descriptor of this call: usually the base one, sometimes one field changed.
         rnn4j_desc d = desc;
@@ -352,6 +355,93 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         else if (wsel >= 224) claim = wsel & 1 ? 0 : -5;
         else if (wsel >= 192) claim = std::max<int64_t>(0, w.bytes - 1 - (int64_t)in.u8() * (wsel & 7));
 
+        if (kind == 5) {  // reduced precision: quantized_size, quantize, forward_precision
+            const int32_t precs[4] = {RNN4J_BF16, RNN4J_INT8, RNN4J_FP32, (a & 8) ? 3 : -1};
+            const int32_t prec = precs[a & 3];
+            const bool reduced = prec == RNN4J_BF16 || prec == RNN4J_INT8, fp32 = prec == RNN4J_FP32;
+            int64_t qbytes = -7;
+            st = rnn4j_quantized_size(&desc, prec, &qbytes);
+            expect(reduced, st, "rnn4j_quantized_size");
+            if (st != RNN4J_OK && qbytes != -7) violation("rnn4j_quantized_size wrote its output on error", st);
+            const int64_t qalloc = st == RNN4J_OK ? qbytes : 4096;
+            if (qalloc > MAX_WS) continue;
+            // The block: exactly the bytes claimed, garbage until rnn4j_quantize fills it.
+            char *q = static_cast<char *>(std::malloc(qalloc));
+            std::memset(q, (int)(a * 53u & 0xff), qalloc);
+            const int64_t qclaim = reduced && (b & 1) ? qbytes - 1 - (b >> 1 & 63) : qalloc;
+            const bool null_params = (b & 6) == 6, quantize = !(b & 8);
+            bool filled = false;
+            if (quantize) {
+                st = rnn4j_quantize(&desc, prec, null_params ? nullptr : params.p, q, qclaim);
+                filled = reduced && !null_params && qclaim >= qbytes;
+                expect(filled, st, "rnn4j_quantize");
+            }
+            int64_t need_p = -7;
+            st = rnn4j_workspace_size_precision(&desc, prec, T, N, &need_p);
+            expect(reduced || fp32, st, "rnn4j_workspace_size_precision");
+            if (st != RNN4J_OK) {
+                if (need_p != -7) violation("rnn4j_workspace_size_precision wrote its output on error", st);
+                std::free(q);
+                continue;
+            }
+            // The shared workspace when it is large enough (a successful call must then make a recorded
+            // training forward unusable for backward), else one of exactly the claimed size.
+            Workspace own;
+            void *pws = ws;
+            int64_t pclaim = claim;
+            const bool shared = w.bytes >= need_p;
+            if (!shared && ws) {
+                if (need_p > MAX_WS) {
+                    std::free(q);
+                    continue;
+                }
+                own.raw = static_cast<char *>(std::malloc(need_p));
+                pws = own.raw;
+                pclaim = wsel >= 192 ? claim - (w.bytes - need_p) : need_p;
+            }
+            const bool lens_bad = (b & 0x30) == 0x30;
+            std::vector<int32_t> lens;
+            if (b & 0x20) {
+                lens.resize(N);
+                for (int j = 0; j < N; ++j) lens[j] = 1 + in.u8() % T;
+                if (lens_bad) lens[in.u8() % N] = T + 1;
+            }
+            const Sizes s = sizes(desc, m, T, N);
+            Buf x(s.x), y(s.y), h0(s.h), c0(s.c), hN(s.h), cN(s.c);
+            x.fill(rng, (b & 0x40) ? 1e30f : 1.0f);  // huge activations: int8 scales, no overflow
+            h0.fill(rng, 1.0f);
+            c0.fill(rng, 1.0f);
+            y.canary();
+            hN.canary();
+            cN.canary();
+            // Another descriptor than the block's must be refused before any tensor is read; in fp32
+            // there is no block to tell, so the call gets the buffers' own descriptor.
+            const rnn4j_desc &fd = fp32 ? desc : d;
+            const bool other_desc = !same(fd, desc);
+            const bool valid = (fp32 || filled) && !other_desc && !lens_bad && pws && pclaim >= need_p;
+            st = rnn4j_forward_precision(&fd, prec, T, N, lens.empty() ? nullptr : lens.data(), params.p, q, qclaim, x.p,
+                                         (b & 0x80) ? h0.p : nullptr, (b & 0x80) ? c0.p : nullptr, y.p, hN.p, cN.p, pws,
+                                         pclaim);
+            std::free(q);
+            expect(valid, st, "rnn4j_forward_precision");
+            if (!valid) {
+                if (!y.untouched() || !hN.untouched() || !cN.untouched())
+                    violation("rnn4j_forward_precision wrote on error", st);
+                continue;
+            }
+            for (int64_t i = 0; i < y.n; ++i)
+                if (std::memcmp(y.p + i, &CANARY, 4) == 0) violation("y not fully written", st);
+            if (hN.untouched()) violation("hN not written", st);
+            Recorded r;
+            r.state = REC_INFER;
+            r.T = T;
+            r.N = N;
+            r.lengths = lens;
+            r.desc = desc;
+            expect_zero_padding(y, r, m.D * m.Ho, desc.batch_first, "y");
+            if (shared && pws == w.p) rec = r;  // the workspace now records an inference: no backward
+            continue;
+        }
         if (kind == 0) {  // forward
             int32_t t = T, n = N;
             if (a & 0x80) t = 1 + (a & 0x7f) % (2 * T);  // a different T, maybe more than the workspace holds
