@@ -174,18 +174,14 @@ public final class Compare {
             ref.rnn.setPrecision(p);
             cpu.forward(Mode.INFERENCE);
             ref.forward(Mode.INFERENCE);
-            same.compare("y", cpu.y, ref.y);
-            same.compare("hN", cpu.hN, ref.hN);
-            if (cpu.cN != null) same.compare("cN", cpu.cN, ref.cN);
+            same.compareOutputs("", cpu, ref);
         }
         Check distance = new Check(s.steps);
         try (Fixture fp32 = new Fixture(s, Backend.CPU); Fixture low = new Fixture(s, Backend.CPU)) {
             low.rnn.setPrecision(p);
-            fp32.forward(Mode.INFERENCE);
             low.forward(Mode.INFERENCE);
-            distance.compare("y", low.y, fp32.y);
-            distance.compare("hN", low.hN, fp32.hN);
-            if (low.cN != null) distance.compare("cN", low.cN, fp32.cN);
+            fp32.forward(Mode.INFERENCE);
+            distance.compareOutputs("", low, fp32);
         }
         System.out.printf(Locale.ROOT, "  %s vs its Java reference (T=%d): %s; distance from fp32 %.1e in %s%n",
                 variant, steps, same.summary(), distance.worst, distance.worstTensor);
@@ -292,9 +288,7 @@ public final class Compare {
             ref.forward(Mode.INFERENCE);
             c.javaInferMs = (System.nanoTime() - t0) / 1e6;
             cpu.forward(Mode.INFERENCE);
-            c.compare("infer y", cpu.y, ref.y);
-            c.compare("infer hN", cpu.hN, ref.hN);
-            if (cpu.cN != null) c.compare("infer cN", cpu.cN, ref.cN);
+            c.compareOutputs("infer ", cpu, ref);
             t0 = System.nanoTime();
             ref.forward(Mode.TRAINING);
             ref.backward();
@@ -339,6 +333,13 @@ public final class Compare {
                 worst = rel;
                 worstTensor = name;
             }
+        }
+
+        /** The outputs of the last forwards of {@code got} and {@code ref}: y, hN and cN. */
+        void compareOutputs(String prefix, Fixture got, Fixture ref) {
+            compare(prefix + "y", got.y, ref.y);
+            compare(prefix + "hN", got.hN, ref.hN);
+            if (got.cN != null) compare(prefix + "cN", got.cN, ref.cN);
         }
 
         String status() {
