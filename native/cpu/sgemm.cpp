@@ -70,13 +70,21 @@ RNN4J_INLINE void pack_a(const Args &g, int i0, int mc, int p0, int kc, float *d
                 for (int i = 0; i < mr; ++i) d[k * MR + i] = src[i];
                 for (int i = mr; i < MR; ++i) d[k * MR + i] = 0.0f;
             }
-        } else {
-            for (int i = 0; i < mr; ++i) {
-                const float *src = g.A + (long)(i0 + ir + i) * g.lda + p0;
-                for (int k = 0; k < kc; ++k) d[k * MR + i] = src[k];
+        } else {  // a transpose, in blocks of 16 k: whole-line reads of each row, contiguous writes
+            const float *src = g.A + (long)(i0 + ir) * g.lda + p0;
+            int k0 = 0;
+            for (; k0 + 16 <= kc; k0 += 16) {
+                float t[MR][16];
+                for (int i = 0; i < mr; ++i) __builtin_memcpy(t[i], src + (long)i * g.lda + k0, sizeof t[i]);
+                for (int i = mr; i < MR; ++i)
+                    for (int k = 0; k < 16; ++k) t[i][k] = 0.0f;
+                for (int k = 0; k < 16; ++k)
+                    for (int i = 0; i < MR; ++i) d[(k0 + k) * MR + i] = t[i][k];
             }
-            for (int i = mr; i < MR; ++i)
-                for (int k = 0; k < kc; ++k) d[k * MR + i] = 0.0f;
+            for (int k = k0; k < kc; ++k) {
+                for (int i = 0; i < mr; ++i) d[k * MR + i] = src[(long)i * g.lda + k];
+                for (int i = mr; i < MR; ++i) d[k * MR + i] = 0.0f;
+            }
         }
     }
 }
@@ -87,13 +95,21 @@ RNN4J_INLINE void pack_b(const Args &g, int p0, int kc, int j0, int nc, float *d
     for (int jr = 0; jr < nc; jr += NR) {
         const int nr = std::min(NR, nc - jr);
         float *d = dst + (long)jr * kc;
-        if (g.tb) {  // op(B)(k, j) = B[j, k]: the weights W [out, in] of x W^T
-            for (int j = 0; j < nr; ++j) {
-                const float *src = g.B + (long)(j0 + jr + j) * g.ldb + p0;
-                for (int k = 0; k < kc; ++k) d[k * NR + j] = src[k];
+        if (g.tb) {  // op(B)(k, j) = B[j, k]: the weights W [out, in] of x W^T, transposed as A in pack_a
+            const float *src = g.B + (long)(j0 + jr) * g.ldb + p0;
+            int k0 = 0;
+            for (; k0 + 16 <= kc; k0 += 16) {
+                float t[NR][16];
+                for (int j = 0; j < nr; ++j) __builtin_memcpy(t[j], src + (long)j * g.ldb + k0, sizeof t[j]);
+                for (int j = nr; j < NR; ++j)
+                    for (int k = 0; k < 16; ++k) t[j][k] = 0.0f;
+                for (int k = 0; k < 16; ++k)
+                    for (int j = 0; j < NR; ++j) d[(k0 + k) * NR + j] = t[j][k];
             }
-            for (int j = nr; j < NR; ++j)
-                for (int k = 0; k < kc; ++k) d[k * NR + j] = 0.0f;
+            for (int k = k0; k < kc; ++k) {
+                for (int j = 0; j < nr; ++j) d[k * NR + j] = src[(long)j * g.ldb + k];
+                for (int j = nr; j < NR; ++j) d[k * NR + j] = 0.0f;
+            }
         } else {
             for (int k = 0; k < kc; ++k) {
                 const float *src = g.B + (long)(p0 + k) * g.ldb + j0 + jr;
@@ -113,6 +129,10 @@ RNN4J_INLINE void micro(int kc, const float *__restrict a, const float *__restri
     V acc[MR][NV];
     for (int i = 0; i < MR; ++i)
         for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+    // C's tile is read (or written) only after the k loop: fetch its lines now, so that the misses
+    // overlap the FMAs instead of stalling the write-back (C is a large [T*N, G*H] matrix).
+    for (int i = 0; i < MR; ++i)
+        for (int v = 0; v < NV * L; v += 16) __builtin_prefetch(C + i * ldc + v, 1, 3);
     for (int k = 0; k < kc; ++k) {
         V bv[NV];
         for (int v = 0; v < NV; ++v) __builtin_memcpy(&bv[v], b + (long)k * NR + v * L, sizeof(V));
