@@ -19,6 +19,7 @@
 //                    [--dropout P] [--reset-before] [--cell-clip C]: the cell options (rnn4j.h) on
 //                    every shape they apply to (dropout: training of 2+ layers; reset-before: GRU;
 //                    cell clip: LSTM), to time their cost against the same shape without them.
+//                    [--mode infer|train]: only that timing (e.g. to profile one mode under perf).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -44,6 +45,7 @@ struct Shape {
 bool g_cpu_time = false;  // --cpu: process CPU time instead of wall time (for tuning on a busy machine)
 float g_dropout = 0.0f, g_cell_clip = 0.0f;  // --dropout, --cell-clip
 bool g_reset_before = false;                  // --reset-before
+std::string g_mode;  // --mode infer|train: time only that mode (to profile one of them with perf)
 
 double now_ms() {
     if (g_cpu_time) {
@@ -156,19 +158,23 @@ void bench(const Shape &s, int warmup, int reps, bool limit) {
         std::printf("\n");
         std::fflush(stdout);
     };
+    if (g_mode != "train") {
     const double ti = median_ms(warmup, reps, [&] {
         ok(rnn4j_forward(&d, s.T, s.N, nullptr, 0, params.data(), x.data(), h0.data(), pc0, y.data(), hN.data(), pcN,
                          ws.data(), winfer),
            "forward");
     });
     report("infer", ti, F, limit ? sgemm_limit_ms(s, false, warmup, reps) : 0);
-    if (!s.train) return;
+    }
+    if (!s.train || g_mode == "infer") return;
+    if (g_mode.empty()) {
     const double tf = median_ms(warmup, reps, [&] {
         ok(rnn4j_forward(&d, s.T, s.N, nullptr, 1, params.data(), x.data(), h0.data(), pc0, y.data(), hN.data(), pcN,
                          ws.data(), wtrain),
            "forward");
     });
     report("fwd-tr", tf, F, 0);
+    }
     const double tt = median_ms(warmup, reps, [&] {
         ok(rnn4j_forward(&d, s.T, s.N, nullptr, 1, params.data(), x.data(), h0.data(), pc0, y.data(), hN.data(), pcN,
                          ws.data(), wtrain),
@@ -216,6 +222,7 @@ int main(int argc, char **argv) {
         else if (a == "--dropout") g_dropout = std::strtof(next().c_str(), nullptr);
         else if (a == "--cell-clip") g_cell_clip = std::strtof(next().c_str(), nullptr);
         else if (a == "--reset-before") g_reset_before = true;
+        else if (a == "--mode") g_mode = next();
         else if (a == "--shape") {
             std::string v = next();
             for (char &ch : v)
@@ -231,7 +238,7 @@ int main(int argc, char **argv) {
         } else {
             std::fprintf(stderr, "usage: %s [--threads K] [--reps R] [--warmup W] [--only S1,L1] [--no-limit] [--cpu] "
                                  "[--shape cell,I,H,N,T[,layers[,bi]]] [--dropout P] [--reset-before] "
-                                 "[--cell-clip C]\n", argv[0]);
+                                 "[--cell-clip C] [--mode infer|train]\n", argv[0]);
             return 2;
         }
     }

@@ -59,7 +59,9 @@ struct Args {
 };
 
 // op(A)[i0 .. i0+mc, p0 .. p0+kc] -> panels of MR rows, each [kc][MR], rows past mc zero.
-template <int MR>
+// Blocked: the 16-k transposing loops below (the AVX paths); the generic path (SSE2 / NEON) keeps the
+// element loops, which ran up to 1.4x faster there (gemm_bench, generic column).
+template <int MR, bool Blocked>
 RNN4J_INLINE void pack_a(const Args &g, int i0, int mc, int p0, int kc, float *dst) {
     for (int ir = 0; ir < mc; ir += MR) {
         const int mr = std::min(MR, mc - ir);
@@ -70,30 +72,60 @@ RNN4J_INLINE void pack_a(const Args &g, int i0, int mc, int p0, int kc, float *d
                 for (int i = 0; i < mr; ++i) d[k * MR + i] = src[i];
                 for (int i = mr; i < MR; ++i) d[k * MR + i] = 0.0f;
             }
-        } else {
+        } else if (!Blocked) {
             for (int i = 0; i < mr; ++i) {
                 const float *src = g.A + (long)(i0 + ir + i) * g.lda + p0;
                 for (int k = 0; k < kc; ++k) d[k * MR + i] = src[k];
             }
             for (int i = mr; i < MR; ++i)
                 for (int k = 0; k < kc; ++k) d[k * MR + i] = 0.0f;
+        } else {  // a transpose, in blocks of 16 k: whole-line reads of each row, contiguous writes
+            const float *src = g.A + (long)(i0 + ir) * g.lda + p0;
+            int k0 = 0;
+            for (; k0 + 16 <= kc; k0 += 16) {
+                float t[MR][16];
+                for (int i = 0; i < mr; ++i) __builtin_memcpy(t[i], src + (long)i * g.lda + k0, sizeof t[i]);
+                for (int i = mr; i < MR; ++i)
+                    for (int k = 0; k < 16; ++k) t[i][k] = 0.0f;
+                for (int k = 0; k < 16; ++k)
+                    for (int i = 0; i < MR; ++i) d[(k0 + k) * MR + i] = t[i][k];
+            }
+            for (int k = k0; k < kc; ++k) {
+                for (int i = 0; i < mr; ++i) d[k * MR + i] = src[(long)i * g.lda + k];
+                for (int i = mr; i < MR; ++i) d[k * MR + i] = 0.0f;
+            }
         }
     }
 }
 
 // op(B)[p0 .. p0+kc, j0 .. j0+nc] -> panels of NR columns, each [kc][NR], columns past nc zero.
-template <int NR>
+template <int NR, bool Blocked>
 RNN4J_INLINE void pack_b(const Args &g, int p0, int kc, int j0, int nc, float *dst) {
     for (int jr = 0; jr < nc; jr += NR) {
         const int nr = std::min(NR, nc - jr);
         float *d = dst + (long)jr * kc;
-        if (g.tb) {  // op(B)(k, j) = B[j, k]: the weights W [out, in] of x W^T
+        if (g.tb && !Blocked) {  // op(B)(k, j) = B[j, k]: the weights W [out, in] of x W^T
             for (int j = 0; j < nr; ++j) {
                 const float *src = g.B + (long)(j0 + jr + j) * g.ldb + p0;
                 for (int k = 0; k < kc; ++k) d[k * NR + j] = src[k];
             }
             for (int j = nr; j < NR; ++j)
                 for (int k = 0; k < kc; ++k) d[k * NR + j] = 0.0f;
+        } else if (g.tb) {  // the same, transposed as A in pack_a
+            const float *src = g.B + (long)(j0 + jr) * g.ldb + p0;
+            int k0 = 0;
+            for (; k0 + 16 <= kc; k0 += 16) {
+                float t[NR][16];
+                for (int j = 0; j < nr; ++j) __builtin_memcpy(t[j], src + (long)j * g.ldb + k0, sizeof t[j]);
+                for (int j = nr; j < NR; ++j)
+                    for (int k = 0; k < 16; ++k) t[j][k] = 0.0f;
+                for (int k = 0; k < 16; ++k)
+                    for (int j = 0; j < NR; ++j) d[(k0 + k) * NR + j] = t[j][k];
+            }
+            for (int k = k0; k < kc; ++k) {
+                for (int j = 0; j < nr; ++j) d[k * NR + j] = src[(long)j * g.ldb + k];
+                for (int j = nr; j < NR; ++j) d[k * NR + j] = 0.0f;
+            }
         } else {
             for (int k = 0; k < kc; ++k) {
                 const float *src = g.B + (long)(p0 + k) * g.ldb + j0 + jr;
@@ -113,6 +145,10 @@ RNN4J_INLINE void micro(int kc, const float *__restrict a, const float *__restri
     V acc[MR][NV];
     for (int i = 0; i < MR; ++i)
         for (int v = 0; v < NV; ++v) acc[i][v] = V{};
+    // C's tile is read (or written) only after the k loop: fetch its lines now, so that the misses
+    // overlap the FMAs instead of stalling the write-back (C is a large [T*N, G*H] matrix).
+    for (int i = 0; i < MR; ++i)
+        for (int v = 0; v < NV * L; v += 16) __builtin_prefetch(C + i * ldc + v, 1, 3);
     for (int k = 0; k < kc; ++k) {
         V bv[NV];
         for (int v = 0; v < NV; ++v) __builtin_memcpy(&bv[v], b + (long)k * NR + v * L, sizeof(V));
@@ -138,16 +174,17 @@ template <class V, int MR, int NV>
 RNN4J_INLINE void gemm(const Args &g, float *abuf, float *bbuf) {
     constexpr int NR = NV * (int)(sizeof(V) / sizeof(float));
     constexpr int MCB = MC / MR * MR;  // whole row tiles per A block
+    constexpr bool blocked = sizeof(V) >= 32;
     alignas(64) float edge[MR * NR];
     for (int jc = 0; jc < g.N; jc += NC) {
         const int nc = std::min(NC, g.N - jc);
         for (int pc = 0; pc < g.K; pc += KC) {
             const int kc = std::min(KC, g.K - pc);
             const float coef = pc == 0 ? g.beta : 1.0f;
-            pack_b<NR>(g, pc, kc, jc, nc, bbuf);
+            pack_b<NR, blocked>(g, pc, kc, jc, nc, bbuf);
             for (int ic = 0; ic < g.M; ic += MCB) {
                 const int mc = std::min(MCB, g.M - ic);
-                pack_a<MR>(g, ic, mc, pc, kc, abuf);
+                pack_a<MR, blocked>(g, ic, mc, pc, kc, abuf);
                 for (int jr = 0; jr < nc; jr += NR) {
                     const int nr = std::min(NR, nc - jr);
                     const float *bp = bbuf + (long)jr * kc;
