@@ -166,7 +166,10 @@ public final class Compare {
      */
     private void timePrecision(PrintWriter w, Shape s, Precision p) {
         String variant = "CPU-" + p.name().toLowerCase(Locale.ROOT);
-        int steps = checkSteps(s);
+        // INT8 over one step, as PrecisionCrossCheckTest does: from the second step on, a state that
+        // differs in its last fp32 bit can sit on a u8 rounding boundary and take the neighbouring
+        // code on one side only (a property of the scheme, README), which no tolerance bounds tightly.
+        int steps = p == Precision.INT8 ? 1 : checkSteps(s);
         Check same = new Check(steps);
         Backend.CPU.setThreads(1);
         try (Fixture cpu = new Fixture(s, Backend.CPU, steps); Fixture ref = new Fixture(s, Backend.JAVA, steps)) {
