@@ -392,21 +392,6 @@ void dropout_rows(const Ws &w, int T, int k, uint64_t seed, float *buf) {
         threads::run(want, rows);
 }
 
-// Column sums of a [rows, cols] matrix added into out (double accumulation, fixed order).
-void colsum_acc(int rows, int cols, const float *m, float *out) {
-    constexpr int B = 64;
-    double acc[B];
-    for (int c0 = 0; c0 < cols; c0 += B) {
-        const int cb = std::min(B, cols - c0);
-        for (int c = 0; c < cb; ++c) acc[c] = 0.0;
-        for (int r = 0; r < rows; ++r) {
-            const float *row = m + (int64_t)r * cols + c0;
-            for (int c = 0; c < cb; ++c) acc[c] += row[c];
-        }
-        for (int c = 0; c < cb; ++c) out[c0 + c] += (float)acc[c];
-    }
-}
-
 // Whether a bidirectional layer runs its two directions' forward recurrences concurrently: the
 // small-batch kernel (N <= 4), and RNN4J_SPLIT=directions for any batch. Measured on S7 (N 32,
 // H 256; docs/DESIGN.md): not faster than the row split within noise, so not the default there.
@@ -606,9 +591,13 @@ void backward_weights_driver(const Dims &d, float *grads, char *base, const Layo
             } else {
                 gemm::tn_acc(GH, Ho, R, sv.dgh, GH, sv.hprev, Ho, grads + p.w_hh, Ho);
             }
-            if (d.bias) {
-                colsum_acc(R, GH, sv.dgi, grads + p.b_ih);
-                colsum_acc(R, GH, sv.dgh, grads + p.b_hh);
+            if (d.bias) {  // one sum where both sides' gradients are equal (all but the GRU's n block)
+                const int shared = sv.dgh == sv.dgi ? GH : 2 * H;
+                pointwise::add_column_sums(R, shared, sv.dgi, GH, grads + p.b_ih, grads + p.b_hh);
+                if (shared < GH) {
+                    pointwise::add_column_sums(R, H, sv.dgi + 2 * H, GH, grads + p.b_ih + 2 * H, nullptr);
+                    pointwise::add_column_sums(R, H, sv.dgh + 2 * H, GH, grads + p.b_hh + 2 * H, nullptr);
+                }
             }
             if (d.P) gemm::tn_acc(d.P, H, R, sv.dhs, Ho, sv.m, H, grads + p.w_hr, H);
         }

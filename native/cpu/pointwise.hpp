@@ -88,6 +88,10 @@ inline void bwd_cell(bool lstm, bool gru, const BwdStep &s) {
 void bwd_gru_rb_n(const BwdStep &s);
 void bwd_gru_rb_r(const BwdStep &s);
 
+// out1[c] (and out2[c] unless null) += the sum over rows of m[r, c], for c < cols (row stride ld);
+// the bias gradients. Summed in double, rows in order: the same bits on every instruction set.
+void add_column_sums(int rows, int cols, const float *m, int ld, float *out1, float *out2);
+
 // Projection clip: h[j, :] clamped to [-clip, clip] in place (n rows of width w, stride ld), the
 // values before the clamp copied to pre_out (stride w) when it is not null.
 void clip_rows(int n, int w, float *h, int ld, float clip, float *pre_out);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #pragma GCC diagnostic ignored "-Wpsabi"  // vectors never cross a non-inlined call
 
@@ -57,6 +58,37 @@ struct Args {
     float *C;
     int ldc;
 };
+
+// dst[k * ldd + j] = src[j * lds + k] for a 16 x 16 block, in registers: four stages that each swap
+// the off-diagonal h x h blocks of every 2h x 2h block (h = 8, 4, 2, 1), 64 two-source permutes. The
+// element loop it replaces stored one float at a time: with few rows of A (a batch-1 input
+// projection, M = 25) packing W took as long as the FMAs.
+template <int h, size_t... L>
+RNN4J_INLINE V16 swap_lo(V16 a, V16 b, std::index_sequence<L...>) {
+    return __builtin_shufflevector(a, b, ((L & h) ? 16 + L - h : L)...);
+}
+template <int h, size_t... L>
+RNN4J_INLINE V16 swap_hi(V16 a, V16 b, std::index_sequence<L...>) {
+    return __builtin_shufflevector(a, b, ((L & h) ? 16 + L : L + h)...);
+}
+template <int h>
+RNN4J_INLINE void transpose_stage(V16 (&r)[16]) {
+    for (int i = 0; i < 16; ++i)
+        if (!(i & h)) {
+            const V16 a = r[i], b = r[i + h];
+            r[i] = swap_lo<h>(a, b, std::make_index_sequence<16>{});
+            r[i + h] = swap_hi<h>(a, b, std::make_index_sequence<16>{});
+        }
+}
+RNN4J_INLINE void transpose16(const float *src, long lds, float *dst, long ldd) {
+    V16 r[16];
+    for (int i = 0; i < 16; ++i) __builtin_memcpy(&r[i], src + i * lds, sizeof(V16));
+    transpose_stage<8>(r);
+    transpose_stage<4>(r);
+    transpose_stage<2>(r);
+    transpose_stage<1>(r);
+    for (int i = 0; i < 16; ++i) __builtin_memcpy(dst + i * ldd, &r[i], sizeof(V16));
+}
 
 // op(A)[i0 .. i0+mc, p0 .. p0+kc] -> panels of MR rows, each [kc][MR], rows past mc zero.
 // Blocked: the 16-k transposing loops below (the AVX paths); the generic path (SSE2 / NEON) keeps the
@@ -111,7 +143,7 @@ RNN4J_INLINE void pack_a(const Args &g, int i0, int mc, int p0, int kc, float *d
 }
 
 // op(B)[p0 .. p0+kc, j0 .. j0+nc] -> panels of NR columns, each [kc][NR], columns past nc zero.
-template <int NR, bool Blocked>
+template <int NR, bool Blocked, bool Shuffled = false>
 RNN4J_INLINE void pack_b(const Args &g, int p0, int kc, int j0, int nc, float *dst) {
     for (int jr = 0; jr < nc; jr += NR) {
         const int nr = std::min(NR, nc - jr);
@@ -126,6 +158,10 @@ RNN4J_INLINE void pack_b(const Args &g, int p0, int kc, int j0, int nc, float *d
         } else if (g.tb) {  // the same, transposed as A in pack_a
             const float *src = g.B + (long)(j0 + jr) * g.ldb + p0;
             int k0 = 0;
+            if constexpr (Shuffled)
+                if (nr == NR)
+                    for (; k0 + 16 <= kc; k0 += 16)
+                        for (int j = 0; j < NR; j += 16) transpose16(src + (long)j * g.ldb + k0, g.ldb, d + (long)k0 * NR + j, NR);
             for (; k0 + 16 <= kc; k0 += 16) {
                 float t[NR][16];
                 for (int j = 0; j < nr; ++j) __builtin_memcpy(t[j], src + (long)j * g.ldb + k0, sizeof t[j]);
@@ -148,28 +184,31 @@ RNN4J_INLINE void pack_b(const Args &g, int p0, int kc, int j0, int nc, float *d
     }
 }
 
-// acc = a-panel [kc][MR] x b-panel [kc][NR], then C (ldc) = alpha acc + coef C (coef 0: C not read).
-// The accumulators are MR x NV vectors of the path's own width, so they stay in registers.
-template <class V, int MR, int NV>
+// acc = rows [0, R) of a-panel [kc][MR] x b-panel [kc][NR], then C (ldc) = alpha acc + coef C (coef 0:
+// C not read). The accumulators are R x NV vectors of the path's own width, so they stay in registers.
+// R < MR: the last row tile of a block, computed with R rows (a 1-row tile costs 1/MR of a full one:
+// at M = 25, a batch-1 input projection, the padded third tile of 12 was 30 % of the work). Each
+// element's sum runs the same FMAs in the same order whatever R, so results do not change.
+template <class V, int MR, int NV, int R = MR>
 RNN4J_INLINE void micro(int kc, const float *__restrict a, const float *__restrict b, float *C, long ldc, float alpha,
                         float coef) {
     constexpr int L = sizeof(V) / sizeof(float), NR = NV * L;
-    V acc[MR][NV];
-    for (int i = 0; i < MR; ++i)
+    V acc[R][NV];
+    for (int i = 0; i < R; ++i)
         for (int v = 0; v < NV; ++v) acc[i][v] = V{};
     // C's tile is read (or written) only after the k loop: fetch its lines now, so that the misses
     // overlap the FMAs instead of stalling the write-back (C is a large [T*N, G*H] matrix).
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < R; ++i)
         for (int v = 0; v < NV * L; v += 16) __builtin_prefetch(C + i * ldc + v, 1, 3);
     for (int k = 0; k < kc; ++k) {
         V bv[NV];
         for (int v = 0; v < NV; ++v) __builtin_memcpy(&bv[v], b + (long)k * NR + v * L, sizeof(V));
-        for (int i = 0; i < MR; ++i) {
+        for (int i = 0; i < R; ++i) {
             const float s = a[(long)k * MR + i];
             for (int v = 0; v < NV; ++v) acc[i][v] += s * bv[v];
         }
     }
-    for (int i = 0; i < MR; ++i)
+    for (int i = 0; i < R; ++i)
         for (int v = 0; v < NV; ++v) {
             float *c = C + i * ldc + v * L;
             V r = alpha == 1.0f ? acc[i][v] : alpha * acc[i][v];
@@ -180,6 +219,16 @@ RNN4J_INLINE void micro(int kc, const float *__restrict a, const float *__restri
             }
             __builtin_memcpy(c, &r, sizeof(V));
         }
+}
+
+// micro<V, MR, NV, mr> for the mr valid rows of a tile (1 <= mr <= MR).
+template <class V, int MR, int NV, int R = MR>
+RNN4J_INLINE void micro_rows(int mr, int kc, const float *a, const float *b, float *C, long ldc, float alpha,
+                             float coef) {
+    if (mr == R)
+        micro<V, MR, NV, R>(kc, a, b, C, ldc, alpha, coef);
+    else if constexpr (R > 1)
+        micro_rows<V, MR, NV, R - 1>(mr, kc, a, b, C, ldc, alpha, coef);
 }
 
 template <class V, int MR, int NV>
@@ -193,7 +242,7 @@ RNN4J_INLINE void gemm(const Args &g, float *abuf, float *bbuf) {
         for (int pc = 0; pc < g.K; pc += KC) {
             const int kc = std::min(KC, g.K - pc);
             const float coef = pc == 0 ? g.beta : 1.0f;
-            pack_b<NR, blocked>(g, pc, kc, jc, nc, bbuf);
+            pack_b<NR, blocked, sizeof(V) == 64>(g, pc, kc, jc, nc, bbuf);
             for (int ic = 0; ic < g.M; ic += MCB) {
                 const int mc = std::min(MCB, g.M - ic);
                 pack_a<MR, blocked>(g, ic, mc, pc, kc, abuf);
@@ -204,12 +253,12 @@ RNN4J_INLINE void gemm(const Args &g, float *abuf, float *bbuf) {
                         const int mr = std::min(MR, mc - ir);
                         const float *ap = abuf + (long)ir * kc;
                         float *c = g.C + (long)(ic + ir) * g.ldc + jc + jr;
-                        if (mr == MR && nr == NR) {
-                            micro<V, MR, NV>(kc, ap, bp, c, g.ldc, g.alpha, coef);
-                        } else {  // the same code on a copy of the valid part
+                        if (nr == NR) {
+                            micro_rows<V, MR, NV>(mr, kc, ap, bp, c, g.ldc, g.alpha, coef);
+                        } else {  // the same code on a copy of the valid columns
                             if (coef != 0.0f)
                                 for (int i = 0; i < mr; ++i) std::memcpy(edge + i * NR, c + (long)i * g.ldc, sizeof(float) * nr);
-                            micro<V, MR, NV>(kc, ap, bp, edge, NR, g.alpha, coef);
+                            micro_rows<V, MR, NV>(mr, kc, ap, bp, edge, NR, g.alpha, coef);
                             for (int i = 0; i < mr; ++i) std::memcpy(c + (long)i * g.ldc, edge + i * NR, sizeof(float) * nr);
                         }
                     }
