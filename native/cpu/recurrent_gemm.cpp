@@ -26,8 +26,12 @@ typedef float V8 __attribute__((vector_size(32)));
 template <int R, bool Acc>
 RNN4J_INLINE void tile(int K, const float *S, int lds, const float *panel, float *C, int ldc, int cols) {
     V8 lo[R], hi[R];
+    const bool full = cols == PW;  // whole vectors (the copies through c[] are libc calls per row)
     for (int i = 0; i < R; ++i) {
-        if (Acc) {
+        if (Acc && full) {
+            __builtin_memcpy(&lo[i], C + (long)i * ldc, sizeof(V8));
+            __builtin_memcpy(&hi[i], C + (long)i * ldc + 8, sizeof(V8));
+        } else if (Acc) {
             alignas(32) float c[PW] = {};
             __builtin_memcpy(c, C + (long)i * ldc, sizeof(float) * cols);
             __builtin_memcpy(&lo[i], c, sizeof(V8));
@@ -49,6 +53,11 @@ RNN4J_INLINE void tile(int K, const float *S, int lds, const float *panel, float
         }
     }
     for (int i = 0; i < R; ++i) {
+        if (full) {
+            __builtin_memcpy(C + (long)i * ldc, &lo[i], sizeof(V8));
+            __builtin_memcpy(C + (long)i * ldc + 8, &hi[i], sizeof(V8));
+            continue;
+        }
         alignas(32) float c[PW];
         __builtin_memcpy(c, &lo[i], sizeof(V8));
         __builtin_memcpy(c + 8, &hi[i], sizeof(V8));
@@ -104,7 +113,9 @@ RNN4J_INLINE void tile16(int K, const float *S, int lds, const float *panel, lon
     V16 acc[R][NP];
     const bool full = cols == NP * PW;
     for (int i = 0; i < R; ++i) {
-        if (Acc) {
+        if (Acc && full) {  // whole vectors: a variable-length copy is a libc call per row (4 % of S1)
+            for (int p = 0; p < NP; ++p) __builtin_memcpy(&acc[i][p], C + (long)i * ldc + p * PW, sizeof(V16));
+        } else if (Acc) {
             alignas(64) float c[NP * PW] = {};
             __builtin_memcpy(c, C + (long)i * ldc, sizeof(float) * cols);
             for (int p = 0; p < NP; ++p) __builtin_memcpy(&acc[i][p], c + p * PW, sizeof(V16));

@@ -1,6 +1,7 @@
 // Explicit-vector helpers for the CPU kernels: 8 floats as one GCC vector (cell::Vec8; 16 as
 // cell::Vec16 in code compiled for AVX-512), full and partial (zero-padded) loads/stores, a lane loop. Everything is inlined
-// into functions compiled per ISA with target_clones (AVX-512, AVX2+FMA, generic x86-64).
+// into functions compiled per ISA (target attributes, picked by isa::active(); RNN4J_CLONES where
+// a kernel's generic fallback needs no forcing), for AVX-512, AVX2+FMA and generic x86-64.
 #pragma once
 
 #include "cell_math.h"
