@@ -460,14 +460,116 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
     h->state = training ? WS_TRAIN_FWD : WS_INFER;
 }
 
+namespace {
+
+// One direction of layer k, backward: the gradients of its steps (phases as in the forward:
+// PREPARE gathers the carried gradients and packs W_hh, RECUR runs the time loop, FINISH scatters
+// dh0/dc0 and adds this direction's part of dX, so the two directions' loops can run concurrently
+// while dX keeps its order of accumulation: direction 0, then 1).
+void backward_direction(const Ws &w, int k, int dir, const float *params, const float *dY, float *dX,
+                        const float *dhN, const float *dcN, float *dh0, float *dc0, unsigned phases = ALL) {
+    const Dims &d = w.d;
+    const Layout &l = w.l;
+    WsHeader *h = w.hdr();
+    const int N = h->N, R = h->R, Teff = h->Teff;
+    const int32_t *nt = w.nt(), *off = w.off();
+    const int GH = d.GH, H = d.H, Ho = d.Ho, DHo = d.D * Ho, Ik = d.Ik(k);
+    const Weights p(d, params, k, dir);
+    const int64_t kd = (int64_t)(k * d.D + dir);
+    float *dS = w.f(l.dS[dir]), *dC = w.f(l.dC[dir]), *dM = w.f(l.dM[dir]);
+    const Saved sv(w, k, dir);
+
+    float *wpack = w.f(l.wpack[dir]);  // the forward's packing is not needed any more
+    float *q = d.rb ? w.f(l.scr[dir]) : nullptr;  // reset-before: d(r*h) per row, [N, H]
+    if (phases & PREPARE) {
+        gather_state(w, N, Ho, dhN ? dhN + kd * N * Ho : nullptr, dS);
+        if (d.lstm()) gather_state(w, N, H, dcN ? dcN + kd * N * H : nullptr, dC);
+        if (d.rb) {
+            rgemm::pack_nn(Ho, 2 * H, p.w_hh, wpack);
+            rgemm::pack_nn(Ho, H, p.w_hh + (int64_t)2 * H * Ho, wpack + wpack_n_offset(d, true));
+        } else {
+            rgemm::pack_nn(Ho, GH, p.w_hh, wpack);
+        }
+    }
+    if (phases & RECUR) {
+        // Rows [r0, r1) through all steps (see split_rows).
+        auto steps = [&](int r0, int r1) {
+            float *dS_rows = dS + (int64_t)r0 * Ho, *dC_rows = dC ? dC + (int64_t)r0 * H : nullptr;
+            for (int s = 0; s < Teff; ++s) {
+                const int t = dir == 0 ? Teff - 1 - s : s;
+                const int n = std::min(nt[t], r1) - r0;
+                if (n <= 0) continue;
+                const int64_t o = off[t] + r0;
+                BwdStep st = bwd_step_at(d, sv, dY, dir, o, n, dS_rows, dC_rows);
+                st.clip = d.cell_clip;
+                if (d.P) {  // dh of the projected output (zero where it was clipped), kept for dW_hr; dm = dh W_hr
+                    pointwise::add_rows(n, Ho, st.dy, DHo, dS_rows, sv.dhs + o * Ho);
+                    if (sv.hclip) pointwise::clip_grad_rows(n, Ho, sv.hclip + o * Ho, d.proj_clip, sv.dhs + o * Ho);
+                    gemm::nn(n, H, Ho, sv.dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H);
+                    st.dm = dM;
+                }
+                if (d.lstm()) {
+                    pointwise::bwd_lstm(st);
+                } else if (d.rb) {  // dz, dn; q = dn W_hn; dr from q; then dh_{t-1} += [dr, dz] W_hh[r,z]
+                    pointwise::bwd_gru_rb_n(st);
+                    st.q = q + (int64_t)r0 * H;
+                    rgemm::mul(n, Ho, H, st.dgi + 2 * H, GH, wpack + wpack_n_offset(d, true), false,
+                               q + (int64_t)r0 * H, Ho);
+                    pointwise::bwd_gru_rb_r(st);
+                    rgemm::mul(n, Ho, 2 * H, st.dgi, GH, wpack, true, dS_rows, Ho);
+                    continue;
+                } else if (d.gru()) {
+                    pointwise::bwd_gru(st);
+                } else {
+                    pointwise::bwd_rnn(st);
+                }
+                // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
+                rgemm::mul(n, Ho, GH, sv.dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho);
+            }
+        };
+        if (const int units = unit_split_threads(d, N)) {
+            // By hidden units (see unit_split_threads): phase 2s is step s's pass over a range of
+            // units (it needs only that range of dh, from the same range's product of step
+            // s - 1), phase 2s + 1 that range of dh_{t-1} = dG_t W_hh (it needs all of dG_t).
+            threads::Phased ph(2 * Teff, unit_chunks(d, units));
+            const int nchunks = ph.chunks();
+            auto fn = [&](int phase, int c) {
+                const Units u(H, c, nchunks);
+                const int s = phase / 2, t = dir == 0 ? Teff - 1 - s : s, n = nt[t];
+                const int64_t o = off[t];
+                if (phase % 2 == 0) {
+                    BwdStep st = bwd_step_at(d, sv, dY, dir, o, n, dS, dC);
+                    st.clip = d.cell_clip;
+                    st.u0 = u.u0;
+                    st.u1 = u.u1;
+                    pointwise::bwd_cell(d.lstm(), d.gru(), st);
+                } else {
+                    rgemm::mul(n, u.u1 - u.u0, GH, sv.dgh + o * GH, GH, wpack + (int64_t)u.u0 * GH, d.gru(),
+                               dS + u.u0, Ho);
+                }
+            };
+            auto barrier = [](int phase) { return phase % 2 == 1; };
+            ph.run(units, barrier, fn);
+        } else {
+            // With a projection each step calls OpenBLAS (dm = dh W_hr) and uses one dM: not split.
+            split_rows(w, N, !d.P, steps);
+        }
+    }
+    if (phases & FINISH) {
+        if (dh0) scatter_state(w, N, Ho, dS, dh0 + kd * N * Ho);
+        if (dc0 && d.lstm()) scatter_state(w, N, H, dC, dc0 + kd * N * H);
+        if (dX) gemm::nn(R, Ik, GH, sv.dgi, GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik);
+    }
+}
+
+}  // namespace
+
 void backward_data_driver(const Dims &d, const float *params, const float *dy, const float *dhN, const float *dcN,
                           float *dx, float *dh0, float *dc0, char *base, const Layout &l) {
     const Ws w{{base, l, d}};
     WsHeader *h = w.hdr();
-    const int T = h->T, N = h->N, R = h->R, Teff = h->Teff;
+    const int T = h->T, N = h->N, DHo = d.D * d.Ho;
     const bool identity = h->identity;
-    const int32_t *nt = w.nt(), *off = w.off();
-    const int GH = d.GH, H = d.H, Ho = d.Ho, DHo = d.D * Ho;
     h->state = WS_TRAIN_FWD;  // until this call completes
 
     // Upstream gradient of the top layer's output, packed.
@@ -481,90 +583,18 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
         }
     }
     for (int k = d.L - 1; k >= 0; --k) {
-        const int Ik = d.Ik(k);
         float *dX = w.dx_of_layer(k, dx, identity);
-        for (int dir = 0; dir < d.D; ++dir) {
-            const Weights p(d, params, k, dir);
-            const int64_t kd = (int64_t)(k * d.D + dir);
-            float *dS = w.f(l.dS[dir]), *dC = w.f(l.dC[dir]), *dM = w.f(l.dM[dir]);
-            const Saved sv(w, k, dir);
-
-            gather_state(w, N, Ho, dhN ? dhN + kd * N * Ho : nullptr, dS);
-            if (d.lstm()) gather_state(w, N, H, dcN ? dcN + kd * N * H : nullptr, dC);
-            float *wpack = w.f(l.wpack[dir]);  // the forward's packing is not needed any more
-            float *q = d.rb ? w.f(l.scr[dir]) : nullptr;  // reset-before: d(r*h) per row, [N, H]
-            if (d.rb) {
-                rgemm::pack_nn(Ho, 2 * H, p.w_hh, wpack);
-                rgemm::pack_nn(Ho, H, p.w_hh + (int64_t)2 * H * Ho, wpack + wpack_n_offset(d, true));
-            } else {
-                rgemm::pack_nn(Ho, GH, p.w_hh, wpack);
-            }
-
-            // Rows [r0, r1) through all steps (see split_rows).
-            auto steps = [&](int r0, int r1) {
-                float *dS_rows = dS + (int64_t)r0 * Ho, *dC_rows = dC ? dC + (int64_t)r0 * H : nullptr;
-                for (int s = 0; s < Teff; ++s) {
-                    const int t = dir == 0 ? Teff - 1 - s : s;
-                    const int n = std::min(nt[t], r1) - r0;
-                    if (n <= 0) continue;
-                    const int64_t o = off[t] + r0;
-                    BwdStep st = bwd_step_at(d, sv, dY, dir, o, n, dS_rows, dC_rows);
-                    st.clip = d.cell_clip;
-                    if (d.P) {  // dh of the projected output (zero where it was clipped), kept for dW_hr; dm = dh W_hr
-                        pointwise::add_rows(n, Ho, st.dy, DHo, dS_rows, sv.dhs + o * Ho);
-                        if (sv.hclip) pointwise::clip_grad_rows(n, Ho, sv.hclip + o * Ho, d.proj_clip, sv.dhs + o * Ho);
-                        gemm::nn(n, H, Ho, sv.dhs + o * Ho, Ho, p.w_hr, H, 0.0f, dM, H);
-                        st.dm = dM;
-                    }
-                    if (d.lstm()) {
-                        pointwise::bwd_lstm(st);
-                    } else if (d.rb) {  // dz, dn; q = dn W_hn; dr from q; then dh_{t-1} += [dr, dz] W_hh[r,z]
-                        pointwise::bwd_gru_rb_n(st);
-                        st.q = q + (int64_t)r0 * H;
-                        rgemm::mul(n, Ho, H, st.dgi + 2 * H, GH, wpack + wpack_n_offset(d, true), false,
-                                   q + (int64_t)r0 * H, Ho);
-                        pointwise::bwd_gru_rb_r(st);
-                        rgemm::mul(n, Ho, 2 * H, st.dgi, GH, wpack, true, dS_rows, Ho);
-                        continue;
-                    } else if (d.gru()) {
-                        pointwise::bwd_gru(st);
-                    } else {
-                        pointwise::bwd_rnn(st);
-                    }
-                    // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
-                    rgemm::mul(n, Ho, GH, sv.dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho);
-                }
+        if (d.D == 2 && threads::count() >= 2 && directions_concurrently(d, N)) {
+            // Bidirectional, as in the forward: each direction's time loop on its own core.
+            for (int dir = 0; dir < 2; ++dir) backward_direction(w, k, dir, params, dY, dX, dhN, dcN, dh0, dc0, PREPARE);
+            auto job = [&](int tid, int n) {
+                for (int dir = tid; dir < 2; dir += n)
+                    backward_direction(w, k, dir, params, dY, dX, dhN, dcN, dh0, dc0, RECUR);
             };
-            if (const int units = unit_split_threads(d, N)) {
-                // By hidden units (see unit_split_threads): phase 2s is step s's pass over a range of
-                // units (it needs only that range of dh, from the same range's product of step
-                // s - 1), phase 2s + 1 that range of dh_{t-1} = dG_t W_hh (it needs all of dG_t).
-                threads::Phased ph(2 * Teff, unit_chunks(d, units));
-                const int nchunks = ph.chunks();
-                auto fn = [&](int phase, int c) {
-                    const Units u(H, c, nchunks);
-                    const int s = phase / 2, t = dir == 0 ? Teff - 1 - s : s, n = nt[t];
-                    const int64_t o = off[t];
-                    if (phase % 2 == 0) {
-                        BwdStep st = bwd_step_at(d, sv, dY, dir, o, n, dS, dC);
-                        st.clip = d.cell_clip;
-                        st.u0 = u.u0;
-                        st.u1 = u.u1;
-                        pointwise::bwd_cell(d.lstm(), d.gru(), st);
-                    } else {
-                        rgemm::mul(n, u.u1 - u.u0, GH, sv.dgh + o * GH, GH, wpack + (int64_t)u.u0 * GH, d.gru(),
-                                   dS + u.u0, Ho);
-                    }
-                };
-                auto barrier = [](int phase) { return phase % 2 == 1; };
-                ph.run(units, barrier, fn);
-            } else {
-                // With a projection each step calls OpenBLAS (dm = dh W_hr) and uses one dM: not split.
-                split_rows(w, N, !d.P, steps);
-            }
-            if (dh0) scatter_state(w, N, Ho, dS, dh0 + kd * N * Ho);
-            if (dc0 && d.lstm()) scatter_state(w, N, H, dC, dc0 + kd * N * H);
-            if (dX) gemm::nn(R, Ik, GH, sv.dgi, GH, p.w_ih, Ik, dir == 0 ? 0.0f : 1.0f, dX, Ik);
+            threads::run(2, job);
+            for (int dir = 0; dir < 2; ++dir) backward_direction(w, k, dir, params, dY, dX, dhN, dcN, dh0, dc0, FINISH);
+        } else {
+            for (int dir = 0; dir < d.D; ++dir) backward_direction(w, k, dir, params, dY, dX, dhN, dcN, dh0, dc0);
         }
         // dX of layer k >= 1 is the gradient of layer k-1's output after its dropout: apply the mask again.
         if (k > 0 && d.dropout > 0) dropout_rows(w, T, k - 1, h->desc.dropout_seed, dX);

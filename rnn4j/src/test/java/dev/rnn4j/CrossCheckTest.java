@@ -250,6 +250,26 @@ class CrossCheckTest {
     }
 
     @Test
+    void smallBidirectionalBatchesRunTheDirectionsConcurrentlyAsOnOneThread() {
+        // N <= 4: forward and BPTT run each direction's time loop on its own thread (driver.cpp,
+        // directions_concurrently); the results must be bitwise those of one thread.
+        assumeTrue(Backend.CPU.isAvailable(), () -> "CPU skipped: " + Backend.CPU.unavailableReason());
+        int before = Backend.CPU.threads();
+        try {
+            for (CellType cell : CellType.values()) {
+                RnnSpec s = spec(cell, 20, 112).layers(2).bidirectional(true).build();
+                for (Batch batch : new Batch[] {Batch.of(6, 1), Batch.ofLengths(6, 6, 3, 5)}) {
+                    Case c = new Case("directions concurrently", s, batch, true, true);
+                    Data d = new Data(c, 11);
+                    assertSame(c, oneAndTwoThreadsBitwiseEqual(c, d, cell), run(Backend.JAVA, c, d, 1));
+                }
+            }
+        } finally {
+            Backend.CPU.setThreads(before);
+        }
+    }
+
+    @Test
     void twoThreadsMatchTheReferenceToo() {
         assumeTrue(Backend.CPU.isAvailable(), () -> "CPU skipped: " + Backend.CPU.unavailableReason());
         int before = Backend.CPU.threads();
