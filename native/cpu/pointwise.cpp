@@ -340,20 +340,33 @@ RNN4J_POINTWISE_ENTRY(bwd_gru_rb_r, BwdStep)
 // in registers. Compiled per instruction set: the baseline build converted and added two doubles
 // at a time.
 namespace {
+typedef double D8 __attribute__((vector_size(64)));
+typedef float F8 __attribute__((vector_size(32)));
+
 template <class = void>
 RNN4J_INLINE void add_column_sums_body(int rows, int cols, const float *m, int ld, float *out1, float *out2) {
-    constexpr int B = 64;
-    for (int c0 = 0; c0 < cols; c0 += B) {
-        const int cb = cols - c0 < B ? cols - c0 : B;
-        double acc[B] = {};
+    constexpr int B = 64;  // 8 vectors of 8 doubles: the accumulators of a block stay in registers
+    int c0 = 0;
+    for (; c0 + B <= cols; c0 += B) {
+        D8 acc[B / 8] = {};
         for (int r = 0; r < rows; ++r) {
             const float *row = m + (long)r * ld + c0;
-            for (int c = 0; c < cb; ++c) acc[c] += row[c];
+            for (int v = 0; v < B / 8; ++v) {
+                F8 x;
+                __builtin_memcpy(&x, row + 8 * v, sizeof x);
+                acc[v] += __builtin_convertvector(x, D8);
+            }
         }
-        for (int c = 0; c < cb; ++c) {
-            out1[c0 + c] += (float)acc[c];
-            if (out2) out2[c0 + c] += (float)acc[c];
+        for (int c = 0; c < B; ++c) {
+            out1[c0 + c] += (float)acc[c / 8][c % 8];
+            if (out2) out2[c0 + c] += (float)acc[c / 8][c % 8];
         }
+    }
+    for (int c = c0; c < cols; ++c) {  // the last columns, one at a time (the same sums)
+        double acc = 0.0;
+        for (int r = 0; r < rows; ++r) acc += m[(long)r * ld + c];
+        out1[c] += (float)acc;
+        if (out2) out2[c] += (float)acc;
     }
 }
 }  // namespace
