@@ -72,11 +72,31 @@ void sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, const fl
     threads::run(want, job);
 }
 
+// x W^T for a few rows of x (sgemm::few_rows), the columns (rows of W) shared out: each thread
+// reads only its part of W.
+void few_rows(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    const int threads = 2.0 * M * N * K < MIN_PARALLEL_FLOPS ? 1 : threads::count();
+    const int want = std::min(threads, N / MIN_COLS_PER_THREAD);
+    if (want < 2) {
+        sgemm::few_rows(isa::active(), M, N, K, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    auto job = [&](int tid, int n) {
+        int lo, hi;
+        share(N, 16, tid, n, lo, hi);
+        if (hi > lo) sgemm::few_rows(isa::active(), M, hi - lo, K, A, lda, B + (long)lo * ldb, ldb, beta, C + lo, ldc);
+    };
+    threads::run(want, job);
+}
+
 }  // namespace
 
 void nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
     if (M <= 0 || N <= 0) return;
-    sgemm(CblasNoTrans, CblasTrans, M, N, K, A, lda, B, ldb, beta, C, ldc);
+    if (M <= sgemm::FEW_ROWS && !isa::use_blas())  // decided on the whole product: see sgemm::few_rows
+        few_rows(M, N, K, A, lda, B, ldb, beta, C, ldc);
+    else
+        sgemm(CblasNoTrans, CblasTrans, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 void nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {

@@ -1,11 +1,13 @@
-// The GEMM level: thin row-major wrappers over OpenBLAS's cblas_sgemm. Every product in the
-// kernels goes through these, so the driver reads as math and BLAS details live in one place.
+// The GEMM level: row-major products over rnn4j's own kernels (sgemm.hpp; OpenBLAS's cblas_sgemm
+// with RNN4J_ISA=openblas), shared out over rnn4j's threads. Every large product in the kernels goes
+// through these, so the driver reads as math and the kernel choice lives in one place.
 #pragma once
 
 namespace rnn4j {
 namespace gemm {
 
-// C[M,N] = A[M,K] * B[N,K]^T + beta * C      (x W^T with W stored [out, in])
+// C[M,N] = A[M,K] * B[N,K]^T + beta * C      (x W^T with W stored [out, in]; M <= 32: unpacked
+//                                              dot products, sgemm::few_rows)
 void nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 // C[M,N] = A[M,K] * B[K,N] + beta * C        (dG W)
 void nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);

@@ -3,9 +3,12 @@
 // of isa.cpp and the library still runs on AVX2-only and older CPUs.
 #include "sgemm.hpp"
 
+#include "rowdot.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #pragma GCC diagnostic ignored "-Wpsabi"  // vectors never cross a non-inlined call
@@ -281,7 +284,66 @@ void gemm_generic(const Args &g, float *a, float *b) {
     gemm<V4, 4, 2>(g, a, b);  // 8 xmm accumulators (SSE2 / NEON: 16 registers)
 }
 
+// few_rows (see sgemm.hpp): RB rows of B per block, RA rows of A per tile, as many accumulators as
+// the path's registers hold (AVX-512: 16 of 32; AVX2: 8 of 16; generic: 4 two-register vectors).
+// out[a * RB + b] = A[a, :] . B[b, :] for a < na (<= RA), b < RB.
+template <int RA, int RB, int NA = RA>
+RNN4J_INLINE void few_rows_tile(int na, int K, const float *A, int lda, const float *B, int ldb, float *out) {
+    if (na == NA)
+        rowdot::rows<NA, RB>(B, ldb, K, A, lda, out, RB);
+    else if constexpr (NA > 1)
+        few_rows_tile<RA, RB, NA - 1>(na, K, A, lda, B, ldb, out);
+}
+
+template <int RA, int RB>
+RNN4J_INLINE void few_rows_body(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+                                float *C, int ldc) {
+    alignas(32) float out[RA * RB];
+    auto block = [&](auto rb, int j0) __attribute__((always_inline)) {  // rb rows of B from j0, all of A
+        constexpr int NB = decltype(rb)::value;
+        for (int i0 = 0; i0 < M; i0 += RA) {
+            const int na = std::min(RA, M - i0);
+            few_rows_tile<RA, NB>(na, K, A + (long)i0 * lda, lda, B + (long)j0 * ldb, ldb, out);
+            for (int a = 0; a < na; ++a)
+                for (int b = 0; b < NB; ++b) {
+                    float *c = C + (long)(i0 + a) * ldc + j0 + b;
+                    *c = beta == 0.0f ? out[a * NB + b] : out[a * NB + b] + beta * *c;
+                }
+        }
+    };
+    int j0 = 0;
+    for (; j0 + RB <= N; j0 += RB) block(std::integral_constant<int, RB>{}, j0);
+    for (; j0 < N; ++j0) block(std::integral_constant<int, 1>{}, j0);  // the last N % RB rows of B (same sums)
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void few_rows_avx512(
+    int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    few_rows_body<4, 4>(M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+__attribute__((target("avx2,fma"))) void few_rows_avx2(int M, int N, int K, const float *A, int lda, const float *B,
+                                                      int ldb, float beta, float *C, int ldc) {
+    few_rows_body<4, 2>(M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+#endif
+void few_rows_generic(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                      int ldc) {
+    few_rows_body<2, 2>(M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
+
 }  // namespace
+
+void few_rows(isa::Isa path, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+              float *C, int ldc) {
+    if (M <= 0 || N <= 0) return;
+#if defined(__x86_64__) || defined(__i386__)
+    if (path == isa::AVX512) return few_rows_avx512(M, N, K, A, lda, B, ldb, beta, C, ldc);
+    if (path == isa::AVX2) return few_rows_avx2(M, N, K, A, lda, B, ldb, beta, C, ldc);
+#else
+    (void)path;
+#endif
+    few_rows_generic(M, N, K, A, lda, B, ldb, beta, C, ldc);
+}
 
 bool run(isa::Isa path, bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
          const float *B, int ldb, float beta, float *C, int ldc) {

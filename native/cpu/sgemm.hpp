@@ -20,5 +20,16 @@ namespace sgemm {
 bool run(isa::Isa path, bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
          const float *B, int ldb, float beta, float *C, int ldc);
 
+// C[M,N] = A[M,K] B[N,K]^T + beta C for a few rows of A (M <= FEW_ROWS; beta 0: C not read), as
+// dot products of rows (rowdot.hpp) with nothing packed: W (B) is read once, straight from where it
+// lies, a block of its rows staying in L1 while every row of A passes. Packing W for 25 rows, a
+// batch-1 input projection, cost as much as the products. Each element's value depends on neither
+// the block it falls in nor on how N is split over threads, so a split by columns keeps results
+// bitwise those of one thread (the row-split sgemm above would sum differently: gemm.cpp chooses
+// between the two from the whole product's M, never from a thread's part).
+constexpr int FEW_ROWS = 32;
+void few_rows(isa::Isa path, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
+              float *C, int ldc);
+
 }  // namespace sgemm
 }  // namespace rnn4j

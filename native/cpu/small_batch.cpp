@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "rowdot.hpp"
 #include "isa.hpp"
 #include "simd.hpp"
 #include "rnn4j/rnn4j.h"
@@ -18,37 +19,10 @@ namespace {
 
 enum Kind { K_RNN, K_LSTM, K_GRU };
 
-// out[j*W + i] = W[i, :] . X[j, :] for RW rows of W (row stride K) and NR rows of X. 32-byte
-// accumulators (what an AVX2 register holds: arrays of 64-byte generic vectors get spilled).
-typedef float V8 __attribute__((vector_size(32)));
-
-RNN4J_INLINE float hsum8(const V8 &v) {
-    typedef float V4 __attribute__((vector_size(16)));
-    const V4 a = __builtin_shufflevector(v, v, 0, 1, 2, 3) + __builtin_shufflevector(v, v, 4, 5, 6, 7);
-    return (a[0] + a[2]) + (a[1] + a[3]);
-}
-
+// out[j*W + i] = W[i, :] . X[j, :] for RW rows of W (row stride K) and NR rows of X (rowdot.hpp).
 template <int NR, int RW>
 RNN4J_INLINE void dots_rw(const float *Wr, int K, const float *X, int ldx, float *out) {
-    V8 acc[RW][NR];
-    float tail[RW][NR];
-    for (int i = 0; i < RW; ++i)
-        for (int j = 0; j < NR; ++j) acc[i][j] = V8{}, tail[i][j] = 0.0f;
-    int k = 0;
-    for (; k + 8 <= K; k += 8) {
-        V8 x[NR];
-        for (int j = 0; j < NR; ++j) __builtin_memcpy(&x[j], X + (long)j * ldx + k, sizeof(V8));
-        for (int i = 0; i < RW; ++i) {
-            V8 w;
-            __builtin_memcpy(&w, Wr + (long)i * K + k, sizeof(V8));
-            for (int j = 0; j < NR; ++j) acc[i][j] += w * x[j];
-        }
-    }
-    for (; k < K; ++k)
-        for (int i = 0; i < RW; ++i)
-            for (int j = 0; j < NR; ++j) tail[i][j] += Wr[(long)i * K + k] * X[(long)j * ldx + k];
-    for (int i = 0; i < RW; ++i)
-        for (int j = 0; j < NR; ++j) out[j * W + i] = hsum8(acc[i][j]) + tail[i][j];
+    rowdot::rows<NR, RW>(Wr, K, K, X, ldx, out, W);
 }
 
 // out[j*W + r] = W[r, :] . X[j, :] for r < nrows (<= W) and j < NR.

@@ -2,7 +2,8 @@
 // against a naive double-precision GEMM: awkward sizes (tails of every register tile and cache
 // block), all four transposes, alpha and beta, leading dimensions wider than the matrices (the
 // padding must stay untouched), NaN in C with beta = 0 (must not propagate), and bitwise equality
-// of a product computed whole and in blocks (what the thread split relies on).
+// of a product computed whole and in blocks (what the thread split relies on). The same for
+// sgemm::few_rows, the unpacked x W^T of at most FEW_ROWS rows.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -33,14 +34,18 @@ inline float op(const std::vector<float> &X, bool t, int ld, int r, int c) {
 
 int cases = 0;
 
-void one(Isa path, bool ta, bool tb, int M, int N, int K, float alpha, float beta) {
+// few: sgemm::few_rows (op(A) = A, op(B) = B^T, alpha 1) instead of sgemm::run.
+void one(Isa path, bool ta, bool tb, int M, int N, int K, float alpha, float beta, bool few = false) {
     const int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 5, ldc = N + 7;
     const std::vector<float> A = random((size_t)(ta ? K : M) * lda), B = random((size_t)(tb ? N : K) * ldb);
     std::vector<float> C = random((size_t)M * ldc);
     if (beta == 0.0f)
         for (int i = 0; i < M; ++i) C[(size_t)i * ldc] = NAN;  // ignored: beta = 0 means C is not read
     const std::vector<float> C0 = C;
-    CHECK(rnn4j::sgemm::run(path, ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc));
+    if (few)
+        rnn4j::sgemm::few_rows(path, M, N, K, A.data(), lda, B.data(), ldb, beta, C.data(), ldc);
+    else
+        CHECK(rnn4j::sgemm::run(path, ta, tb, M, N, K, alpha, A.data(), lda, B.data(), ldb, beta, C.data(), ldc));
     ++cases;
     int bad = 0;
     for (int i = 0; i < M && bad < 3; ++i) {
@@ -91,6 +96,23 @@ void blocks(Isa path, bool ta, bool tb, int M, int N, int K) {
               tb, M, N, K);
 }
 
+// few_rows whole against the same product in blocks of rows and of 16 columns (gemm.cpp's split):
+// bitwise equal.
+void blocks_few(Isa path, int M, int N, int K) {
+    const std::vector<float> A = random((size_t)M * K), B = random((size_t)N * K), C0 = random((size_t)M * N);
+    std::vector<float> whole = C0, parts = C0;
+    rnn4j::sgemm::few_rows(path, M, N, K, A.data(), K, B.data(), K, 1.0f, whole.data(), N);
+    for (int m0 = 0; m0 < M; m0 += 5)
+        for (int n0 = 0; n0 < N; n0 += 16) {
+            const int m = std::min(5, M - m0), n = std::min(16, N - n0);
+            rnn4j::sgemm::few_rows(path, m, n, K, A.data() + (size_t)m0 * K, K, B.data() + (size_t)n0 * K, K, 1.0f,
+                                   parts.data() + (size_t)m0 * N + n0, N);
+        }
+    CHECK_MSG(std::memcmp(whole.data(), parts.data(), sizeof(float) * whole.size()) == 0,
+              "%s few_rows M=%d N=%d K=%d: blocked product differs bitwise from the whole", rnn4j::isa::name(path), M, N,
+              K);
+}
+
 }  // namespace
 
 int main() {
@@ -114,6 +136,12 @@ int main() {
             blocks(path, t & 1, t & 2, 70, 100, 300);
             blocks(path, t & 1, t & 2, 160, 1100, 40);
         }
+        for (float beta : betas)
+            for (int M : mn)
+                if (M <= rnn4j::sgemm::FEW_ROWS)
+                    for (int N : mn) one(path, false, true, M, N, ks[r++ % 13], 1.0f, beta, true);
+        blocks_few(path, 25, 100, 300);
+        blocks_few(path, 32, 67, 517);
         std::printf("%s: %d products checked\n", rnn4j::isa::name(path), cases - before);
     }
     return check::exit_code();
