@@ -3,9 +3,12 @@
 // GEMM: each W row is read once, straight from where it lies (the small-batch step reads W_hh, the
 // few-row input projection W_ih; packing them would cost as much as the products). Accumulators are
 // 32-byte vectors (what an AVX2 register holds: arrays of 64-byte generic vectors got spilled), one
-// per (W row, X row) pair, summed lane-wise over k = l (mod 8) and then in a fixed order; so an
-// element's value does not depend on the tile (NR, RW) it was computed in, nor on the thread.
-// Inlined into functions compiled per instruction set (FMA contracts the multiply-add there).
+// per (W row, X row) pair, summed lane-wise over k = l (mod 8) and then in a fixed order. Inlined
+// into functions compiled per instruction set (FMA contracts the multiply-add there). Callers keep
+// an element's place in its tile the same however the work is split over threads (the small-batch
+// step: 8-unit blocks; sgemm::few_rows: all rows of x, columns in multiples of 16): where the
+// generic code is compiled with FMA available (linux-arm64), GCC contracted differently in
+// different tile shapes (NR, RW), and the same element came out different in its last bit.
 #pragma once
 
 #define RNN4J_INLINE inline __attribute__((always_inline))

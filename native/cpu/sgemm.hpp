@@ -23,10 +23,10 @@ bool run(isa::Isa path, bool trans_a, bool trans_b, int M, int N, int K, float a
 // C[M,N] = A[M,K] B[N,K]^T + beta C for a few rows of A (M <= FEW_ROWS; beta 0: C not read), as
 // dot products of rows (rowdot.hpp) with nothing packed: W (B) is read once, straight from where it
 // lies, a block of its rows staying in L1 while every row of A passes. Packing W for 25 rows, a
-// batch-1 input projection, cost as much as the products. Each element's value depends on neither
-// the block it falls in nor on how N is split over threads, so a split by columns keeps results
-// bitwise those of one thread (the row-split sgemm above would sum differently: gemm.cpp chooses
-// between the two from the whole product's M, never from a thread's part).
+// batch-1 input projection, cost as much as the products. Split N over threads in multiples of 16
+// (gemm.cpp) with all of A in each part: every element keeps its place in its tile, so results are
+// bitwise those of one thread (rowdot.hpp). gemm.cpp chooses between this and run() from the whole
+// product's M, never from a thread's part (the two sum in different orders).
 constexpr int FEW_ROWS = 32;
 void few_rows(isa::Isa path, int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta,
               float *C, int ldc);

@@ -179,6 +179,8 @@ void chunk(isa::Isa path, const Fwd &f, int step, int b0, int b1) {
         case isa::AVX2: return chunk_avx2(f, step, b0, b1);
         default: break;
     }
+#else
+    (void)path;
 #endif
     chunk_generic(f, step, b0, b1);
 }

@@ -96,18 +96,15 @@ void blocks(Isa path, bool ta, bool tb, int M, int N, int K) {
               tb, M, N, K);
 }
 
-// few_rows whole against the same product in blocks of rows and of 16 columns (gemm.cpp's split):
+// few_rows whole against the same product in parts of 16 columns and all rows (gemm.cpp's split):
 // bitwise equal.
 void blocks_few(Isa path, int M, int N, int K) {
     const std::vector<float> A = random((size_t)M * K), B = random((size_t)N * K), C0 = random((size_t)M * N);
     std::vector<float> whole = C0, parts = C0;
     rnn4j::sgemm::few_rows(path, M, N, K, A.data(), K, B.data(), K, 1.0f, whole.data(), N);
-    for (int m0 = 0; m0 < M; m0 += 5)
-        for (int n0 = 0; n0 < N; n0 += 16) {
-            const int m = std::min(5, M - m0), n = std::min(16, N - n0);
-            rnn4j::sgemm::few_rows(path, m, n, K, A.data() + (size_t)m0 * K, K, B.data() + (size_t)n0 * K, K, 1.0f,
-                                   parts.data() + (size_t)m0 * N + n0, N);
-        }
+    for (int n0 = 0; n0 < N; n0 += 16)
+        rnn4j::sgemm::few_rows(path, M, std::min(16, N - n0), K, A.data(), K, B.data() + (size_t)n0 * K, K, 1.0f,
+                               parts.data() + n0, N);
     CHECK_MSG(std::memcmp(whole.data(), parts.data(), sizeof(float) * whole.size()) == 0,
               "%s few_rows M=%d N=%d K=%d: blocked product differs bitwise from the whole", rnn4j::isa::name(path), M, N,
               K);
