@@ -339,6 +339,7 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.w_hh = p.w_hh;
         f.b_ih = p.b_ih;
         f.b_hh = p.b_hh;
+        f.panels = w.f(w.l.wpack[dir]);
         f.x = in;
         f.project = small_project;
         f.pre = pre;

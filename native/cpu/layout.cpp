@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "recurrent_gemm.hpp"
+#include "small_batch.hpp"
 
 namespace rnn4j {
 
@@ -25,7 +26,9 @@ Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training) {
             // (reset-before GRU: the r,z rows and the n rows apart, each in panels of their own)
             const int64_t fwd = d.rb ? wpack_n_offset(d, false) + rgemm::packed_floats(d.H, d.Ho)
                                      : rgemm::packed_floats(d.GH, d.Ho);
-            l.wpack[x] = a.take(std::max(fwd, rgemm::packed_floats(d.Ho, d.GH)), F);
+            // (small batches: W_hh in the small-batch step's panels, small_batch.cpp)
+            const int64_t small_panels = small::applies(d.cell, N, d.P, d.rb) ? small::panel_floats(d.G, d.H) : 0;
+            l.wpack[x] = a.take(std::max({fwd, rgemm::packed_floats(d.Ho, d.GH), small_panels}), F);
         }
     });
 }

@@ -4,6 +4,7 @@
 #include "sgemm.hpp"
 
 #include "rowdot.hpp"
+#include "simd.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -61,37 +62,6 @@ struct Args {
     float *C;
     int ldc;
 };
-
-// dst[k * ldd + j] = src[j * lds + k] for a 16 x 16 block, in registers: four stages that each swap
-// the off-diagonal h x h blocks of every 2h x 2h block (h = 8, 4, 2, 1), 64 two-source permutes. The
-// element loop it replaces stored one float at a time: with few rows of A (a batch-1 input
-// projection, M = 25) packing W took as long as the FMAs.
-template <int h, size_t... L>
-RNN4J_INLINE V16 swap_lo(V16 a, V16 b, std::index_sequence<L...>) {
-    return __builtin_shufflevector(a, b, ((L & h) ? 16 + L - h : L)...);
-}
-template <int h, size_t... L>
-RNN4J_INLINE V16 swap_hi(V16 a, V16 b, std::index_sequence<L...>) {
-    return __builtin_shufflevector(a, b, ((L & h) ? 16 + L : L + h)...);
-}
-template <int h>
-RNN4J_INLINE void transpose_stage(V16 (&r)[16]) {
-    for (int i = 0; i < 16; ++i)
-        if (!(i & h)) {
-            const V16 a = r[i], b = r[i + h];
-            r[i] = swap_lo<h>(a, b, std::make_index_sequence<16>{});
-            r[i + h] = swap_hi<h>(a, b, std::make_index_sequence<16>{});
-        }
-}
-RNN4J_INLINE void transpose16(const float *src, long lds, float *dst, long ldd) {
-    V16 r[16];
-    for (int i = 0; i < 16; ++i) __builtin_memcpy(&r[i], src + i * lds, sizeof(V16));
-    transpose_stage<8>(r);
-    transpose_stage<4>(r);
-    transpose_stage<2>(r);
-    transpose_stage<1>(r);
-    for (int i = 0; i < 16; ++i) __builtin_memcpy(dst + i * ldd, &r[i], sizeof(V16));
-}
 
 // op(A)[i0 .. i0+mc, p0 .. p0+kc] -> panels of MR rows, each [kc][MR], rows past mc zero.
 // Blocked: the 16-k transposing loops below (the AVX paths); the generic path (SSE2 / NEON) keeps the
@@ -164,7 +134,7 @@ RNN4J_INLINE void pack_b(const Args &g, int p0, int kc, int j0, int nc, float *d
             if constexpr (Shuffled)
                 if (nr == NR)
                     for (; k0 + 16 <= kc; k0 += 16)
-                        for (int j = 0; j < NR; j += 16) transpose16(src + (long)j * g.ldb + k0, g.ldb, d + (long)k0 * NR + j, NR);
+                        for (int j = 0; j < NR; j += 16) simd::transpose<V16>(src + (long)j * g.ldb + k0, g.ldb, d + (long)k0 * NR + j, NR);
             for (; k0 + 16 <= kc; k0 += 16) {
                 float t[NR][16];
                 for (int j = 0; j < nr; ++j) __builtin_memcpy(t[j], src + (long)j * g.ldb + k0, sizeof t[j]);

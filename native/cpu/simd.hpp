@@ -4,6 +4,9 @@
 // a kernel's generic fallback needs no forcing), for AVX-512, AVX2+FMA and generic x86-64.
 #pragma once
 
+#include <cstddef>
+#include <utility>
+
 #include "cell_math.h"
 
 #pragma GCC diagnostic ignored "-Wpsabi"  // vectors never cross a non-inlined call
@@ -59,6 +62,37 @@ RNN4J_INLINE void for_lanes_of(int H, Body &&body) {
 template <class Body>
 RNN4J_INLINE void for_lanes(int H, Body &&body) {
     for_lanes_of<V>(H, static_cast<Body &&>(body));
+}
+
+// dst[k * ldd + j] = src[j * lds + k] for an L x L block, L the lanes of VT (16 or 8), in
+// registers: log2(L) stages that each swap the off-diagonal h x h blocks of every 2h x 2h block
+// (h = L/2, ..., 1), two-source permutes. The element loops this replaced stored one float at a time:
+// packing W for a batch-1 input projection (sgemm, M = 25) took as long as its FMAs.
+template <int h, class VT, size_t... I>
+RNN4J_INLINE VT swap_lo(VT a, VT b, std::index_sequence<I...>) {
+    return __builtin_shufflevector(a, b, ((I & h) ? sizeof...(I) + I - h : I)...);
+}
+template <int h, class VT, size_t... I>
+RNN4J_INLINE VT swap_hi(VT a, VT b, std::index_sequence<I...>) {
+    return __builtin_shufflevector(a, b, ((I & h) ? sizeof...(I) + I : I + h)...);
+}
+template <int h, class VT, int L>
+RNN4J_INLINE void transpose_stages(VT (&r)[L]) {
+    for (int i = 0; i < L; ++i)
+        if (!(i & h)) {
+            const VT a = r[i], b = r[i + h];
+            r[i] = swap_lo<h>(a, b, std::make_index_sequence<L>{});
+            r[i + h] = swap_hi<h>(a, b, std::make_index_sequence<L>{});
+        }
+    if constexpr (h > 1) transpose_stages<h / 2>(r);
+}
+template <class VT>
+RNN4J_INLINE void transpose(const float *src, long lds, float *dst, long ldd) {
+    constexpr int L = sizeof(VT) / sizeof(float);
+    VT r[L];
+    for (int i = 0; i < L; ++i) __builtin_memcpy(&r[i], src + i * lds, sizeof(VT));
+    transpose_stages<L / 2>(r);
+    for (int i = 0; i < L; ++i) __builtin_memcpy(dst + i * ldd, &r[i], sizeof(VT));
 }
 
 }  // namespace simd

@@ -43,14 +43,13 @@ RNN4J_INLINE void dots_n(int n, const float *Wrows, int K, int nrows, const floa
     }
 }
 
-// One block of up to W = 8 hidden units [ub, ub + lanes) of one step: gate products, cell update.
+// The cell update of up to W = 8 hidden units [ub, ub + lanes) of one step for its n live rows,
+// from their gate products h W_hh^T: row j's gate q at g + q * gq + j * gj.
 template <Kind KD, class L>
-RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const float *src, float *dst) {
+RNN4J_INLINE void update(const Fwd &f, L lanes, int ub, int n, int64_t o, const float *src, float *dst, const float *g,
+                         int gq, int gj) {
     constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
     const int H = f.H, GH = G * H;
-    const int cnt = lanes.cnt_or_16();
-    alignas(64) float gb[G][MAX_N * W];
-    for (int q = 0; q < G; ++q) dots_n(n, f.w_hh + ((long)q * H + ub) * H, H, cnt, src, H, gb[q]);
     const float *bi = f.b_ih, *bh = f.b_hh;
     for (int j = 0; j < n; ++j) {
         float *pre = f.pre + (o + j) * GH;
@@ -60,8 +59,9 @@ RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const f
         auto bsum = [&](int q) __attribute__((always_inline)) {
             return bi ? lanes.ld(bi + q * H + ub) + lanes.ld(bh + q * H + ub) : V{};
         };
+        auto gate = [&](int q) __attribute__((always_inline)) { return lanes.ld(g + q * gq + j * gj); };
         if constexpr (KD == K_RNN) {
-            const V a = (lanes.ld(pre + ub) + lanes.ld(gb[0] + j * W)) + bsum(0);
+            const V a = (lanes.ld(pre + ub) + gate(0)) + bsum(0);
             const V h = rnn_fwd(a, f.cell == RNN4J_RNN_RELU);
             lanes.st(dst + (long)j * H + ub, h);
             lanes.st(y + ub, h);
@@ -69,10 +69,10 @@ RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const f
         } else if constexpr (KD == K_LSTM) {
             float *C = f.C + (long)j * H + ub;
             const V cp = lanes.ld(C);
-            const V ai = (lanes.ld(pre + ub) + lanes.ld(gb[0] + j * W)) + bsum(0);
-            const V af = (lanes.ld(pre + H + ub) + lanes.ld(gb[1] + j * W)) + bsum(1);
-            const V ag = (lanes.ld(pre + 2 * H + ub) + lanes.ld(gb[2] + j * W)) + bsum(2);
-            const V ao = (lanes.ld(pre + 3 * H + ub) + lanes.ld(gb[3] + j * W)) + bsum(3);
+            const V ai = (lanes.ld(pre + ub) + gate(0)) + bsum(0);
+            const V af = (lanes.ld(pre + H + ub) + gate(1)) + bsum(1);
+            const V ag = (lanes.ld(pre + 2 * H + ub) + gate(2)) + bsum(2);
+            const V ao = (lanes.ld(pre + 3 * H + ub) + gate(3)) + bsum(3);
             const LstmFwd<V> r = lstm_fwd(ai, af, ag, ao, cp, f.cell_clip);
             lanes.st(C, r.c);
             lanes.st(dst + (long)j * H + ub, r.m);
@@ -86,10 +86,10 @@ RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const f
                 lanes.st(f.tc + (o + j) * H + ub, r.tc);
             }
         } else {
-            const V ar = (lanes.ld(pre + ub) + lanes.ld(gb[0] + j * W)) + bsum(0);
-            const V az = (lanes.ld(pre + H + ub) + lanes.ld(gb[1] + j * W)) + bsum(1);
+            const V ar = (lanes.ld(pre + ub) + gate(0)) + bsum(0);
+            const V az = (lanes.ld(pre + H + ub) + gate(1)) + bsum(1);
             const V xn = bi ? lanes.ld(pre + 2 * H + ub) + lanes.ld(bi + 2 * H + ub) : lanes.ld(pre + 2 * H + ub);
-            const V hn = bi ? lanes.ld(gb[2] + j * W) + lanes.ld(bh + 2 * H + ub) : lanes.ld(gb[2] + j * W);
+            const V hn = bi ? gate(2) + lanes.ld(bh + 2 * H + ub) : gate(2);
             const GruFwd<V> r = gru_fwd(ar, az, xn, hn, hp);
             lanes.st(dst + (long)j * H + ub, r.h);
             lanes.st(y + ub, r.h);
@@ -103,12 +103,113 @@ RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const f
     }
 }
 
+// One block of up to W = 8 hidden units of one step, W_hh read in place: dot products of its rows
+// with the state rows (rowdot.hpp), then the cell update.
+template <Kind KD, class L>
+RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const float *src, float *dst) {
+    constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
+    const int H = f.H;
+    const int cnt = lanes.cnt_or_16();
+    alignas(64) float gb[G][MAX_N * W];
+    for (int q = 0; q < G; ++q) dots_n(n, f.w_hh + ((long)q * H + ub) * H, H, cnt, src, H, gb[q]);
+    update<KD>(f, lanes, ub, n, o, src, dst, gb[0], MAX_N * W, W);
+}
+
 struct FullL : Full {
     RNN4J_INLINE int cnt_or_16() const { return W; }
 };
 struct PartL : Part {
     RNN4J_INLINE int cnt_or_16() const { return cnt; }
 };
+
+// ---- The packed-panel step (long sequences, small.hpp) ----
+//
+// Panel b holds the PL hidden units [PL b, PL b + PL) of every gate, k-major: P[k][q][l] =
+// W_hh[q H + PL b + l][k] (zero past H). A step reads the panels front to back as one stream, and
+// for each k one broadcast of h[k] per state row feeds G vector FMAs per row: no horizontal sums,
+// and every gate of the panel's units is complete when its k loop ends.
+
+// Accumulator sets over k = u (mod U): at least 8 independent FMA chains where the registers allow
+// (4-cycle FMA latency, up to 2 FMAs a cycle), G * NR * U accumulators in all.
+template <int G, int NR>
+constexpr int unroll() {
+    return G * NR >= 8 ? 1 : 8 / (G * NR);
+}
+
+// g[(q * NR + j) * PL + l] = (h_j W_hh^T)[q H + PL b + l] for the panel P and NR state rows.
+template <class VT, int G, int NR>
+RNN4J_INLINE void panel_gates(const float *P, int K, const float *src, float *g) {
+    constexpr int PL = sizeof(VT) / sizeof(float), U = unroll<G, NR>();
+    VT acc[U][NR][G];
+    for (int u = 0; u < U; ++u)
+        for (int j = 0; j < NR; ++j)
+            for (int q = 0; q < G; ++q) acc[u][j][q] = VT{};
+    auto fma_k = [&](int u, int k) __attribute__((always_inline)) {
+        const float *w = P + (long)k * G * PL;
+        for (int j = 0; j < NR; ++j) {
+            const VT hk = src[(long)j * K + k] - VT{};  // a broadcast (x - +0 is x, -0 included)
+            for (int q = 0; q < G; ++q) {
+                VT wq;
+                __builtin_memcpy(&wq, w + q * PL, sizeof wq);
+                acc[u][j][q] += wq * hk;
+            }
+        }
+    };
+    int k = 0;
+    for (; k + U <= K; k += U)
+        for (int u = 0; u < U; ++u) fma_k(u, k + u);
+    for (; k < K; ++k) fma_k(0, k);
+    for (int j = 0; j < NR; ++j)
+        for (int q = 0; q < G; ++q) {
+            VT s = acc[0][j][q];
+            for (int u = 1; u < U; ++u) s += acc[u][j][q];
+            __builtin_memcpy(g + (q * NR + j) * PL, &s, sizeof s);
+        }
+}
+
+// Packs panels [b0, b1) (see above): PL x PL blocks transposed in registers, the edges element
+// by element.
+template <class VT>
+RNN4J_INLINE void pack_panels(const float *w_hh, int G, int H, float *P, int b0, int b1) {
+    constexpr int PL = sizeof(VT) / sizeof(float);
+    for (int b = b0; b < b1; ++b) {
+        float *Pb = P + (long)b * PL * G * H;
+        const int u0 = b * PL, cnt = H - u0 < PL ? H - u0 : PL;
+        for (int q = 0; q < G; ++q) {
+            const float *rows = w_hh + ((long)q * H + u0) * H;
+            int k0 = 0;
+            if (cnt == PL)
+                for (; k0 + PL <= H; k0 += PL) transpose<VT>(rows + k0, H, Pb + ((long)k0 * G + q) * PL, (long)G * PL);
+            for (int k = k0; k < H; ++k)
+                for (int l = 0; l < PL; ++l) Pb[((long)k * G + q) * PL + l] = l < cnt ? rows[(long)l * H + k] : 0.0f;
+        }
+    }
+}
+
+// Panels [b0, b1) of one step: their gate products, then the cell update, W = 8 units at a time.
+template <Kind KD, class VT>
+RNN4J_INLINE void panel_blocks(const Fwd &f, int b0, int b1, int n, int64_t o, const float *src, float *dst) {
+    constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
+    constexpr int PL = sizeof(VT) / sizeof(float);
+    const int H = f.H;
+    alignas(64) float g[G * MAX_N * PL];
+    for (int b = b0; b < b1; ++b) {
+        const float *P = f.panels + (long)b * PL * G * H;
+        switch (n) {
+            case 1: panel_gates<VT, G, 1>(P, H, src, g); break;
+            case 2: panel_gates<VT, G, 2>(P, H, src, g); break;
+            case 3: panel_gates<VT, G, 3>(P, H, src, g); break;
+            default: panel_gates<VT, G, 4>(P, H, src, g); break;
+        }
+        for (int half = 0; half < PL / W; ++half) {
+            const int ub = b * PL + half * W;
+            if (ub + W <= H)
+                update<KD>(f, Full{}, ub, n, o, src, dst, g + half * W, n * PL, PL);
+            else if (ub < H)
+                update<KD>(f, Part{H - ub}, ub, n, o, src, dst, g + half * W, n * PL, PL);
+        }
+    }
+}
 
 // The input projection of the (at most 4) rows for this thread's units.
 template <Kind KD>
@@ -125,13 +226,18 @@ RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
     }
 }
 
-// One chunk of work: blocks [b0, b1) of W units, of the projection (step < pre_steps) or of one step.
-template <Kind KD>
+// One chunk of work: blocks [b0, b1) of one step, or of the first phase: the input projection
+// (tiny R) or the packing of the panels. Blocks are PL-unit panels (f.panels set) or W-unit blocks.
+template <Kind KD, class VT>
 RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
+    constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
     const int H = f.H;
-    const int pre_steps = f.project ? 1 : 0;
+    const int pre_steps = f.project || f.panels ? 1 : 0;
     if (step < pre_steps) {
-        project_rows<KD>(f, f.off[f.Teff], b0, b1);
+        if (f.panels)
+            pack_panels<VT>(f.w_hh, G, H, f.panels, b0, b1);
+        else
+            project_rows<KD>(f, f.off[f.Teff], b0, b1);
         return;
     }
     const int s = step - pre_steps;
@@ -140,6 +246,10 @@ RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
     const int64_t o = f.off[t];
     const float *src = s % 2 == 0 ? f.S : f.S2;  // the state is double-buffered
     float *dst = s % 2 == 0 ? f.S2 : f.S;
+    if (f.panels) {
+        panel_blocks<KD, VT>(f, b0, b1, n, o, src, dst);
+        return;
+    }
     for (int b = b0; b < b1; ++b) {
         const int ub = b * W;
         if (ub + W <= H)
@@ -149,28 +259,29 @@ RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
     }
 }
 
-template <class = void>
+template <class VT>
 RNN4J_INLINE void chunk_cell(const Fwd &f, int step, int b0, int b1) {
     if (f.cell == RNN4J_LSTM)
-        chunk_t<K_LSTM>(f, step, b0, b1);
+        chunk_t<K_LSTM, VT>(f, step, b0, b1);
     else if (f.cell == RNN4J_GRU)
-        chunk_t<K_GRU>(f, step, b0, b1);
+        chunk_t<K_GRU, VT>(f, step, b0, b1);
     else
-        chunk_t<K_RNN>(f, step, b0, b1);
+        chunk_t<K_RNN, VT>(f, step, b0, b1);
 }
 
 // One body per instruction set, picked by isa::active() like the other kernels, so RNN4J_ISA (and
-// the isa-forced test executions) select this path too.
+// the isa-forced test executions) select this path too. Panels are one register wide: 16 units
+// with AVX-512, 8 otherwise.
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void chunk_avx512(const Fwd &f, int step,
                                                                                          int b0, int b1) {
-    chunk_cell(f, step, b0, b1);
+    chunk_cell<cell::Vec16>(f, step, b0, b1);
 }
 __attribute__((target("avx2,fma"))) void chunk_avx2(const Fwd &f, int step, int b0, int b1) {
-    chunk_cell(f, step, b0, b1);
+    chunk_cell<cell::Vec8>(f, step, b0, b1);
 }
 #endif
-void chunk_generic(const Fwd &f, int step, int b0, int b1) { chunk_cell(f, step, b0, b1); }
+void chunk_generic(const Fwd &f, int step, int b0, int b1) { chunk_cell<cell::Vec8>(f, step, b0, b1); }
 
 void chunk(isa::Isa path, const Fwd &f, int step, int b0, int b1) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -189,18 +300,26 @@ void chunk(isa::Isa path, const Fwd &f, int step, int b0, int b1) {
 
 bool applies(int /*cell*/, int N, int P, bool gru_reset_before) { return N <= MAX_N && P == 0 && !gru_reset_before; }
 
-void forward(const Fwd &f) {
-    const int G = f.cell == RNN4J_LSTM ? 4 : f.cell == RNN4J_GRU ? 3 : 1;
+void forward(const Fwd &fwd) {
+    const int G = fwd.cell == RNN4J_LSTM ? 4 : fwd.cell == RNN4J_GRU ? 3 : 1;
+    const isa::Isa path = isa::active();
+    const int PL = path == isa::AVX512 ? 16 : W;
+    Fwd f = fwd;
+    // Packing costs about two passes over W_hh, so panels only for sequences long enough to repay
+    // it, and only where the G * N accumulators fit the registers (16 zmm, or 8 of 16 ymm).
+    const bool panels = f.panels && !f.project && f.Teff >= PANEL_MIN_STEPS && G * f.N <= (PL == 16 ? 16 : 8);
+    if (!panels) f.panels = nullptr;
     // Not-yet-live rows (reverse direction) must read h0 from whichever buffer is current.
     std::memcpy(f.S2, f.S, sizeof(float) * f.N * f.H);
     // Two threads only where W_hh is big enough for the split to pay for the synchronisation.
     const int want = (long)G * f.H * f.H >= 64 * 1024 ? 2 : 1;
-    const int nb = (f.H + W - 1) / W;
+    const int bw = panels ? PL : W;
+    const int nb = (f.H + bw - 1) / bw;
     const int nchunks = want == 1 ? 1 : (nb < 8 ? nb : 8);
     // Each thread owns a fixed half of the unit blocks (threads::Phased), so its half of W_hh stays
-    // in its core's L2 across steps; a step starts when every chunk of the previous one is done.
-    const isa::Isa path = isa::active();
-    threads::Phased ph((f.project ? 1 : 0) + f.Teff, nchunks);
+    // in its core's L2 across steps (the thread packs the panels it reads); a step starts when every
+    // chunk of the previous one is done.
+    threads::Phased ph((f.project || f.panels ? 1 : 0) + f.Teff, nchunks);
     auto barrier = [](int) { return true; };
     auto fn = [&](int step, int c) {
         chunk(path, f, step, (int)((long)nb * c / nchunks), (int)((long)nb * (c + 1) / nchunks));

@@ -568,6 +568,25 @@ int main() {
             cases.push_back({p + " T2 N2 projected 1 thread", mk(cells[ci], 6, H), 2, 2, {1, 2}});
         }
     }
+    // The small-batch step on packed panels (small_batch.cpp: T >= PANEL_MIN_STEPS): every batch
+    // size, H not a multiple of the panel width, two threads bitwise equal to one; lengths whose
+    // longest row is below T, both directions, and training (BPTT reads what it saved).
+    {
+        const int panelH[] = {257, 131, 131, 150};
+        for (int ci = 0; ci < 4; ++ci) {
+            const int H = panelH[ci];
+            const std::string p = std::string(cname[ci]) + " panels H" + std::to_string(H);
+            for (int N = 1; N <= 4; ++N) {
+                std::vector<int32_t> lens;
+                if (N > 1)
+                    for (int j = 0; j < N; ++j) lens.push_back(j == 1 ? 3 : 17 - j);  // longest 17 of T 18
+                cases.push_back({p + " N" + std::to_string(N) + " bi", mk(cells[ci], 6, H, 1, 1), 18, N, lens});
+                cases.back().threads = 2;
+                cases.back().vs_one = true;
+            }
+            cases.push_back({p + " N2 2 layers no bias", mk(cells[ci], 5, H, 2, 0, 0), 16, 2});
+        }
+    }
     // The time loop split by hidden units (driver.cpp: N / threads < 12 rows, G*H*Ho >= 64K, H a
     // multiple of 16): lengths, both directions, 2 layers, 3 threads (6 chunks over 2 cores), training
     // gradients; every one bitwise equal to 1 thread.
