@@ -3,6 +3,8 @@
 //
 // Timed regions:
 //   infer  rnn4j_forward(training = 0): input projection, packing/unpacking, all steps.
+//   infer-pp  with --prepacked instead of infer: rnn4j_forward_precision(RNN4J_FP32) with W_hh
+//          prepacked outside the timed region (rnn4j_quantize), as a served model runs.
 //   fwd-tr rnn4j_forward(training = 1): the same plus saving activations.
 //   train  rnn4j_forward(training = 1) + rnn4j_backward (dx, dh0, dc0, all weight gradients).
 // Workspace and buffers are allocated (and touched) outside the timed region. Weight gradients
@@ -20,6 +22,7 @@
 //                    every shape they apply to (dropout: training of 2+ layers; reset-before: GRU;
 //                    cell clip: LSTM), to time their cost against the same shape without them.
 //                    [--mode infer|train]: only that timing (e.g. to profile one mode under perf).
+//                    [--prepacked]: time inference with prepacked weights (infer-pp).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -45,6 +48,7 @@ struct Shape {
 bool g_cpu_time = false;  // --cpu: process CPU time instead of wall time (for tuning on a busy machine)
 float g_dropout = 0.0f, g_cell_clip = 0.0f;  // --dropout, --cell-clip
 bool g_reset_before = false;                  // --reset-before
+bool g_prepacked = false;  // --prepacked
 std::string g_mode;  // --mode infer|train: time only that mode (to profile one of them with perf)
 
 double now_ms() {
@@ -159,12 +163,25 @@ void bench(const Shape &s, int warmup, int reps, bool limit) {
         std::fflush(stdout);
     };
     if (g_mode != "train") {
+    std::vector<char> packed;
+    if (g_prepacked) {
+        int64_t bytes = 0;
+        ok(rnn4j_quantized_size(&d, RNN4J_FP32, &bytes), "quantized_size");
+        packed.resize(bytes);
+        ok(rnn4j_quantize(&d, RNN4J_FP32, params.data(), packed.data(), bytes), "quantize");
+    }
     const double ti = median_ms(warmup, reps, [&] {
-        ok(rnn4j_forward(&d, s.T, s.N, nullptr, 0, params.data(), x.data(), h0.data(), pc0, y.data(), hN.data(), pcN,
-                         ws.data(), winfer),
-           "forward");
+        if (g_prepacked)
+            ok(rnn4j_forward_precision(&d, RNN4J_FP32, s.T, s.N, nullptr, params.data(), packed.data(),
+                                       (int64_t)packed.size(), x.data(), h0.data(), pc0, y.data(), hN.data(), pcN,
+                                       ws.data(), winfer),
+               "forward_precision");
+        else
+            ok(rnn4j_forward(&d, s.T, s.N, nullptr, 0, params.data(), x.data(), h0.data(), pc0, y.data(), hN.data(),
+                             pcN, ws.data(), winfer),
+               "forward");
     });
-    report("infer", ti, F, limit ? sgemm_limit_ms(s, false, warmup, reps) : 0);
+    report(g_prepacked ? "infer-pp" : "infer", ti, F, limit ? sgemm_limit_ms(s, false, warmup, reps) : 0);
     }
     if (!s.train || g_mode == "infer") return;
     if (g_mode.empty()) {
@@ -223,6 +240,7 @@ int main(int argc, char **argv) {
         else if (a == "--cell-clip") g_cell_clip = std::strtof(next().c_str(), nullptr);
         else if (a == "--reset-before") g_reset_before = true;
         else if (a == "--mode") g_mode = next();
+        else if (a == "--prepacked") g_prepacked = true;
         else if (a == "--shape") {
             std::string v = next();
             for (char &ch : v)
@@ -238,7 +256,7 @@ int main(int argc, char **argv) {
         } else {
             std::fprintf(stderr, "usage: %s [--threads K] [--reps R] [--warmup W] [--only S1,L1] [--no-limit] [--cpu] "
                                  "[--shape cell,I,H,N,T[,layers[,bi]]] [--dropout P] [--reset-before] "
-                                 "[--cell-clip C] [--mode infer|train]\n", argv[0]);
+                                 "[--cell-clip C] [--mode infer|train] [--prepacked]\n", argv[0]);
             return 2;
         }
     }

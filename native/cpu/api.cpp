@@ -77,7 +77,7 @@ int64_t workspace_precision(const Dims &d, int32_t precision, int32_t T, int32_t
 RNN4J_API int32_t rnn4j_quantized_size(const rnn4j_desc *desc, int32_t precision, int64_t *bytes) {
     return guarded("rnn4j_quantized_size", [&] {
         const Dims d = make_dims(desc);
-        check_precision(precision, false);
+        check_precision(precision, true);
         need(bytes, "bytes");
         *bytes = lowp::block_bytes(d, precision);
         return RNN4J_OK;
@@ -88,7 +88,7 @@ RNN4J_API int32_t rnn4j_quantize(const rnn4j_desc *desc, int32_t precision, cons
                                  int64_t quantized_bytes) {
     return guarded("rnn4j_quantize", [&] {
         const Dims d = make_dims(desc);
-        check_precision(precision, false);
+        check_precision(precision, true);
         check_int8_rows(d, precision);
         need(params, "params");
         need(quantized, "quantized");
@@ -123,11 +123,13 @@ RNN4J_API int32_t rnn4j_forward_precision(const rnn4j_desc *desc, int32_t precis
         Layout l;
         const int64_t total = workspace_precision(d, precision, T, N, l);
         check_forward_arrays(params, x, y, lengths, N, T);
-        if (precision != RNN4J_FP32) lowp::check_block(*desc, precision, quantized, quantized_bytes);
+        if (precision != RNN4J_FP32 || quantized) lowp::check_block(*desc, precision, quantized, quantized_bytes);
         check_workspace(workspace, workspace_bytes, total, "rnn4j_workspace_size_precision");
         char *base = aligned_base(workspace, WS_ALIGN);
         if (precision == RNN4J_FP32) {
-            forward_driver(d, *desc, T, N, lengths, false, params, x, h0, c0, y, hN, cN, base, l);
+            const prepack::View pp = quantized ? lowp::prepacked(quantized) : prepack::View{};
+            forward_driver(d, *desc, T, N, lengths, false, params, x, h0, c0, y, hN, cN, base, l, nullptr,
+                           quantized ? &pp : nullptr);
             return RNN4J_OK;
         }
         lowp::Run run;

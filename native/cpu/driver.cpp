@@ -157,8 +157,7 @@ int unit_chunks(const Dims &d, int want) { return std::min(2 * want, d.H / 16); 
 // then read back from its output row at its last step.
 void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, float *pre, float *S, float *C,
                  float *scr, float *out, float *hprev, float *cprev, float *tc, float *ghn, int N, int Teff, int dir,
-                 int want) {
-    const float *wpack = w.f(w.l.wpack[dir]);
+                 int want, const float *wpack) {
     float *S2 = w.f(w.l.S2[dir]);
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho, G = d.G;
     const int32_t *nt = w.nt(), *off = w.off(), *lens = w.lens();
@@ -209,8 +208,7 @@ void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, fl
 // h W_hh^T and one fused pass.
 void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, float *pre, float *S, float *C, float *scr,
                  float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, float *hclip, int Teff,
-                 int dir, int r0, int r1) {
-    const float *wpack = w.f(w.l.wpack[dir]);
+                 int dir, int r0, int r1, const float *wpack) {
     // Reset-before GRU, inference: r*h of this range's rows goes to the (otherwise unused) S2.
     float *rh_scratch = d.rb && !training ? w.f(w.l.S2[dir]) + (int64_t)r0 * d.Ho : nullptr;
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
@@ -273,7 +271,7 @@ enum : unsigned { PREPARE = 1, RECUR = 2, FINISH = 4, ALL = 7 };
 
 void forward_direction(const Ws &w, int k, int dir, bool training, const float *params, const float *in, float *out,
                        const float *h0, const float *c0, float *hN, float *cN, int N, int Teff, int R,
-                       const lowp::Run *run, unsigned phases = ALL) {
+                       const lowp::Run *run, const prepack::View *pp, unsigned phases = ALL) {
     const Dims &d = w.d;
     const Weights p(d, params, k, dir);
     const int Ik = d.Ik(k), GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
@@ -290,18 +288,16 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
 
     const bool small_path = small::applies(d.cell, N, d.P, d.rb);
     const bool small_project = small_path && R <= small::MAX_N;  // <= 4 rows: a matrix-vector product too
+    // W_hh packed for the recurrence: from the prepacked block, else packed into the workspace below.
+    const float *prepacked_large = pp && !training ? pp->large(d, k, dir) : nullptr;
+    const float *prepacked_small = pp && !training ? pp->small(d, k, dir, small::panel_lanes()) : nullptr;
+    const float *wpack = prepacked_large ? prepacked_large : w.f(w.l.wpack[dir]);
     if (phases & PREPARE) {
         gather_state(w, N, Ho, h0 ? h0 + kd * N * Ho : nullptr, S);
         if (d.lstm()) gather_state(w, N, H, c0 ? c0 + kd * N * H : nullptr, C);
         // Hoisted input projection for all R rows.
         if (!small_project && !run) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
-        if (run) {
-        } else if (d.rb) {  // r,z rows and n rows in panels of their own: n's product comes after r
-            rgemm::pack(2 * H, Ho, p.w_hh, w.f(w.l.wpack[dir]));
-            rgemm::pack(H, Ho, p.w_hh + (int64_t)2 * H * Ho, w.f(w.l.wpack[dir]) + wpack_n_offset(d, false));
-        } else if (!small_path) {
-            rgemm::pack(GH, Ho, p.w_hh, w.f(w.l.wpack[dir]));
-        }
+        if (!run && !small_path && !prepacked_large) pack_forward_wpack(d, p.w_hh, w.f(w.l.wpack[dir]));
     }
     if (!(phases & RECUR)) {
     } else if (run) {  // reduced precision (inference): its own products, the same pointwise passes
@@ -339,7 +335,8 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.w_hh = p.w_hh;
         f.b_ih = p.b_ih;
         f.b_hh = p.b_hh;
-        f.panels = w.f(w.l.wpack[dir]);
+        f.panels = prepacked_small;
+        f.pack_into = w.f(w.l.wpack[dir]);
         f.x = in;
         f.project = small_project;
         f.pre = pre;
@@ -354,11 +351,11 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.ghn = ghn;
         small::forward(f);
     } else if (const int units = unit_split_threads(d, N)) {
-        steps_units(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, ghn, N, Teff, dir, units);
+        steps_units(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, ghn, N, Teff, dir, units, wpack);
     } else {
         // With a projection each step calls OpenBLAS (h = m W_hr^T): not split.
         split_rows(w, N, !d.P, [&](int r0, int r1) {
-            steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, hclip, Teff, dir, r0, r1);
+            steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, hclip, Teff, dir, r0, r1, wpack);
         });
     }
     if (phases & FINISH) {
@@ -404,7 +401,7 @@ bool directions_concurrently(const Dims &d, int N) {
 
 void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const int32_t *lengths, bool training,
                     const float *params, const float *x, const float *h0, const float *c0, float *y, float *hN,
-                    float *cN, char *base, const Layout &l, const lowp::Run *run) {
+                    float *cN, char *base, const Layout &l, const lowp::Run *run, const prepack::View *pp) {
     const Ws w{{base, l, d}};
     WsHeader *h = w.hdr();
     h->magic = WS_MAGIC;
@@ -432,17 +429,17 @@ void forward_driver(const Dims &d, const rnn4j_desc &desc, int T, int N, const i
             // cache and no barrier per step (the nested time loop does not split: threads::nested).
             // The input GEMMs stay outside, on the whole pool.
             for (int dir = 0; dir < 2; ++dir)
-                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, PREPARE);
+                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, pp, PREPARE);
             auto job = [&](int tid, int n) {
                 for (int dir = tid; dir < 2; dir += n)
-                    forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, RECUR);
+                    forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, pp, RECUR);
             };
             threads::run(2, job);
             for (int dir = 0; dir < 2; ++dir)
-                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, FINISH);
+                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, pp, FINISH);
         } else {
             for (int dir = 0; dir < d.D; ++dir)
-                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run);
+                forward_direction(w, k, dir, training, params, in, out, h0, c0, hN, cN, N, Teff, R, run, pp);
         }
         // In place: layer k's output is needed afterwards only as layer k+1's (saved) input.
         if (dropout && !last) dropout_rows(w, T, k, desc.dropout_seed, out);

@@ -24,8 +24,7 @@ Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training) {
             if (scr) l.scr[x] = a.take(scr, F);
             // W_hh packed: forward [GH/16][Ho][16], backward [Ho/16][GH][16]; one buffer for both
             // (reset-before GRU: the r,z rows and the n rows apart, each in panels of their own)
-            const int64_t fwd = d.rb ? wpack_n_offset(d, false) + rgemm::packed_floats(d.H, d.Ho)
-                                     : rgemm::packed_floats(d.GH, d.Ho);
+            const int64_t fwd = forward_wpack_floats(d);
             // (small batches: W_hh in the small-batch step's panels, small_batch.cpp)
             const int64_t small_panels = small::applies(d.cell, N, d.P, d.rb) ? small::panel_floats(d.G, d.H) : 0;
             l.wpack[x] = a.take(std::max({fwd, rgemm::packed_floats(d.Ho, d.GH), small_panels}), F);
@@ -35,6 +34,19 @@ Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training) {
 
 int64_t wpack_n_offset(const Dims &d, bool backward) {
     return backward ? rgemm::packed_floats(d.Ho, 2 * d.H) : rgemm::packed_floats(2 * d.H, d.Ho);
+}
+
+int64_t forward_wpack_floats(const Dims &d) {
+    return d.rb ? wpack_n_offset(d, false) + rgemm::packed_floats(d.H, d.Ho) : rgemm::packed_floats(d.GH, d.Ho);
+}
+
+void pack_forward_wpack(const Dims &d, const float *w_hh, float *dst) {
+    if (d.rb) {  // r,z rows and n rows in panels of their own: n's product comes after r
+        rgemm::pack(2 * d.H, d.Ho, w_hh, dst);
+        rgemm::pack(d.H, d.Ho, w_hh + (int64_t)2 * d.H * d.Ho, dst + wpack_n_offset(d, false));
+    } else {
+        rgemm::pack(d.GH, d.Ho, w_hh, dst);
+    }
 }
 
 }  // namespace rnn4j

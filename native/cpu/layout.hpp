@@ -24,4 +24,9 @@ Layout make_layout(const Dims &d, int32_t T, int32_t N, bool training);
 // GRU (whose r,z rows and n rows are packed apart): forward [2H, Ho] panels, backward [Ho, 2H].
 int64_t wpack_n_offset(const Dims &d, bool backward);
 
+// Floats of W_hh packed for the forward's recurrent product (rgemm panels; the reset-before GRU's
+// r,z rows and n rows apart), and the packing itself: the workspace's wpack, or a prepacked block.
+int64_t forward_wpack_floats(const Dims &d);
+void pack_forward_wpack(const Dims &d, const float *w_hh, float *dst);
+
 }  // namespace rnn4j

@@ -21,7 +21,7 @@ constexpr uint64_t BLOCK_MAGIC = 0x726e6e346a71775full;  // "rnn4jqw_"
 struct Header {
     uint64_t magic;
     int32_t precision;
-    int32_t pad;
+    int32_t pad;  // RNN4J_FP32: the width of the small-batch panels (prepack.hpp)
     rnn4j_desc desc;
     int64_t bytes;
 };
@@ -119,6 +119,7 @@ void mul(const Run &run, const QMat &m, int n, const float *A, int lda, float *C
 }  // namespace
 
 int64_t block_bytes(const Dims &d, int precision) {
+    if (precision == RNN4J_FP32) return up64(sizeof(Header)) + prepack::bytes(d) + 64;
     return walk(d, precision, [](int, int, int, int, int, int, int64_t, int64_t, int64_t) {}) + 64;
 }
 
@@ -126,6 +127,14 @@ void quantize(const Dims &d, const rnn4j_desc &desc, int precision, const float 
     char *base = aligned(block);
     Header *h = reinterpret_cast<Header *>(base);
     h->magic = 0;  // invalid while being written
+    if (precision == RNN4J_FP32) {
+        h->pad = prepack::fill(d, params, base + up64(sizeof(Header)));  // the small-batch panels' width
+        h->precision = precision;
+        h->desc = desc;
+        h->bytes = block_bytes(d, precision);
+        h->magic = BLOCK_MAGIC;
+        return;
+    }
     const int64_t end = walk(d, precision, [&](int k, int dir, int which, int rows, int cols, int, int64_t w,
                                                 int64_t s, int64_t sum) {
         const float *src = weights_of(d, params, k, dir, which);
@@ -143,6 +152,14 @@ void quantize(const Dims &d, const rnn4j_desc &desc, int precision, const float 
     h->magic = BLOCK_MAGIC;
 }
 
+prepack::View prepacked(const void *block) {
+    const char *base = aligned(block);
+    prepack::View v;
+    v.body = base + up64(sizeof(Header));
+    v.lanes = reinterpret_cast<const Header *>(base)->pad;
+    return v;
+}
+
 void check_block(const rnn4j_desc &desc, int precision, const void *block, int64_t bytes) {
     if (!block) throw ArgumentError("quantized is NULL (fill it with rnn4j_quantize)");
     if (bytes < (int64_t)sizeof(Header) + 64)
@@ -155,7 +172,7 @@ void check_block(const rnn4j_desc &desc, int precision, const void *block, int64
                       h->precision, precision);
         throw StateError(buf);
     }
-    if (std::memcmp(&h->desc, &desc, sizeof desc) != 0)
+    if (!same_desc(h->desc, desc))  // the dropout seed is a training forward's, never the weights'
         throw ArgumentError("desc differs from the one the quantized weights were made for");
     if (bytes < h->bytes) {
         char buf[160];

@@ -2,12 +2,14 @@
 // rnn4j_quantize fills from the fp32 parameters, and the forward of one layer and direction with
 // those weights (input projection, then per step the recurrent product, the fused pointwise pass
 // and, with a projection, h = m W_hr^T). The driver (driver.cpp) keeps the packing, the states
-// and the layers; the products go to bf16_gemm / int8_gemm.
+// and the layers; the products go to bf16_gemm / int8_gemm. The block's header and checks also
+// serve RNN4J_FP32's block, whose body is W_hh prepacked (prepack.hpp).
 #pragma once
 
 #include <cstdint>
 
 #include "layout.hpp"
+#include "prepack.hpp"
 
 namespace rnn4j {
 namespace lowp {
@@ -28,8 +30,11 @@ struct QMat {
 // Bytes of the quantized block of (desc, precision), header and 64-byte alignment slack included.
 int64_t block_bytes(const Dims &d, int precision);
 
-// Fills the block (any alignment) from the fp32 parameters.
+// Fills the block (any alignment) from the fp32 parameters (RNN4J_FP32: prepacks them).
 void quantize(const Dims &d, const rnn4j_desc &desc, int precision, const float *params, void *block);
+
+// The body of a checked RNN4J_FP32 block.
+prepack::View prepacked(const void *block);
 
 // Checks that block holds quantized weights of (desc, precision) (throws ArgumentError / StateError).
 void check_block(const rnn4j_desc &desc, int precision, const void *block, int64_t bytes);

@@ -1,6 +1,7 @@
 // The small-batch forward path (see small_batch.hpp).
 #include "small_batch.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "rowdot.hpp"
@@ -231,11 +232,15 @@ RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
 template <Kind KD, class VT>
 RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
     constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
+    constexpr int PL = sizeof(VT) / sizeof(float);
     const int H = f.H;
-    const int pre_steps = f.project || f.panels ? 1 : 0;
+    const bool pack_phase = f.pack_into != nullptr;  // never with project (T * N <= 4 < PANEL_MIN_STEPS)
+    const int pre_steps = f.project || pack_phase ? 1 : 0;
     if (step < pre_steps) {
-        if (f.panels)
-            pack_panels<VT>(f.w_hh, G, H, f.panels, b0, b1);
+        if (pack_phase)
+            pack_panels<VT>(f.w_hh, G, H, f.pack_into, b0, b1);
+        else if (f.panels)  // the blocks are panels of PL units: their W-unit blocks
+            project_rows<KD>(f, f.off[f.Teff], b0 * (PL / W), std::min(b1 * (PL / W), (H + W - 1) / W));
         else
             project_rows<KD>(f, f.off[f.Teff], b0, b1);
         return;
@@ -298,17 +303,45 @@ void chunk(isa::Isa path, const Fwd &f, int step, int b0, int b1) {
 
 }  // namespace
 
+namespace {
+// Whether the G * N accumulators of a panel fit the registers: 16 of 32 zmm, or 8 of 16 ymm.
+bool fits_panels(int lanes, int G, int N) { return G * N <= (lanes == 16 ? 16 : 8); }
+int lanes_of(isa::Isa path) { return path == isa::AVX512 ? 16 : W; }
+}  // namespace
+
+int panel_lanes() { return lanes_of(isa::active()); }
+
+int pack(int cell, int H, const float *w_hh, float *P) {
+    Fwd f;
+    f.cell = cell;
+    f.H = H;
+    f.w_hh = w_hh;
+    f.pack_into = P;
+    const isa::Isa path = isa::active();
+    const int lanes = lanes_of(path);
+    chunk(path, f, 0, 0, (H + lanes - 1) / lanes);  // phase 0 with pack_into set: the packing
+    return lanes;
+}
+
 bool applies(int /*cell*/, int N, int P, bool gru_reset_before) { return N <= MAX_N && P == 0 && !gru_reset_before; }
 
 void forward(const Fwd &fwd) {
     const int G = fwd.cell == RNN4J_LSTM ? 4 : fwd.cell == RNN4J_GRU ? 3 : 1;
     const isa::Isa path = isa::active();
-    const int PL = path == isa::AVX512 ? 16 : W;
+    const int PL = lanes_of(path);
     Fwd f = fwd;
-    // Packing costs about two passes over W_hh, so panels only for sequences long enough to repay
-    // it, and only where the G * N accumulators fit the registers (16 zmm, or 8 of 16 ymm).
-    const bool panels = f.panels && !f.project && f.Teff >= PANEL_MIN_STEPS && G * f.N <= (PL == 16 ? 16 : 8);
-    if (!panels) f.panels = nullptr;
+    // Packing costs about two steps, so panels (unless prepacked) only for sequences long enough to
+    // repay it, and only where the G * N accumulators fit the registers.
+    if (!fits_panels(PL, G, f.N)) {
+        f.panels = f.pack_into = nullptr;
+    } else if (f.panels) {
+        f.pack_into = nullptr;
+    } else if (f.pack_into && !f.project && f.Teff >= PANEL_MIN_STEPS) {
+        f.panels = f.pack_into;  // packed in phase 0
+    } else {
+        f.pack_into = nullptr;
+    }
+    const bool panels = f.panels != nullptr;
     // Not-yet-live rows (reverse direction) must read h0 from whichever buffer is current.
     std::memcpy(f.S2, f.S, sizeof(float) * f.N * f.H);
     // Two threads only where W_hh is big enough for the split to pay for the synchronisation.
@@ -319,7 +352,7 @@ void forward(const Fwd &fwd) {
     // Each thread owns a fixed half of the unit blocks (threads::Phased), so its half of W_hh stays
     // in its core's L2 across steps (the thread packs the panels it reads); a step starts when every
     // chunk of the previous one is done.
-    threads::Phased ph((f.project || f.panels ? 1 : 0) + f.Teff, nchunks);
+    threads::Phased ph((f.project || f.pack_into ? 1 : 0) + f.Teff, nchunks);
     auto barrier = [](int) { return true; };
     auto fn = [&](int step, int c) {
         chunk(path, f, step, (int)((long)nb * c / nchunks), (int)((long)nb * (c + 1) / nchunks));

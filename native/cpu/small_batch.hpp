@@ -8,6 +8,7 @@
 //     step reads W_hh as one contiguous stream with a broadcast of h[k] feeding G vector FMAs per
 //     state row. Measured on a Zen 4 core against the dot products below: 1 MiB of W_hh 69 -> 84
 //     GB/s, 4 MiB 59 -> 82 GB/s; packing costs about one and a half steps, hence the threshold;
+//     Prepacked weights (prepack.hpp) hold the panels already: then at every length;
 //   - shorter sequences, or more accumulators than the registers hold: dot products of W_hh's
 //     rows read in place (rowdot.hpp), 8 units a block.
 // The hidden units are split across up to two persistent threads (threads.hpp), so each thread
@@ -42,7 +43,8 @@ struct Fwd {
     float cell_clip = 0.0f;  // LSTM: c' clamped to [-cell_clip, cell_clip]; 0 = none
     const int32_t *nt = nullptr, *off = nullptr, *lens = nullptr;  // packed layout
     const float *w_ih = nullptr, *w_hh = nullptr, *b_ih = nullptr, *b_hh = nullptr;
-    float *panels = nullptr;   // panel_floats(G, H) floats of scratch for packed W_hh, or null
+    const float *panels = nullptr;  // W_hh already in panels of panel_lanes()'s width (prepack.hpp), or null
+    float *pack_into = nullptr;     // else panel_floats(G, H) floats of scratch to pack W_hh into, or null
     const float *x = nullptr;  // layer input [R, Ik]; only read when project
     bool project = false;      // compute the input projection here (tiny R), else pre holds it
     float *pre = nullptr;      // [R, G*H] input projection; training: post-activation gates out
@@ -59,6 +61,13 @@ struct Fwd {
 bool applies(int cell, int N, int P, bool gru_reset_before = false);
 
 void forward(const Fwd &f);
+
+// The width in units of the panels the active instruction set's step reads (16 or 8).
+int panel_lanes();
+
+// P <- the panels of W_hh for the active instruction set (panel_floats(G, H) floats); returns
+// their width. For prepacked weights (prepack.hpp).
+int pack(int cell, int H, const float *w_hh, float *P);
 
 }  // namespace small
 }  // namespace rnn4j

@@ -39,9 +39,10 @@ int main() {
     for (size_t i = 0; i < params.size(); ++i) params[i] = 0.1f * std::sin(0.37f * (float)i);
     for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.11f * (float)i);
 
-    // Errors: a precision out of range, no block, a block of another precision or network.
+    // Errors: a precision out of range, no block, a block of another precision or network
+    // (RNN4J_FP32's prepacked blocks: test_prepack.cpp).
     int64_t bytes = 0;
-    CHECK(rnn4j_quantized_size(&d, 0, &bytes) == RNN4J_ERR_ARGUMENT);
+    CHECK(rnn4j_quantized_size(&d, -1, &bytes) == RNN4J_ERR_ARGUMENT);
     CHECK(rnn4j_quantized_size(&d, 7, &bytes) == RNN4J_ERR_ARGUMENT);
     CHECK(std::strstr(rnn4j_last_error(), "precision = 7") != nullptr);
     CHECK(rnn4j_workspace_size_precision(&d, 3, 1, 1, &bytes) == RNN4J_ERR_ARGUMENT);

@@ -243,12 +243,21 @@ int32_t rnn4j_backward(const rnn4j_desc *desc, const float *params, const float 
                        const float *dhN, const float *dcN, float *dx, float *dh0, float *dc0,
                        float *grads, void *workspace, int64_t workspace_bytes);
 
-/* ---- Reduced-precision inference ---------------------------------------------------------- */
+/* ---- Prepared weights: reduced precision, prepacked fp32 ------------------------------------ */
 
 /*
- * Inference in bfloat16 or int8 weights (docs/DESIGN.md §9). The fp32 parameters stay the master
- * copy: rnn4j_quantize makes the reduced weights from them into a caller-owned block, which
- * rnn4j_forward_precision reads; after the parameters change, call rnn4j_quantize again.
+ * Inference in bfloat16 or int8 weights (docs/DESIGN.md §9), or in fp32 with the weights prepacked.
+ * The fp32 parameters stay the master copy: rnn4j_quantize makes the prepared weights from them
+ * into a caller-owned block, which rnn4j_forward_precision reads; after the parameters change,
+ * call rnn4j_quantize again (a stale block gives results of the old weights).
+ *   RNN4J_FP32 (prepacked): weight_hh of every layer and direction in the packed forms the fp32
+ *     forward's recurrent products read (rnn4j_forward packs them inside every call): about twice
+ *     weight_hh's size. The same results as rnn4j_forward within the fp32 tolerance, bitwise
+ *     wherever both read the same form (batches above 4, or sequences of 16 steps or more);
+ *     below 16 steps a small batch (N <= 4, no projection) reads the packed panels, which
+ *     rnn4j_forward packs only from 16 steps, in another order of the same sums. The panels are
+ *     the instruction set's that packed them (rnn4j_set_isa): under another one the forward packs
+ *     its own as rnn4j_forward does.
  *   RNN4J_BF16: both operands of every product in bfloat16 (round to nearest even): weight_ih,
  *     weight_hh, weight_hr rounded once by rnn4j_quantize, and each step's x, h (and, with a
  *     projection, o*tanh(c)) rounded before its product; the products are exact in fp32, and their
@@ -271,14 +280,14 @@ typedef enum rnn4j_precision {
     RNN4J_INT8 = 2
 } rnn4j_precision;
 
-/* [out] *bytes = size of the quantized-weights block of (desc, precision), alignment slack included.
- * precision is RNN4J_BF16 or RNN4J_INT8. */
+/* [out] *bytes = size of the prepared-weights block of (desc, precision), alignment slack included.
+ * precision is RNN4J_FP32, RNN4J_BF16 or RNN4J_INT8. */
 int32_t rnn4j_quantized_size(const rnn4j_desc *desc, int32_t precision, int64_t *bytes);
 
 /*
- * Fills a quantized-weights block from the parameters.
+ * Fills a prepared-weights block from the parameters (RNN4J_FP32: prepacks them).
  *   desc            [in]  the network.
- *   precision       [in]  RNN4J_BF16 or RNN4J_INT8.
+ *   precision       [in]  RNN4J_FP32, RNN4J_BF16 or RNN4J_INT8.
  *   params          [in]  [param_count] fp32 parameters (not modified).
  *   quantized       [out] rnn4j_quantized_size(desc, precision) bytes, any alignment (64 is faster).
  *   quantized_bytes [in]  its size, checked.
@@ -292,11 +301,13 @@ int32_t rnn4j_workspace_size_precision(const rnn4j_desc *desc, int32_t precision
 
 /*
  * Inference forward in a precision; the arguments as rnn4j_forward's with training = 0, plus:
- *   precision       [in]  RNN4J_FP32 (then quantized may be NULL: this is rnn4j_forward),
- *                         RNN4J_BF16 or RNN4J_INT8.
- *   params          [in]  [param_count] the fp32 parameters (biases are read from here).
- *   quantized       [in]  the block rnn4j_quantize filled for the same desc and precision
- *                         (RNN4J_ERR_STATE if it holds another precision or nothing).
+ *   precision       [in]  RNN4J_FP32, RNN4J_BF16 or RNN4J_INT8.
+ *   params          [in]  [param_count] the fp32 parameters (biases, and with RNN4J_FP32
+ *                         weight_ih and weight_hr, are read from here).
+ *   quantized       [in]  the block rnn4j_quantize filled for the same desc (its dropout_seed
+ *                         aside) and precision (RNN4J_ERR_STATE if it holds another precision or
+ *                         nothing; RNN4J_ERR_ARGUMENT if it was made for another network). With
+ *                         RNN4J_FP32 it may be NULL: this is rnn4j_forward then.
  *   quantized_bytes [in]  its size.
  *   workspace       [in/out] rnn4j_workspace_size_precision(desc, precision, T, N) bytes.
  * Not for training: the workspace records nothing for backward.

@@ -1,0 +1,171 @@
+// Prepacked fp32 weights (rnn4j_quantize with RNN4J_FP32, then rnn4j_forward_precision with the
+// block): the same outputs as rnn4j_forward, which packs inside the call, for every cell and
+// option, both forward paths (small batch, N <= 4, and large) and every kernel path; bitwise where
+// both read the same packed form (a large batch; a small batch of 16 steps or more, where the call
+// packs the same panels); the argument and state errors.
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "check.hpp"
+#include "rnn4j/rnn4j.h"
+
+namespace {
+
+struct Out {
+    std::vector<float> y, hN, cN;
+};
+
+rnn4j_desc mk(int cell, int I, int H, int L = 1, int bi = 0, int P = 0, int rb = 0) {
+    rnn4j_desc d{};
+    d.cell = cell;
+    d.input_size = I;
+    d.hidden_size = H;
+    d.proj_size = P;
+    d.num_layers = L;
+    d.bidirectional = bi;
+    d.bias = 1;
+    d.gru_reset_before = rb;
+    return d;
+}
+
+// One inference forward: with the block (blk non-empty) through rnn4j_forward_precision, else rnn4j_forward.
+Out forward(const rnn4j_desc &d, int T, int N, const int32_t *lens, const std::vector<float> &params,
+            const std::vector<float> &x, const std::vector<char> &blk) {
+    const int D = d.bidirectional ? 2 : 1, Ho = d.proj_size ? d.proj_size : d.hidden_size;
+    Out o;
+    o.y.assign((size_t)T * N * D * Ho, NAN);
+    o.hN.assign((size_t)d.num_layers * D * N * Ho, NAN);
+    o.cN.assign((size_t)d.num_layers * D * N * d.hidden_size, NAN);
+    const bool lstm = d.cell == RNN4J_LSTM;
+    int64_t wb = 0;
+    if (blk.empty()) {
+        CHECK(rnn4j_workspace_size(&d, T, N, 0, &wb) == RNN4J_OK);
+        std::vector<char> ws(wb);
+        CHECK(rnn4j_forward(&d, T, N, lens, 0, params.data(), x.data(), nullptr, nullptr, o.y.data(), o.hN.data(),
+                            lstm ? o.cN.data() : nullptr, ws.data(), wb) == RNN4J_OK);
+    } else {
+        CHECK(rnn4j_workspace_size_precision(&d, RNN4J_FP32, T, N, &wb) == RNN4J_OK);
+        std::vector<char> ws(wb);
+        CHECK(rnn4j_forward_precision(&d, RNN4J_FP32, T, N, lens, params.data(), blk.data(), (int64_t)blk.size(),
+                                      x.data(), nullptr, nullptr, o.y.data(), o.hN.data(), lstm ? o.cN.data() : nullptr,
+                                      ws.data(), wb) == RNN4J_OK);
+    }
+    if (!lstm) o.cN.clear();
+    return o;
+}
+
+std::vector<char> prepack(const rnn4j_desc &d, const std::vector<float> &params) {
+    int64_t bytes = 0;
+    CHECK(rnn4j_quantized_size(&d, RNN4J_FP32, &bytes) == RNN4J_OK);
+    std::vector<char> blk(bytes);
+    CHECK(rnn4j_quantize(&d, RNN4J_FP32, params.data(), blk.data(), bytes) == RNN4J_OK);
+    return blk;
+}
+
+// Largest |a - b| / (1 + |b|); -1 for a NaN on one side only or a size mismatch.
+double worst(const std::vector<float> &a, const std::vector<float> &b) {
+    if (a.size() != b.size()) return -1;
+    double w = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        if (std::isnan(a[i]) != std::isnan(b[i])) return -1;
+        w = std::fmax(w, std::fabs((double)a[i] - b[i]) / (1 + std::fabs((double)b[i])));
+    }
+    return w;
+}
+
+bool same_bits(const Out &a, const Out &b) {
+    return a.y.size() == b.y.size() && std::memcmp(a.y.data(), b.y.data(), a.y.size() * 4) == 0 &&
+           std::memcmp(a.hN.data(), b.hN.data(), a.hN.size() * 4) == 0 &&
+           std::memcmp(a.cN.data(), b.cN.data(), a.cN.size() * 4) == 0;
+}
+
+}  // namespace
+
+int main() {
+    struct Net {
+        const char *name;
+        rnn4j_desc d;
+    };
+    const Net nets[] = {
+        {"tanh H37", mk(RNN4J_RNN_TANH, 9, 37)},
+        {"relu bi H20", mk(RNN4J_RNN_RELU, 5, 20, 1, 1)},
+        {"lstm 2 layers bi H37", mk(RNN4J_LSTM, 9, 37, 2, 1)},
+        {"lstm H131 (2 threads)", mk(RNN4J_LSTM, 6, 131)},
+        {"gru bi H40", mk(RNN4J_GRU, 7, 40, 1, 1)},
+        {"gru reset-before H24", mk(RNN4J_GRU, 7, 24, 1, 0, 0, 1)},
+        {"lstm projection 2 layers", mk(RNN4J_LSTM, 6, 20, 2, 1, 7)},
+    };
+    struct Shape {
+        int T, N;
+        std::vector<int32_t> lens;
+    };
+    const Shape shapes[] = {{1, 1, {}}, {5, 1, {}}, {3, 4, {3, 1, 3, 2}}, {17, 1, {}}, {18, 3, {18, 4, 11}},
+                            {6, 20, {}}, {16, 17, {16, 3, 16, 9, 1, 16, 2, 8, 16, 5, 5, 16, 7, 12, 16, 4, 10}}};
+    for (const char *isa : {"auto", "avx2", "generic"}) {
+        for (const Net &net : nets) {
+            const rnn4j_desc &d = net.d;
+            int64_t count = 0;
+            CHECK(rnn4j_param_count(&d, &count) == RNN4J_OK);
+            std::vector<float> params(count);
+            for (size_t i = 0; i < params.size(); ++i) params[i] = 0.2f * std::sin(0.61f * (float)i + 0.3f);
+            CHECK(rnn4j_set_isa("auto") == RNN4J_OK);
+            const std::vector<char> blk = prepack(d, params);  // packed under the CPU's best path
+            CHECK(rnn4j_set_isa(isa) == RNN4J_OK);
+            for (const Shape &s : shapes) {
+                std::vector<float> x((size_t)s.T * s.N * d.input_size);
+                for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.29f * (float)i);
+                const int32_t *lens = s.lens.empty() ? nullptr : s.lens.data();
+                const std::string what = std::string(isa) + " " + net.name + " T" + std::to_string(s.T) + " N" +
+                                         std::to_string(s.N);
+                CHECK(rnn4j_set_num_threads(1) == RNN4J_OK);
+                const Out ref = forward(d, s.T, s.N, lens, params, x, {});
+                const Out one = forward(d, s.T, s.N, lens, params, x, blk);
+                CHECK(rnn4j_set_num_threads(2) == RNN4J_OK);
+                const Out two = forward(d, s.T, s.N, lens, params, x, blk);
+                // The small path's panels replace the dot products below 16 steps: another order of
+                // the same sums. Elsewhere the same packed form, so the same bits.
+                const bool same_form = s.N > 4 || s.T >= 16;
+                if (same_form)
+                    CHECK_MSG(same_bits(one, ref), "%s: prepacked differs from packed in the call", what.c_str());
+                const double e = std::fmax(std::fmax(worst(one.y, ref.y), worst(one.hN, ref.hN)), worst(one.cN, ref.cN));
+                CHECK_MSG(e >= 0 && e < 2e-6, "%s: prepacked is %g from packed in the call", what.c_str(), e);
+                CHECK_MSG(same_bits(one, two), "%s: 1 and 2 threads differ", what.c_str());
+            }
+        }
+    }
+    CHECK(rnn4j_set_isa("auto") == RNN4J_OK);
+
+    // Errors: a block of another precision, of another network, too small, not filled.
+    const rnn4j_desc d = mk(RNN4J_LSTM, 4, 8);
+    int64_t count = 0;
+    CHECK(rnn4j_param_count(&d, &count) == RNN4J_OK);
+    std::vector<float> params(count, 0.1f), x(3 * 2 * 4, 0.5f), y(3 * 2 * 8);
+    int64_t wb = 0, qb = 0;
+    CHECK(rnn4j_workspace_size_precision(&d, RNN4J_FP32, 3, 2, &wb) == RNN4J_OK);
+    std::vector<char> ws(wb);
+    auto run = [&](const rnn4j_desc &dd, const std::vector<char> &b, int64_t bytes) {
+        return rnn4j_forward_precision(&dd, RNN4J_FP32, 3, 2, nullptr, params.data(), b.data(), bytes, x.data(),
+                                       nullptr, nullptr, y.data(), nullptr, nullptr, ws.data(), wb);
+    };
+    CHECK(rnn4j_quantized_size(&d, RNN4J_BF16, &qb) == RNN4J_OK);
+    std::vector<char> bf(qb);
+    CHECK(rnn4j_quantize(&d, RNN4J_BF16, params.data(), bf.data(), qb) == RNN4J_OK);
+    CHECK(run(d, bf, qb) == RNN4J_ERR_STATE);
+    CHECK(std::strstr(rnn4j_last_error(), "precision 1, not 0") != nullptr);
+    const std::vector<char> blk = prepack(d, params);
+    CHECK(run(d, blk, (int64_t)blk.size()) == RNN4J_OK);
+    CHECK(run(d, blk, (int64_t)blk.size() - 64) == RNN4J_ERR_ARGUMENT);
+    rnn4j_desc wider = d;
+    wider.hidden_size = 9;
+    CHECK(run(wider, blk, (int64_t)blk.size()) == RNN4J_ERR_ARGUMENT);
+    rnn4j_desc seeded = d;
+    seeded.dropout_seed = 77;  // a training forward's seed is no part of the weights
+    CHECK(run(seeded, blk, (int64_t)blk.size()) == RNN4J_OK);
+    std::vector<char> blank(blk.size(), 0);
+    CHECK(run(d, blank, (int64_t)blank.size()) == RNN4J_ERR_STATE);
+    CHECK(std::strstr(rnn4j_last_error(), "rnn4j_quantize") != nullptr);
+    CHECK(rnn4j_quantize(&d, RNN4J_FP32, params.data(), bf.data(), 16) == RNN4J_ERR_ARGUMENT);
+    return check::exit_code();
+}
