@@ -5,8 +5,9 @@
 // large-batch product's 16-column panels (recurrent_gemm.hpp) or the small-batch step's gate
 // panels (small_batch.hpp). A caller that runs many inference forwards with the same weights (a
 // model being served) packs both forms once into this block instead; the forward then reads
-// them from there, skips the packing, and the small-batch step uses its panels at every sequence
-// length (packing inside the call pays only from PANEL_MIN_STEPS steps). Per layer and direction:
+// them from there and skips the packing. It reads them exactly where it would otherwise pack them
+// (the small-batch panels only from PANEL_MIN_STEPS steps), so its results are those of a forward
+// without the block, bit for bit. Per layer and direction:
 // [the large form][the small form, when the layer can take the small-batch path], each 64-byte
 // aligned. The small form's panel width is the instruction set's that packed it; a forward under
 // another one (rnn4j_set_isa) packs its own as without a block.

@@ -1,7 +1,6 @@
 // The small-batch forward path (see small_batch.hpp).
 #include "small_batch.hpp"
 
-#include <algorithm>
 #include <cstring>
 
 #include "rowdot.hpp"
@@ -232,15 +231,12 @@ RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
 template <Kind KD, class VT>
 RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
     constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
-    constexpr int PL = sizeof(VT) / sizeof(float);
     const int H = f.H;
     const bool pack_phase = f.pack_into != nullptr;  // never with project (T * N <= 4 < PANEL_MIN_STEPS)
     const int pre_steps = f.project || pack_phase ? 1 : 0;
     if (step < pre_steps) {
         if (pack_phase)
             pack_panels<VT>(f.w_hh, G, H, f.pack_into, b0, b1);
-        else if (f.panels)  // the blocks are panels of PL units: their W-unit blocks
-            project_rows<KD>(f, f.off[f.Teff], b0 * (PL / W), std::min(b1 * (PL / W), (H + W - 1) / W));
         else
             project_rows<KD>(f, f.off[f.Teff], b0, b1);
         return;
@@ -332,16 +328,15 @@ void forward(const Fwd &fwd) {
     Fwd f = fwd;
     // Packing costs about two steps, so panels (unless prepacked) only for sequences long enough to
     // repay it, and only where the G * N accumulators fit the registers.
-    if (!fits_panels(PL, G, f.N)) {
+    // Prepacked panels are used exactly where the call would pack its own, so that prepacking never
+    // changes a result (the two forms sum in different orders).
+    const bool panels = (f.panels || f.pack_into) && !f.project && f.Teff >= PANEL_MIN_STEPS && fits_panels(PL, G, f.N);
+    if (!panels)
         f.panels = f.pack_into = nullptr;
-    } else if (f.panels) {
+    else if (f.panels)
         f.pack_into = nullptr;
-    } else if (f.pack_into && !f.project && f.Teff >= PANEL_MIN_STEPS) {
+    else
         f.panels = f.pack_into;  // packed in phase 0
-    } else {
-        f.pack_into = nullptr;
-    }
-    const bool panels = f.panels != nullptr;
     // Not-yet-live rows (reverse direction) must read h0 from whichever buffer is current.
     std::memcpy(f.S2, f.S, sizeof(float) * f.N * f.H);
     // Two threads only where W_hh is big enough for the split to pay for the synchronisation.

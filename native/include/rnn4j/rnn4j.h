@@ -252,12 +252,10 @@ int32_t rnn4j_backward(const rnn4j_desc *desc, const float *params, const float 
  * call rnn4j_quantize again (a stale block gives results of the old weights).
  *   RNN4J_FP32 (prepacked): weight_hh of every layer and direction in the packed forms the fp32
  *     forward's recurrent products read (rnn4j_forward packs them inside every call): about twice
- *     weight_hh's size. The same results as rnn4j_forward within the fp32 tolerance, bitwise
- *     wherever both read the same form (batches above 4, or sequences of 16 steps or more);
- *     below 16 steps a small batch (N <= 4, no projection) reads the packed panels, which
- *     rnn4j_forward packs only from 16 steps, in another order of the same sums. The panels are
- *     the instruction set's that packed them (rnn4j_set_isa): under another one the forward packs
- *     its own as rnn4j_forward does.
+ *     weight_hh's size. The results are rnn4j_forward's, bit for bit: the block only saves the
+ *     packing (a small batch's panels are read from 16 steps on, where rnn4j_forward packs them).
+ *     The small-batch panels are the instruction set's that packed them (rnn4j_set_isa): under
+ *     another one the forward packs its own as rnn4j_forward does.
  *   RNN4J_BF16: both operands of every product in bfloat16 (round to nearest even): weight_ih,
  *     weight_hh, weight_hr rounded once by rnn4j_quantize, and each step's x, h (and, with a
  *     projection, o*tanh(c)) rounded before its product; the products are exact in fp32, and their

@@ -224,8 +224,9 @@ public final class Rnn implements AutoCloseable {
      * The live parameter buffer, without a copy (a new view; position 0, limit
      * {@code parameterCount}). Writes change the model (while such a view exists, every forward in
      * a reduced {@link Precision} remakes the reduced weights from it, about one pass over the fp32
-     * weights per call; a network that is only used for inference is better filled through
-     * {@link #setParameters}). Direct for native backends. After
+     * weights per call, and CPU inference in FP32 packs the recurrent weights inside every call
+     * instead of once for as long as they stay the same; a network that is only used for
+     * inference is better filled through {@link #setParameters}). Direct for native backends. After
      * {@link #close()} it still reads the last values safely (its memory is then released by the
      * garbage collector, not by {@code close()}).
      *
@@ -460,7 +461,7 @@ public final class Rnn implements AutoCloseable {
             }
             trainingBatch = null; // the kernel's recorded activations are about to be replaced
             noTrainingForward = "the last forward failed (it threw), so nothing was recorded";
-            if (parametersShared && precision != Precision.FP32) kernel.parametersChanged();
+            if (parametersShared) kernel.parametersChanged(); // a live view may have written them
             boolean training = mode == Mode.TRAINING;
             long seed = seeded ? dropoutSeed : training ? automaticSeed++ : 0L;
             kernel.forward(batch.steps(), batch.size(), batch.lengthsUnsafe(), training, x, h0, c0, y, hN, cN, seed);

@@ -17,10 +17,7 @@ class SteadyStateAllocationTest {
 
     @Test
     void forwardAndBackwardWithDirectBuffersAllocateNothing() {
-        assumeTrue(Backend.CPU.isAvailable(), () -> "CPU skipped: " + Backend.CPU.unavailableReason());
-        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
-        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter in this JVM");
-        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
+        com.sun.management.ThreadMXBean threads = allocationCounter();
         long self = Thread.currentThread().getId();
 
         RnnSpec spec = RnnSpec.builder(CellType.LSTM, 8, 16).layers(2).bidirectional(true).build();
@@ -41,6 +38,37 @@ class SteadyStateAllocationTest {
             // bytes of one-off noise (JIT deoptimisation, the counter itself) are not per-call allocation.
             assertTrue(allocated < 8_000, "1000 forward+backward calls allocated " + allocated + " bytes");
         }
+    }
+
+    /** Inference in FP32 and in BF16: the prepared weights are made once, then reused. */
+    @Test
+    void inferenceWithPreparedWeightsAllocatesNothing() {
+        com.sun.management.ThreadMXBean threads = allocationCounter();
+        long self = Thread.currentThread().getId();
+        RnnSpec spec = RnnSpec.builder(CellType.GRU, 8, 16).layers(2).build();
+        for (Precision p : new Precision[] {Precision.FP32, Precision.BF16}) {
+            for (Batch batch : new Batch[] {Batch.of(5, 1), Batch.of(4, 20)}) { // small- and large-batch paths
+                Rnn.Shapes s = new Rnn.Shapes(spec, batch);
+                FloatBuffer x = direct(s.x), y = direct(s.y), hN = direct(s.h);
+                try (Rnn rnn = Rnn.create(spec, Backend.CPU)) {
+                    rnn.setPrecision(p);
+                    Runnable call = () -> rnn.forward(Mode.INFERENCE, batch, x, null, null, y, hN, null);
+                    for (int i = 0; i < 2000; i++) call.run();
+                    long before = threads.getThreadAllocatedBytes(self);
+                    for (int i = 0; i < 1000; i++) call.run();
+                    long allocated = threads.getThreadAllocatedBytes(self) - before;
+                    assertTrue(allocated < 8_000, p + ", " + batch + ": 1000 inference calls allocated " + allocated
+                            + " bytes");
+                }
+            }
+        }
+    }
+
+    static com.sun.management.ThreadMXBean allocationCounter() {
+        assumeTrue(Backend.CPU.isAvailable(), () -> "CPU skipped: " + Backend.CPU.unavailableReason());
+        java.lang.management.ThreadMXBean bean = ManagementFactory.getThreadMXBean();
+        assumeTrue(bean instanceof com.sun.management.ThreadMXBean, "no per-thread allocation counter in this JVM");
+        return (com.sun.management.ThreadMXBean) bean;
     }
 
     static FloatBuffer direct(int n) {

@@ -44,10 +44,20 @@ public final class CpuKernel implements RnnKernel {
     private int recordedBatch;
     private boolean closed;
     private Precision precision = Precision.FP32;
-    /** The reduced weights ({@code rnn4j_quantize}) of {@link #precision}; remade when stale. */
+    /**
+     * The prepared weights ({@code rnn4j_quantize}) of {@link #precision}: the reduced weights, or
+     * in FP32 W_hh prepacked for inference. Remade when stale.
+     */
     private BytePointer quantized = new BytePointer(0L);
     private long quantizedBytes;
     private boolean quantizedStale = true;
+    /**
+     * Whether an FP32 inference forward ran since the parameters last changed. The prepacked
+     * weights are made on the second such forward: packing costs about what one forward's own
+     * packing does, so it pays only for weights that are reused (a model being served), never in
+     * a loop that changes the weights between forwards (training).
+     */
+    private boolean inferredSinceChange;
 
     private enum Slot { X, H0, C0, Y, HN, CN, DY, DHN, DCN, DX, DH0, DC0 }
 
@@ -144,14 +154,16 @@ public final class CpuKernel implements RnnKernel {
     @Override
     public void parametersChanged() {
         quantizedStale = true;
+        inferredSinceChange = false;
     }
 
     @Override
     public void forward(int steps, int batch, int[] lengthsOrNull, boolean training, FloatBuffer x, FloatBuffer h0,
             FloatBuffer c0, FloatBuffer y, FloatBuffer hN, FloatBuffer cN, long dropoutSeed) {
         NativeDesc.putDropoutSeed(desc, dropoutSeed);
-        boolean reduced = !training && precision != Precision.FP32;
-        if (reduced) {
+        boolean prepared = !training && (precision != Precision.FP32 || !quantizedStale || inferredSinceChange);
+        if (!training && precision == Precision.FP32) inferredSinceChange = true;
+        if (prepared) {
             check(Rnn4jCpu.rnn4j_workspace_size_precision(desc, precision.ordinal(), steps, batch, size),
                     "rnn4j_workspace_size_precision");
             ensureWorkspace(size.get());
@@ -173,7 +185,7 @@ public final class CpuKernel implements RnnKernel {
         FloatBuffer ncN = cN == c0 && c0 != null ? nc0 : out(Slot.CN, cN, cs);
         recordedSteps = steps;
         recordedBatch = batch;
-        if (reduced) {
+        if (prepared) {
             check(Rnn4jCpu.rnn4j_forward_precision(desc, precision.ordinal(), steps, batch, len, params, quantized,
                     quantizedBytes, nx, nh0, nc0, ny, nhN, ncN, workspace, workspaceBytes), "rnn4j_forward_precision");
         } else {
@@ -219,13 +231,13 @@ public final class CpuKernel implements RnnKernel {
         size.close();
     }
 
-    /** Remakes the reduced weights of {@link #precision} from the fp32 parameters. */
+    /** Remakes the prepared weights of {@link #precision} from the fp32 parameters. */
     private void quantize() {
         check(Rnn4jCpu.rnn4j_quantized_size(desc, precision.ordinal(), size), "rnn4j_quantized_size");
         long needed = size.get();
         if (needed > quantizedBytes) {
             BytePointer fresh = new BytePointer(needed);
-            if (fresh.isNull()) throw new OutOfMemoryError("cannot allocate " + needed + " bytes of quantized weights");
+            if (fresh.isNull()) throw new OutOfMemoryError("cannot allocate " + needed + " bytes of prepared weights");
             quantized.close();
             quantized = fresh;
             quantizedBytes = needed;

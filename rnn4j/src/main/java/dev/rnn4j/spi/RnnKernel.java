@@ -54,8 +54,8 @@ public interface RnnKernel extends AutoCloseable {
     default void setPrecision(Precision precision) {}
 
     /**
-     * Called when {@link #parameters()} may have changed: reduced-precision copies of the weights
-     * must be remade from them before the next forward that uses them.
+     * Called when {@link #parameters()} may have changed: copies made from them (reduced-precision
+     * or prepacked weights) must be remade before the next forward that uses them.
      */
     default void parametersChanged() {}
 
