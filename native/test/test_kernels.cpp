@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "desc.hpp"
 #include "rnn4j_tolerance.h"  // native/common/tolerance.properties
 #include "rnn4j/rnn4j.h"
 
@@ -316,19 +317,6 @@ struct Case {
     int threads = 1;
     bool vs_one = false;  // also bitwise equal to the same case on 1 thread
 };
-
-rnn4j_desc mk(int cell, int I, int H, int L = 1, int bi = 0, int bias = 1, int P = 0, int bf = 0) {
-    rnn4j_desc d{};  // zeroed: the option fields after batch_first keep their defaults
-    d.cell = cell;
-    d.input_size = I;
-    d.hidden_size = H;
-    d.proj_size = P;
-    d.num_layers = L;
-    d.bidirectional = bi;
-    d.bias = bias;
-    d.batch_first = bf;
-    return d;
-}
 
 bool same_bits(const vector<float> &a, const vector<float> &b) {
     return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "check.hpp"
+#include "desc.hpp"
 #include "rnn4j/rnn4j.h"
 
 namespace {
@@ -16,16 +17,9 @@ struct Out {
     std::vector<float> y, hN, cN;
 };
 
-rnn4j_desc mk(int cell, int I, int H, int L = 1, int bi = 0, int P = 0, int rb = 0) {
-    rnn4j_desc d{};
-    d.cell = cell;
-    d.input_size = I;
-    d.hidden_size = H;
-    d.proj_size = P;
-    d.num_layers = L;
-    d.bidirectional = bi;
-    d.bias = 1;
-    d.gru_reset_before = rb;
+// A reset-before GRU.
+rnn4j_desc reset_before(rnn4j_desc d) {
+    d.gru_reset_before = 1;
     return d;
 }
 
@@ -93,8 +87,8 @@ int main() {
         {"lstm 2 layers bi H37", mk(RNN4J_LSTM, 9, 37, 2, 1)},
         {"lstm H131 (2 threads)", mk(RNN4J_LSTM, 6, 131)},
         {"gru bi H40", mk(RNN4J_GRU, 7, 40, 1, 1)},
-        {"gru reset-before H24", mk(RNN4J_GRU, 7, 24, 1, 0, 0, 1)},
-        {"lstm projection 2 layers", mk(RNN4J_LSTM, 6, 20, 2, 1, 7)},
+        {"gru reset-before H24", reset_before(mk(RNN4J_GRU, 7, 24))},
+        {"lstm projection 2 layers", mk(RNN4J_LSTM, 6, 20, 2, 1, 1, 7)},
     };
     struct Shape {
         int T, N;
