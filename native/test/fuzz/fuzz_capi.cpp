@@ -5,9 +5,8 @@
 // and a short program of calls on one workspace: forward (inference / training / bad flag, with
 // good, bad or absent lengths), backward_data, backward_weights, backward, the reduced-precision
 // calls (quantized_size, quantize into a block of exactly the claimed size or a short one, or not
-// at all, then forward_precision, also with another precision or descriptor than the block's), the
-// size queries, with
-// NULL or present pointers, honest or too-small workspace sizes, misaligned workspaces and
+// at all, then forward_precision, also with another precision or descriptor than the block's; in
+// fp32 with prepacked weights or without a block), the size queries, with NULL or present pointers, honest or too-small workspace sizes, misaligned workspaces and
 // descriptors that differ from the recorded one. Every buffer is allocated with exactly the size
 // the contract gives it (and the workspace with exactly the bytes claimed), so AddressSanitizer
 // reports any read or write outside it.
@@ -359,21 +358,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             const int32_t precs[4] = {RNN4J_BF16, RNN4J_INT8, RNN4J_FP32, (a & 8) ? 3 : -1};
             const int32_t prec = precs[a & 3];
             const bool reduced = prec == RNN4J_BF16 || prec == RNN4J_INT8, fp32 = prec == RNN4J_FP32;
+            const bool prepared = reduced || fp32;  // a block: reduced weights, or fp32 prepacked ones
             int64_t qbytes = -7;
             st = rnn4j_quantized_size(&desc, prec, &qbytes);
-            expect(reduced, st, "rnn4j_quantized_size");
+            expect(prepared, st, "rnn4j_quantized_size");
             if (st != RNN4J_OK && qbytes != -7) violation("rnn4j_quantized_size wrote its output on error", st);
             const int64_t qalloc = st == RNN4J_OK ? qbytes : 4096;
             if (qalloc > MAX_WS) continue;
             // The block: exactly the bytes claimed, garbage until rnn4j_quantize fills it.
             char *q = static_cast<char *>(std::malloc(qalloc));
             std::memset(q, (int)(a * 53u & 0xff), qalloc);
-            const int64_t qclaim = reduced && (b & 1) ? qbytes - 1 - (b >> 1 & 63) : qalloc;
+            const int64_t qclaim = prepared && (b & 1) ? qbytes - 1 - (b >> 1 & 63) : qalloc;
             const bool null_params = (b & 6) == 6, quantize = !(b & 8);
             bool filled = false;
             if (quantize) {
                 st = rnn4j_quantize(&desc, prec, null_params ? nullptr : params.p, q, qclaim);
-                filled = reduced && !null_params && qclaim >= qbytes;
+                filled = prepared && !null_params && qclaim >= qbytes;
                 expect(filled, st, "rnn4j_quantize");
             }
             int64_t need_p = -7;
@@ -415,11 +415,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             hN.canary();
             cN.canary();
             // Another descriptor than the block's must be refused before any tensor is read; in fp32
-            // there is no block to tell, so the call gets the buffers' own descriptor.
-            const rnn4j_desc &fd = fp32 ? desc : d;
+            // without a block (half the fp32 calls) there is none to tell, so the call gets the
+            // buffers' own descriptor.
+            const bool no_block = fp32 && (wsel & 0x20);
+            const rnn4j_desc &fd = no_block ? desc : d;
             const bool other_desc = !same(fd, desc);
-            const bool valid = (fp32 || filled) && !other_desc && !lens_bad && pws && pclaim >= need_p;
-            st = rnn4j_forward_precision(&fd, prec, T, N, lens.empty() ? nullptr : lens.data(), params.p, q, qclaim, x.p,
+            const bool valid = (no_block || filled) && !other_desc && !lens_bad && pws && pclaim >= need_p;
+            st = rnn4j_forward_precision(&fd, prec, T, N, lens.empty() ? nullptr : lens.data(), params.p,
+                                         no_block ? nullptr : q, qclaim, x.p,
                                          (b & 0x80) ? h0.p : nullptr, (b & 0x80) ? c0.p : nullptr, y.p, hN.p, cN.p, pws,
                                          pclaim);
             std::free(q);
