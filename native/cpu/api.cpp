@@ -49,10 +49,9 @@ RNN4J_API int32_t rnn4j_forward(const rnn4j_desc *desc, int32_t T, int32_t N, co
 
 namespace {
 
-void check_precision(int32_t precision, bool fp32_allowed) {
-    if (precision == RNN4J_BF16 || precision == RNN4J_INT8 || (fp32_allowed && precision == RNN4J_FP32)) return;
-    arg_error("precision = %d must be %s", precision,
-        fp32_allowed ? "0 (RNN4J_FP32), 1 (RNN4J_BF16) or 2 (RNN4J_INT8)" : "1 (RNN4J_BF16) or 2 (RNN4J_INT8)");
+void check_precision(int32_t precision) {
+    if (precision == RNN4J_FP32 || precision == RNN4J_BF16 || precision == RNN4J_INT8) return;
+    arg_error("precision = %d must be 0 (RNN4J_FP32), 1 (RNN4J_BF16) or 2 (RNN4J_INT8)", precision);
 }
 
 void check_int8_rows(const Dims &d, int32_t precision) {
@@ -77,7 +76,7 @@ int64_t workspace_precision(const Dims &d, int32_t precision, int32_t T, int32_t
 RNN4J_API int32_t rnn4j_quantized_size(const rnn4j_desc *desc, int32_t precision, int64_t *bytes) {
     return guarded("rnn4j_quantized_size", [&] {
         const Dims d = make_dims(desc);
-        check_precision(precision, true);
+        check_precision(precision);
         need(bytes, "bytes");
         *bytes = lowp::block_bytes(d, precision);
         return RNN4J_OK;
@@ -88,7 +87,7 @@ RNN4J_API int32_t rnn4j_quantize(const rnn4j_desc *desc, int32_t precision, cons
                                  int64_t quantized_bytes) {
     return guarded("rnn4j_quantize", [&] {
         const Dims d = make_dims(desc);
-        check_precision(precision, true);
+        check_precision(precision);
         check_int8_rows(d, precision);
         need(params, "params");
         need(quantized, "quantized");
@@ -105,7 +104,7 @@ RNN4J_API int32_t rnn4j_workspace_size_precision(const rnn4j_desc *desc, int32_t
                                                  int64_t *bytes) {
     return guarded("rnn4j_workspace_size_precision", [&] {
         const Dims d = make_dims(desc);
-        check_precision(precision, true);
+        check_precision(precision);
         need(bytes, "bytes");
         Layout l;
         *bytes = workspace_precision(d, precision, T, N, l);
@@ -119,7 +118,7 @@ RNN4J_API int32_t rnn4j_forward_precision(const rnn4j_desc *desc, int32_t precis
                                           float *y, float *hN, float *cN, void *workspace, int64_t workspace_bytes) {
     return guarded("rnn4j_forward_precision", [&] {
         const Dims d = make_dims(desc);
-        check_precision(precision, true);
+        check_precision(precision);
         Layout l;
         const int64_t total = workspace_precision(d, precision, T, N, l);
         check_forward_arrays(params, x, y, lengths, N, T);

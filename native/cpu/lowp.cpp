@@ -163,9 +163,9 @@ prepack::View prepacked(const void *block) {
 void check_block(const rnn4j_desc &desc, int precision, const void *block, int64_t bytes) {
     if (!block) throw ArgumentError("quantized is NULL (fill it with rnn4j_quantize)");
     if (bytes < (int64_t)sizeof(Header) + 64)
-        throw ArgumentError("quantized_bytes is too small to hold quantized weights (rnn4j_quantized_size)");
+        throw ArgumentError("quantized_bytes is too small to hold prepared weights (rnn4j_quantized_size)");
     const Header *h = reinterpret_cast<const Header *>(aligned(block));
-    if (h->magic != BLOCK_MAGIC) throw StateError("quantized holds no quantized weights (run rnn4j_quantize first)");
+    if (h->magic != BLOCK_MAGIC) throw StateError("quantized holds no prepared weights (run rnn4j_quantize first)");
     if (h->precision != precision) {
         char buf[160];
         std::snprintf(buf, sizeof buf, "quantized holds weights of precision %d, not %d (run rnn4j_quantize again)",
