@@ -297,12 +297,11 @@ void chunk(isa::Isa path, const Fwd &f, int step, int b0, int b1) {
     chunk_generic(f, step, b0, b1);
 }
 
-}  // namespace
-
-namespace {
 // Whether the G * N accumulators of a panel fit the registers: 16 of 32 zmm, or 8 of 16 ymm.
 bool fits_panels(int lanes, int G, int N) { return G * N <= (lanes == 16 ? 16 : 8); }
+
 int lanes_of(isa::Isa path) { return path == isa::AVX512 ? 16 : W; }
+
 }  // namespace
 
 int panel_lanes() { return lanes_of(isa::active()); }
@@ -326,10 +325,10 @@ void forward(const Fwd &fwd) {
     const isa::Isa path = isa::active();
     const int PL = lanes_of(path);
     Fwd f = fwd;
-    // Packing costs about two steps, so panels (unless prepacked) only for sequences long enough to
-    // repay it, and only where the G * N accumulators fit the registers.
-    // Prepacked panels are used exactly where the call would pack its own, so that prepacking never
-    // changes a result (the two forms sum in different orders).
+    // Packing costs about two steps: panels only for sequences long enough to repay it, and only
+    // where the G * N accumulators fit the registers. Prepacked panels are read exactly where the
+    // call would pack its own, so prepacking never changes a result (the two forms sum in
+    // different orders).
     const bool panels = (f.panels || f.pack_into) && !f.project && f.Teff >= PANEL_MIN_STEPS && fits_panels(PL, G, f.N);
     if (!panels)
         f.panels = f.pack_into = nullptr;

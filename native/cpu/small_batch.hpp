@@ -7,7 +7,7 @@
 //     register's width of units (16 with AVX-512, 8 otherwise) times every gate, k-major, so a
 //     step reads W_hh as one contiguous stream with a broadcast of h[k] feeding G vector FMAs per
 //     state row. Measured on a Zen 4 core against the dot products below: 1 MiB of W_hh 69 -> 84
-//     GB/s, 4 MiB 59 -> 82 GB/s; packing costs about one and a half steps, hence the threshold;
+//     GB/s, 4 MiB 59 -> 82 GB/s; packing costs about two steps, hence the threshold;
 //     Prepacked weights (prepack.hpp) hold the panels already: then the call skips the packing;
 //   - shorter sequences, or more accumulators than the registers hold: dot products of W_hh's
 //     rows read in place (rowdot.hpp), 8 units a block.
