@@ -72,7 +72,8 @@ int main(int argc, char **argv) {
     openblas_set_num_threads(1);
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(-1, 1);
-    std::printf("%-36s %18s %9s %9s %9s %9s\n", "shape", "M,N,K,ta,tb", "openblas", "avx512", "avx2", "generic");
+    std::printf("%-36s %18s %9s %9s %9s %9s %9s %9s\n", "shape", "M,N,K,ta,tb", "openblas", "avx512", "avx2", "generic",
+                "few-rows", "packed W");
     for (const Case &c : cases) {
         std::vector<float> A((size_t)c.M * c.K), B((size_t)c.K * c.N), C((size_t)c.M * c.N);
         for (auto &x : A) x = u(rng);
@@ -91,9 +92,30 @@ int main(int argc, char **argv) {
             });
             g[p] = flops / t * 1e-9;
         }
+        double few = 0;  // the unpacked few-row kernel, where gemm.cpp would choose it
+        if (c.M <= rnn4j::sgemm::FEW_ROWS && !c.ta && c.tb) {
+            const double t = median_s(reps, [&] {
+                rnn4j::sgemm::few_rows(rnn4j::isa::cpu(), c.M, c.N, c.K, A.data(), lda, B.data(), ldb, 0.0f, C.data(),
+                                       c.N);
+            });
+            few = flops / t * 1e-9;
+        }
+        double packed = 0;  // the best path with W prepacked (a served model's input projection)
+        if (!c.ta && c.tb) {
+            const rnn4j::isa::Isa best = rnn4j::isa::cpu();
+            std::vector<float> wp(rnn4j::sgemm::packed_w_floats(c.N, c.K));
+            rnn4j::sgemm::pack_w(best, c.N, c.K, B.data(), ldb, wp.data());
+            const rnn4j::sgemm::PackedW pw{wp.data(), c.N, 0};
+            const double t = median_s(reps, [&] {
+                rnn4j::sgemm::run(best, false, true, c.M, c.N, c.K, 1.0f, A.data(), lda, nullptr, 0, 0.0f, C.data(), c.N,
+                                  &pw);
+            });
+            packed = flops / t * 1e-9;
+        }
         char dims[40];
         std::snprintf(dims, sizeof dims, "%d,%d,%d,%d,%d", c.M, c.N, c.K, c.ta, c.tb);
-        std::printf("%-36s %18s %9.1f %9.1f %9.1f %9.1f   GFLOP/s\n", c.what, dims, flops / tb * 1e-9, g[2], g[1], g[0]);
+        std::printf("%-36s %18s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f   GFLOP/s\n", c.what, dims, flops / tb * 1e-9, g[2],
+                    g[1], g[0], few, packed);
     }
     return 0;
 }

@@ -290,13 +290,14 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
     const bool small_project = small_path && R <= small::MAX_N;  // <= 4 rows: a matrix-vector product too
     // W_hh packed for the recurrence: from the prepacked block, else packed into the workspace below.
     const float *prepacked_large = pp && !training ? pp->large(d, k, dir) : nullptr;
-    const float *prepacked_small = pp && !training ? pp->small(d, k, dir, small::panel_lanes()) : nullptr;
+    const float *prepacked_small = pp && !training ? pp->small(d, k, dir) : nullptr;
+    const float *prepacked_input = pp && !training ? pp->input(d, k, dir) : nullptr;
     const float *wpack = prepacked_large ? prepacked_large : w.f(w.l.wpack[dir]);
     if (phases & PREPARE) {
         gather_state(w, N, Ho, h0 ? h0 + kd * N * Ho : nullptr, S);
         if (d.lstm()) gather_state(w, N, H, c0 ? c0 + kd * N * H : nullptr, C);
         // Hoisted input projection for all R rows.
-        if (!small_project && !run) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH);
+        if (!small_project && !run) gemm::nt(R, GH, Ik, in, Ik, p.w_ih, Ik, 0.0f, pre, GH, prepacked_input);
         if (!run && !small_path && !prepacked_large) pack_forward_wpack(d, p.w_hh, w.f(w.l.wpack[dir]));
     }
     if (!(phases & RECUR)) {

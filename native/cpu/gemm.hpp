@@ -6,9 +6,12 @@
 namespace rnn4j {
 namespace gemm {
 
-// C[M,N] = A[M,K] * B[N,K]^T + beta * C      (x W^T with W stored [out, in]; M <= 32: unpacked
-//                                              dot products, sgemm::few_rows)
-void nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
+// C[M,N] = A[M,K] * B[N,K]^T + beta * C      (x W^T with W stored [out, in]; M <= FEW_ROWS:
+//                                              unpacked dot products, sgemm::few_rows)
+// packed_b: B already packed by sgemm::pack_w under the active instruction set (prepacked weights),
+// read instead of packing B where the product takes the packed GEMM: the same result, bit for bit.
+void nt(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc,
+        const float *packed_b = nullptr);
 // C[M,N] = A[M,K] * B[K,N] + beta * C        (dG W)
 void nn(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 // C[M,N] += A[K,M]^T * B[K,N]                (dW += dG^T X)

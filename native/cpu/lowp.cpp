@@ -21,7 +21,7 @@ constexpr uint64_t BLOCK_MAGIC = 0x726e6e346a71775full;  // "rnn4jqw_"
 struct Header {
     uint64_t magic;
     int32_t precision;
-    int32_t pad;  // RNN4J_FP32: the width of the small-batch panels (prepack.hpp)
+    int32_t pad;  // RNN4J_FP32: the instruction set that packed the block (prepack.hpp)
     rnn4j_desc desc;
     int64_t bytes;
 };
@@ -128,7 +128,7 @@ void quantize(const Dims &d, const rnn4j_desc &desc, int precision, const float 
     Header *h = reinterpret_cast<Header *>(base);
     h->magic = 0;  // invalid while being written
     if (precision == RNN4J_FP32) {
-        h->pad = prepack::fill(d, params, base + up64(sizeof(Header)));  // the small-batch panels' width
+        h->pad = prepack::fill(d, params, base + up64(sizeof(Header)));
         h->precision = precision;
         h->desc = desc;
         h->bytes = block_bytes(d, precision);
@@ -156,7 +156,7 @@ prepack::View prepacked(const void *block) {
     const char *base = aligned(block);
     prepack::View v;
     v.body = base + up64(sizeof(Header));
-    v.lanes = reinterpret_cast<const Header *>(base)->pad;
+    v.packed_by = reinterpret_cast<const Header *>(base)->pad;
     return v;
 }
 

@@ -1,8 +1,10 @@
 // Prepacked fp32 weights (see prepack.hpp).
 #include "prepack.hpp"
 
+#include "isa.hpp"
 #include "layout.hpp"
 #include "recurrent_gemm.hpp"
+#include "sgemm.hpp"
 #include "small_batch.hpp"
 
 namespace rnn4j {
@@ -12,6 +14,9 @@ namespace {
 
 inline int64_t up64(int64_t v) { return (v + 63) & ~int64_t(63); }
 
+// Sized for the widest panels of any instruction set: the size is asked before the packing.
+int64_t input_bytes(const Dims &d, int k) { return up64(sgemm::packed_w_floats(d.GH, d.Ik(k)) * (int64_t)sizeof(float)); }
+
 int64_t large_bytes(const Dims &d) { return up64(forward_wpack_floats(d) * (int64_t)sizeof(float)); }
 
 bool has_small(const Dims &d) { return small::applies(d.cell, 1, d.P, d.rb); }
@@ -20,31 +25,43 @@ int64_t small_bytes(const Dims &d) {
     return has_small(d) ? up64(small::panel_floats(d.G, d.H) * (int64_t)sizeof(float)) : 0;
 }
 
-int64_t entry_at(const Dims &d, int k, int dir) { return (int64_t)(k * d.D + dir) * (large_bytes(d) + small_bytes(d)); }
+// Where (k, dir)'s W_ih form begins; its W_hh forms follow. Layer 0's input size differs from the rest.
+int64_t entry_at(const Dims &d, int k, int dir) {
+    const int64_t hh = large_bytes(d) + small_bytes(d);
+    if (k == 0) return dir * (input_bytes(d, 0) + hh);
+    return d.D * (input_bytes(d, 0) + hh) + (int64_t)((k - 1) * d.D + dir) * (input_bytes(d, 1) + hh);
+}
 
 }  // namespace
 
-const float *View::large(const Dims &d, int k, int dir) const {
+const float *View::input(const Dims &d, int k, int dir) const {
+    if (packed_by != isa::active()) return nullptr;
     return reinterpret_cast<const float *>(body + entry_at(d, k, dir));
 }
 
-const float *View::small(const Dims &d, int k, int dir, int lanes_now) const {
-    if (!has_small(d) || lanes != lanes_now) return nullptr;
-    return reinterpret_cast<const float *>(body + entry_at(d, k, dir) + large_bytes(d));
+const float *View::large(const Dims &d, int k, int dir) const {
+    return reinterpret_cast<const float *>(body + entry_at(d, k, dir) + input_bytes(d, k));
 }
 
-int64_t bytes(const Dims &d) { return (int64_t)d.L * d.D * (large_bytes(d) + small_bytes(d)); }
+const float *View::small(const Dims &d, int k, int dir) const {
+    if (!has_small(d) || packed_by != isa::active()) return nullptr;
+    return reinterpret_cast<const float *>(body + entry_at(d, k, dir) + input_bytes(d, k) + large_bytes(d));
+}
+
+int64_t bytes(const Dims &d) { return entry_at(d, d.L, 0); }
 
 int fill(const Dims &d, const float *params, char *body) {
-    int lanes = 0;
+    const isa::Isa path = isa::active();
     for (int k = 0; k < d.L; ++k)
         for (int dir = 0; dir < d.D; ++dir) {
-            const float *w_hh = Weights(d, params, k, dir).w_hh;
+            const Weights w(d, params, k, dir);
             char *at = body + entry_at(d, k, dir);
-            pack_forward_wpack(d, w_hh, reinterpret_cast<float *>(at));
-            if (has_small(d)) lanes = small::pack(d.cell, d.H, w_hh, reinterpret_cast<float *>(at + large_bytes(d)));
+            sgemm::pack_w(path, d.GH, d.Ik(k), w.w_ih, d.Ik(k), reinterpret_cast<float *>(at));
+            at += input_bytes(d, k);
+            pack_forward_wpack(d, w.w_hh, reinterpret_cast<float *>(at));
+            if (has_small(d)) small::pack(d.cell, d.H, w.w_hh, reinterpret_cast<float *>(at + large_bytes(d)));
         }
-    return lanes;
+    return path;
 }
 
 }  // namespace prepack

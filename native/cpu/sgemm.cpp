@@ -61,6 +61,11 @@ struct Args {
     float beta;
     float *C;
     int ldc;
+    // W prepacked by pack_w (op(B) = W^T, never packed in the call): the panels of KC block pc begin
+    // at wp + pc * wp_ld; this product's column 0 is the packed matrix's column wp_col0.
+    const float *wp = nullptr;
+    long wp_ld = 0;
+    int wp_col0 = 0;
 };
 
 // op(A)[i0 .. i0+mc, p0 .. p0+kc] -> panels of MR rows, each [kc][MR], rows past mc zero.
@@ -215,13 +220,15 @@ RNN4J_INLINE void gemm(const Args &g, float *abuf, float *bbuf) {
         for (int pc = 0; pc < g.K; pc += KC) {
             const int kc = std::min(KC, g.K - pc);
             const float coef = pc == 0 ? g.beta : 1.0f;
-            pack_b<NR, blocked, sizeof(V) == 64>(g, pc, kc, jc, nc, bbuf);
+            // A block's panel at column c lies c * kc floats in (panels of NR columns, [kc][NR] each).
+            const float *bblock = g.wp ? g.wp + (long)pc * g.wp_ld + (long)(g.wp_col0 + jc) * kc : bbuf;
+            if (!g.wp) pack_b<NR, blocked, sizeof(V) == 64>(g, pc, kc, jc, nc, bbuf);
             for (int ic = 0; ic < g.M; ic += MCB) {
                 const int mc = std::min(MCB, g.M - ic);
                 pack_a<MR, blocked>(g, ic, mc, pc, kc, abuf);
                 for (int jr = 0; jr < nc; jr += NR) {
                     const int nr = std::min(NR, nc - jr);
-                    const float *bp = bbuf + (long)jr * kc;
+                    const float *bp = bblock + (long)jr * kc;
                     for (int ir = 0; ir < mc; ir += MR) {
                         const int mr = std::min(MR, mc - ir);
                         const float *ap = abuf + (long)ir * kc;
@@ -240,6 +247,28 @@ RNN4J_INLINE void gemm(const Args &g, float *abuf, float *bbuf) {
         }
     }
 }
+
+// W [N, K] (op(B) = W^T) into the panels gemm<V, MR, NV> reads, every KC block one after the other,
+// each [ceil(N / NR) panels][kc][NR]: what the call would pack, block by block, the same values.
+template <class V, int NV>
+RNN4J_INLINE void pack_w_body(int N, int K, const float *W, int ldw, float *dst) {
+    constexpr int NR = NV * (int)(sizeof(V) / sizeof(float));
+    const Args g{false, true, 0, N, K, 1.0f, nullptr, 0, W, ldw, 0.0f, nullptr, 0};
+    const long ld = (long)(N + NR - 1) / NR * NR;
+    for (int pc = 0; pc < K; pc += KC)
+        pack_b<NR, sizeof(V) >= 32, sizeof(V) == 64>(g, pc, std::min(KC, K - pc), 0, N, dst + (long)pc * ld);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void pack_w_avx512(int N, int K, const float *W,
+                                                                                           int ldw, float *dst) {
+    pack_w_body<V16, 2>(N, K, W, ldw, dst);
+}
+__attribute__((target("avx2,fma"))) void pack_w_avx2(int N, int K, const float *W, int ldw, float *dst) {
+    pack_w_body<V8, 2>(N, K, W, ldw, dst);
+}
+#endif
+void pack_w_generic(int N, int K, const float *W, int ldw, float *dst) { pack_w_body<V4, 2>(N, K, W, ldw, dst); }
 
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void gemm_avx512(const Args &g, float *a,
@@ -315,8 +344,28 @@ void few_rows(isa::Isa path, int M, int N, int K, const float *A, int lda, const
     few_rows_generic(M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
+int panel_width(isa::Isa path) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (path == isa::AVX512) return 32;
+    if (path == isa::AVX2) return 16;
+#else
+    (void)path;
+#endif
+    return 8;
+}
+
+int64_t packed_w_floats(int N, int K) { return (int64_t)(N + MAX_PANEL - 1) / MAX_PANEL * MAX_PANEL * K; }
+
+void pack_w(isa::Isa path, int N, int K, const float *W, int ldw, float *dst) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (path == isa::AVX512) return pack_w_avx512(N, K, W, ldw, dst);
+    if (path == isa::AVX2) return pack_w_avx2(N, K, W, ldw, dst);
+#endif
+    pack_w_generic(N, K, W, ldw, dst);
+}
+
 bool run(isa::Isa path, bool trans_a, bool trans_b, int M, int N, int K, float alpha, const float *A, int lda,
-         const float *B, int ldb, float beta, float *C, int ldc) {
+         const float *B, int ldb, float beta, float *C, int ldc, const PackedW *packed) {
     if (M <= 0 || N <= 0) return true;
     if (K <= 0) {  // C = beta C (0 * C would keep NaNs)
         for (int i = 0; i < M; ++i)
@@ -324,7 +373,13 @@ bool run(isa::Isa path, bool trans_a, bool trans_b, int M, int N, int K, float a
         return true;
     }
     if (!buffers.ensure()) return false;
-    const Args g{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+    Args g{trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc};
+    if (packed) {  // op(B) = W^T from pack_w under this path, from column packed->col0 (a multiple of MAX_PANEL)
+        const int nr = panel_width(path);
+        g.wp = packed->panels;
+        g.wp_ld = (long)(packed->N + nr - 1) / nr * nr;
+        g.wp_col0 = packed->col0;
+    }
 #if defined(__x86_64__) || defined(__i386__)
     if (path == isa::AVX512) return gemm_avx512(g, buffers.a, buffers.b), true;
     if (path == isa::AVX2) return gemm_avx2(g, buffers.a, buffers.b), true;

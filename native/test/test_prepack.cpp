@@ -1,7 +1,8 @@
 // Prepacked fp32 weights (rnn4j_quantize with RNN4J_FP32, then rnn4j_forward_precision with the
 // block): bit for bit the outputs of rnn4j_forward, which packs inside the call, for every cell
 // and option, both forward paths (small batch, N <= 4, and large), short and long sequences, and
-// every kernel path (the block packed under the best one); the argument and state errors.
+// every kernel path (the block packed under the best one); which of the block's forms a forward
+// reads; the argument and state errors.
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -89,6 +90,7 @@ int main() {
         {"gru bi H40", mk(RNN4J_GRU, 7, 40, 1, 1)},
         {"gru reset-before H24", reset_before(mk(RNN4J_GRU, 7, 24))},
         {"lstm projection 2 layers", mk(RNN4J_LSTM, 6, 20, 2, 1, 1, 7)},
+        {"lstm I300 H70 2 layers bi", mk(RNN4J_LSTM, 300, 70, 2, 1)},  // K > KC, G*H past the last panel
     };
     struct Shape {
         int T, N;
@@ -121,6 +123,24 @@ int main() {
                           what.c_str(),
                           std::fmax(std::fmax(worst(one.y, ref.y), worst(one.hN, ref.hN)), worst(one.cN, ref.cN)));
                 CHECK_MSG(same_bits(one, two), "%s: 1 and 2 threads differ", what.c_str());
+                // Which W_ih the input projection read: the block's or the parameters'. A block made
+                // from other parameters tells them apart (rnn4j.h asks for the same ones). Read from the
+                // block: more than FEW_ROWS rows (the packed GEMM) under the path that packed it; not
+                // for 4 rows or fewer (the small-batch step projects them itself).
+                int R = s.T * s.N;
+                if (lens) {
+                    R = 0;
+                    for (int32_t l : s.lens) R += l;
+                }
+                if (std::string(isa) == "auto" && (R > 32 || R <= 4)) {
+                    const int G = d.cell == RNN4J_LSTM ? 4 : d.cell == RNN4J_GRU ? 3 : 1;
+                    std::vector<float> other = params;
+                    for (int i = 0; i < G * d.hidden_size * d.input_size; ++i) other[i] *= 0.5f;  // W_ih, layer 0
+                    CHECK(rnn4j_set_num_threads(1) == RNN4J_OK);
+                    const Out read = forward(d, s.T, s.N, lens, other, x, blk);
+                    CHECK_MSG(same_bits(read, one) == (R > 32), "%s: the projection read W_ih from the %s", what.c_str(),
+                              R > 32 ? "parameters, not the block" : "block, not the parameters");
+                }
             }
         }
     }

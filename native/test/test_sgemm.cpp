@@ -3,7 +3,8 @@
 // block), all four transposes, alpha and beta, leading dimensions wider than the matrices (the
 // padding must stay untouched), NaN in C with beta = 0 (must not propagate), and bitwise equality
 // of a product computed whole and in blocks (what the thread split relies on). The same for
-// sgemm::few_rows, the unpacked x W^T of at most FEW_ROWS rows.
+// sgemm::few_rows, the unpacked x W^T of at most FEW_ROWS rows; x W^T with W prepacked (pack_w)
+// bitwise equal to packing it in the call.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -110,6 +111,32 @@ void blocks_few(Isa path, int M, int N, int K) {
               K);
 }
 
+// x W^T with W prepacked (sgemm::pack_w) against the same product packing W in the call: bitwise
+// equal, whole and in the parts gemm.cpp shares out (rows of 16, columns of MAX_PANEL).
+void prepacked(Isa path, int M, int N, int K, float beta) {
+    const std::vector<float> A = random((size_t)M * K), W = random((size_t)N * K), C0 = random((size_t)M * N);
+    std::vector<float> wp(rnn4j::sgemm::packed_w_floats(N, K) + 1, 7.0f);
+    rnn4j::sgemm::pack_w(path, N, K, W.data(), K, wp.data());
+    CHECK_MSG(wp.back() == 7.0f, "%s pack_w N=%d K=%d: wrote past packed_w_floats", rnn4j::isa::name(path), N, K);
+    std::vector<float> want = C0, whole = C0, parts = C0;
+    rnn4j::sgemm::run(path, false, true, M, N, K, 1.0f, A.data(), K, W.data(), K, beta, want.data(), N);
+    const rnn4j::sgemm::PackedW all{wp.data(), N, 0};
+    rnn4j::sgemm::run(path, false, true, M, N, K, 1.0f, A.data(), K, nullptr, 0, beta, whole.data(), N, &all);
+    for (int m0 = 0; m0 < M; m0 += 16)
+        for (int n0 = 0; n0 < N; n0 += 2 * rnn4j::sgemm::MAX_PANEL) {
+            const int m = std::min(16, M - m0), n = std::min(2 * rnn4j::sgemm::MAX_PANEL, N - n0);
+            const rnn4j::sgemm::PackedW part{wp.data(), N, n0};
+            rnn4j::sgemm::run(path, false, true, m, n, K, 1.0f, A.data() + (size_t)m0 * K, K, nullptr, 0, beta,
+                              parts.data() + (size_t)m0 * N + n0, N, &part);
+        }
+    ++cases;
+    CHECK_MSG(std::memcmp(want.data(), whole.data(), sizeof(float) * want.size()) == 0,
+              "%s M=%d N=%d K=%d beta=%g: prepacked W differs bitwise from W packed in the call",
+              rnn4j::isa::name(path), M, N, K, beta);
+    CHECK_MSG(std::memcmp(want.data(), parts.data(), sizeof(float) * want.size()) == 0,
+              "%s M=%d N=%d K=%d: prepacked W in parts differs bitwise from the whole", rnn4j::isa::name(path), M, N, K);
+}
+
 }  // namespace
 
 int main() {
@@ -137,6 +164,9 @@ int main() {
             for (int M : mn)
                 if (M <= rnn4j::sgemm::FEW_ROWS)
                     for (int N : mn) one(path, false, true, M, N, ks[r++ % 13], 1.0f, beta, true);
+        for (int M : {1, 13, 25, 150})
+            for (int N : {8, 70, 1030})
+                for (int K : {5, 256, 300, 520}) prepacked(path, M, N, K, M == 13 ? 1.0f : 0.0f);
         blocks_few(path, 25, 100, 300);
         blocks_few(path, 32, 67, 517);
         std::printf("%s: %d products checked\n", rnn4j::isa::name(path), cases - before);

@@ -250,12 +250,13 @@ int32_t rnn4j_backward(const rnn4j_desc *desc, const float *params, const float 
  * The fp32 parameters stay the master copy: rnn4j_quantize makes the prepared weights from them
  * into a caller-owned block, which rnn4j_forward_precision reads; after the parameters change,
  * call rnn4j_quantize again (a stale block gives results of the old weights).
- *   RNN4J_FP32 (prepacked): weight_hh of every layer and direction in the packed forms the fp32
- *     forward's recurrent products read (rnn4j_forward packs them inside every call): about twice
- *     weight_hh's size. The results are rnn4j_forward's, bit for bit: the block only saves the
- *     packing (a small batch's panels are read from 16 steps on, where rnn4j_forward packs them).
- *     The small-batch panels are the instruction set's that packed them (rnn4j_set_isa): under
- *     another one the forward packs its own as rnn4j_forward does.
+ *   RNN4J_FP32 (prepacked): weight_ih and weight_hh of every layer and direction in the packed
+ *     forms the fp32 forward's products read (rnn4j_forward packs them inside every call): about
+ *     weight_ih's size plus twice weight_hh's. The results are rnn4j_forward's, bit for bit: the
+ *     block only saves the packing (weight_ih is read where the input projection has more than 12
+ *     rows, T*N counting only live rows, and takes the packed GEMM; a small batch's panels from 16
+ *     steps on, where rnn4j_forward packs them). The forms are the instruction set's that packed
+ *     them (rnn4j_set_isa): under another one the forward packs its own as rnn4j_forward does.
  *   RNN4J_BF16: both operands of every product in bfloat16 (round to nearest even): weight_ih,
  *     weight_hh, weight_hr rounded once by rnn4j_quantize, and each step's x, h (and, with a
  *     projection, o*tanh(c)) rounded before its product; the products are exact in fp32, and their

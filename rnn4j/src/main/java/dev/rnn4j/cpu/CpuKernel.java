@@ -46,7 +46,7 @@ public final class CpuKernel implements RnnKernel {
     private Precision precision = Precision.FP32;
     /**
      * The prepared weights ({@code rnn4j_quantize}) of {@link #precision}: the reduced weights, or
-     * in FP32 W_hh prepacked for inference. Remade when stale.
+     * in FP32 W_ih and W_hh prepacked for inference. Remade when stale.
      */
     private BytePointer quantized = new BytePointer(0L);
     private long quantizedBytes;
