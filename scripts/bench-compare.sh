@@ -304,7 +304,7 @@ elapsed=$(( $(date +%s) - started ))
   else
     echo "- The environment sets neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE: rnn4j's one row is also its \"unset\" row."
   fi
-  echo "- rnn4j CPU timed region: \`Rnn.forward\`; inference reads W_hh prepacked by the second call with the same weights (the warm-ups), as oneDNN's reordered and ONNX Runtime's prepacked weights; training packs it inside every call."
+  echo "- rnn4j CPU timed region: \`Rnn.forward\`; inference reads W_ih and W_hh prepacked by the second call with the same weights (the warm-ups), as oneDNN's reordered and ONNX Runtime's prepacked weights; training packs them inside every call."
   echo "- weight read limit (batch-1 shapes): weight_bandwidth.cpp, t OpenMP threads reading buffers of W_ih's and W_hh's sizes split between them, W_ih once and W_hh T times with a barrier per pass."
   echo "- sgemm limit: same OpenBLAS, each shape's GEMMs alone (element-wise work free): per-GEMM figures in sgemm-gemms.csv."
   echo "- oneDNN: $(OMP_NUM_THREADS=1 "$BIN/onednn_bench" /dev/null "" 1 0 1 /dev/null 2>/dev/null | head -1 | sed 's/, [0-9]* OpenMP threads//'): lstm / lbr_gru / vanilla_rnn(tanh) primitives, weights reordered once outside the timed region; OMP_NUM_THREADS = threads."
