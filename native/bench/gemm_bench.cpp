@@ -95,14 +95,14 @@ int main(int argc, char **argv) {
         double few = 0;  // the unpacked few-row kernel, where gemm.cpp would choose it
         if (c.M <= rnn4j::sgemm::FEW_ROWS && !c.ta && c.tb) {
             const double t = median_s(reps, [&] {
-                rnn4j::sgemm::few_rows(rnn4j::isa::cpu(), c.M, c.N, c.K, A.data(), lda, B.data(), ldb, 0.0f, C.data(),
+                rnn4j::sgemm::few_rows(rnn4j::isa::active(), c.M, c.N, c.K, A.data(), lda, B.data(), ldb, 0.0f, C.data(),
                                        c.N);
             });
             few = flops / t * 1e-9;
         }
         double packed = 0;  // the best path with W prepacked (a served model's input projection)
         if (!c.ta && c.tb) {
-            const rnn4j::isa::Isa best = rnn4j::isa::cpu();
+            const rnn4j::isa::Isa best = rnn4j::isa::active();  // RNN4J_ISA forces it
             std::vector<float> wp(rnn4j::sgemm::packed_w_floats(c.N, c.K));
             rnn4j::sgemm::pack_w(best, c.N, c.K, B.data(), ldb, wp.data());
             const rnn4j::sgemm::PackedW pw{wp.data(), c.N, 0};

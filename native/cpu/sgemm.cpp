@@ -283,8 +283,10 @@ void gemm_generic(const Args &g, float *a, float *b) {
     gemm<V4, 4, 2>(g, a, b);  // 8 xmm accumulators (SSE2 / NEON: 16 registers)
 }
 
-// few_rows (see sgemm.hpp): RB rows of B per block, RA rows of A per tile, as many accumulators as
-// the path's registers hold (AVX-512: 16 of 32; AVX2: 8 of 16; generic: 4 two-register vectors).
+// few_rows (see sgemm.hpp): RB rows of B per block, RA rows of A per tile (AVX-512: 4 x 4, 16
+// accumulators of 32 registers; AVX2 and generic: 2 x 2). On AVX2 a 4 x 2 tile, 8 accumulators and
+// 4 rows of A in 16 registers, was spilled by GCC: 16 GFLOP/s at M = 4..12 where 2 x 2 runs 47-56
+// (gemm_bench, RNN4J_ISA=avx2, W 2048 x 512, Zen 5).
 // out[a * RB + b] = A[a, :] . B[b, :] for a < na (<= RA), b < RB.
 template <int RA, int RB, int NA = RA>
 RNN4J_INLINE void few_rows_tile(int na, int K, const float *A, int lda, const float *B, int ldb, float *out) {
@@ -322,7 +324,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void few_
 }
 __attribute__((target("avx2,fma"))) void few_rows_avx2(int M, int N, int K, const float *A, int lda, const float *B,
                                                       int ldb, float beta, float *C, int ldc) {
-    few_rows_body<4, 2>(M, N, K, A, lda, B, ldb, beta, C, ldc);
+    few_rows_body<2, 2>(M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 #endif
 void few_rows_generic(int M, int N, int K, const float *A, int lda, const float *B, int ldb, float beta, float *C,
