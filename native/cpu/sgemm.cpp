@@ -362,6 +362,8 @@ void pack_w(isa::Isa path, int N, int K, const float *W, int ldw, float *dst) {
 #if defined(__x86_64__) || defined(__i386__)
     if (path == isa::AVX512) return pack_w_avx512(N, K, W, ldw, dst);
     if (path == isa::AVX2) return pack_w_avx2(N, K, W, ldw, dst);
+#else
+    (void)path;
 #endif
     pack_w_generic(N, K, W, ldw, dst);
 }
