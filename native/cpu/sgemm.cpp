@@ -248,11 +248,16 @@ RNN4J_INLINE void gemm(const Args &g, float *abuf, float *bbuf) {
     }
 }
 
+// Vectors of C per row of every path's register tile (gemm's NV): its panels of B are that many
+// vectors wide, which pack_w, the gemm instantiations and panel_width() all take from here.
+constexpr int TILE_VECTORS = 2;
+static_assert(TILE_VECTORS * 16 == MAX_PANEL, "MAX_PANEL is the AVX-512 panel width");
+
 // W [N, K] (op(B) = W^T) into the panels gemm<V, MR, NV> reads, every KC block one after the other,
 // each [ceil(N / NR) panels][kc][NR]: what the call would pack, block by block, the same values.
-template <class V, int NV>
+template <class V>
 RNN4J_INLINE void pack_w_body(int N, int K, const float *W, int ldw, float *dst) {
-    constexpr int NR = NV * (int)(sizeof(V) / sizeof(float));
+    constexpr int NR = TILE_VECTORS * (int)(sizeof(V) / sizeof(float));
     const Args g{false, true, 0, N, K, 1.0f, nullptr, 0, W, ldw, 0.0f, nullptr, 0};
     const long ld = (long)(N + NR - 1) / NR * NR;
     for (int pc = 0; pc < K; pc += KC)
@@ -262,25 +267,25 @@ RNN4J_INLINE void pack_w_body(int N, int K, const float *W, int ldw, float *dst)
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void pack_w_avx512(int N, int K, const float *W,
                                                                                            int ldw, float *dst) {
-    pack_w_body<V16, 2>(N, K, W, ldw, dst);
+    pack_w_body<V16>(N, K, W, ldw, dst);
 }
 __attribute__((target("avx2,fma"))) void pack_w_avx2(int N, int K, const float *W, int ldw, float *dst) {
-    pack_w_body<V8, 2>(N, K, W, ldw, dst);
+    pack_w_body<V8>(N, K, W, ldw, dst);
 }
 #endif
-void pack_w_generic(int N, int K, const float *W, int ldw, float *dst) { pack_w_body<V4, 2>(N, K, W, ldw, dst); }
+void pack_w_generic(int N, int K, const float *W, int ldw, float *dst) { pack_w_body<V4>(N, K, W, ldw, dst); }
 
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void gemm_avx512(const Args &g, float *a,
                                                                                          float *b) {
-    gemm<V16, 12, 2>(g, a, b);  // 24 zmm accumulators + 2 for B + 1 broadcast
+    gemm<V16, 12, TILE_VECTORS>(g, a, b);  // 24 zmm accumulators + 2 for B + 1 broadcast
 }
 __attribute__((target("avx2,fma"))) void gemm_avx2(const Args &g, float *a, float *b) {
-    gemm<V8, 6, 2>(g, a, b);  // 12 ymm accumulators + 2 + 1 of 16
+    gemm<V8, 6, TILE_VECTORS>(g, a, b);  // 12 ymm accumulators + 2 + 1 of 16
 }
 #endif
 void gemm_generic(const Args &g, float *a, float *b) {
-    gemm<V4, 4, 2>(g, a, b);  // 8 xmm accumulators (SSE2 / NEON: 16 registers)
+    gemm<V4, 4, TILE_VECTORS>(g, a, b);  // 8 xmm accumulators (SSE2 / NEON: 16 registers)
 }
 
 // few_rows (see sgemm.hpp): RB rows of B per block, RA rows of A per tile (AVX-512: 4 x 4, 16
@@ -348,12 +353,12 @@ void few_rows(isa::Isa path, int M, int N, int K, const float *A, int lda, const
 
 int panel_width(isa::Isa path) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (path == isa::AVX512) return 32;
-    if (path == isa::AVX2) return 16;
+    if (path == isa::AVX512) return TILE_VECTORS * 16;
+    if (path == isa::AVX2) return TILE_VECTORS * 8;
 #else
     (void)path;
 #endif
-    return 8;
+    return TILE_VECTORS * 4;
 }
 
 int64_t packed_w_floats(int N, int K) { return (int64_t)(N + MAX_PANEL - 1) / MAX_PANEL * MAX_PANEL * K; }
