@@ -23,6 +23,8 @@
 //                    cell clip: LSTM), to time their cost against the same shape without them.
 //                    [--mode infer|train]: only that timing (e.g. to profile one mode under perf).
 //                    [--prepacked]: time inference with prepacked weights (infer-pp).
+//                    [--zero-state]: no h0 and c0 (zero initial states, as bench-compare's
+//                    Compare and the peers run) instead of random ones.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -49,6 +51,7 @@ bool g_cpu_time = false;  // --cpu: process CPU time instead of wall time (for t
 float g_dropout = 0.0f, g_cell_clip = 0.0f;  // --dropout, --cell-clip
 bool g_reset_before = false;                  // --reset-before
 bool g_prepacked = false;  // --prepacked
+bool g_zero_state = false;  // --zero-state
 std::string g_mode;  // --mode infer|train: time only that mode (to profile one of them with perf)
 
 double now_ms() {
@@ -149,7 +152,8 @@ void bench(const Shape &s, int warmup, int reps, bool limit) {
     std::vector<float> y(ys), hN(hs), cN(hs), dx(xs), dh0(hs), dc0(hs), grads(count, 0.0f);
     std::vector<char> ws(std::max(wtrain, winfer), 1);
     const bool lstm = s.cell == RNN4J_LSTM;
-    float *pc0 = lstm ? c0.data() : nullptr, *pcN = lstm ? cN.data() : nullptr, *pdc0 = lstm ? dc0.data() : nullptr;
+    const float *ph0 = g_zero_state ? nullptr : h0.data();
+    float *pc0 = lstm && !g_zero_state ? c0.data() : nullptr, *pcN = lstm ? cN.data() : nullptr, *pdc0 = lstm ? dc0.data() : nullptr;
 
     const double F = fwd_flops(s);
     auto report = [&](const char *mode, double ms, double flops, double lim_ms) {
@@ -173,11 +177,11 @@ void bench(const Shape &s, int warmup, int reps, bool limit) {
     const double ti = median_ms(warmup, reps, [&] {
         if (g_prepacked)
             ok(rnn4j_forward_precision(&d, RNN4J_FP32, s.T, s.N, nullptr, params.data(), packed.data(),
-                                       (int64_t)packed.size(), x.data(), h0.data(), pc0, y.data(), hN.data(), pcN,
+                                       (int64_t)packed.size(), x.data(), ph0, pc0, y.data(), hN.data(), pcN,
                                        ws.data(), winfer),
                "forward_precision");
         else
-            ok(rnn4j_forward(&d, s.T, s.N, nullptr, 0, params.data(), x.data(), h0.data(), pc0, y.data(), hN.data(),
+            ok(rnn4j_forward(&d, s.T, s.N, nullptr, 0, params.data(), x.data(), ph0, pc0, y.data(), hN.data(),
                              pcN, ws.data(), winfer),
                "forward");
     });
@@ -186,14 +190,14 @@ void bench(const Shape &s, int warmup, int reps, bool limit) {
     if (!s.train || g_mode == "infer") return;
     if (g_mode.empty()) {
     const double tf = median_ms(warmup, reps, [&] {
-        ok(rnn4j_forward(&d, s.T, s.N, nullptr, 1, params.data(), x.data(), h0.data(), pc0, y.data(), hN.data(), pcN,
+        ok(rnn4j_forward(&d, s.T, s.N, nullptr, 1, params.data(), x.data(), ph0, pc0, y.data(), hN.data(), pcN,
                          ws.data(), wtrain),
            "forward");
     });
     report("fwd-tr", tf, F, 0);
     }
     const double tt = median_ms(warmup, reps, [&] {
-        ok(rnn4j_forward(&d, s.T, s.N, nullptr, 1, params.data(), x.data(), h0.data(), pc0, y.data(), hN.data(), pcN,
+        ok(rnn4j_forward(&d, s.T, s.N, nullptr, 1, params.data(), x.data(), ph0, pc0, y.data(), hN.data(), pcN,
                          ws.data(), wtrain),
            "forward");
         ok(rnn4j_backward(&d, params.data(), dy.data(), nullptr, nullptr, dx.data(), dh0.data(), pdc0, grads.data(),
@@ -241,6 +245,7 @@ int main(int argc, char **argv) {
         else if (a == "--reset-before") g_reset_before = true;
         else if (a == "--mode") g_mode = next();
         else if (a == "--prepacked") g_prepacked = true;
+        else if (a == "--zero-state") g_zero_state = true;
         else if (a == "--shape") {
             std::string v = next();
             for (char &ch : v)
@@ -256,7 +261,7 @@ int main(int argc, char **argv) {
         } else {
             std::fprintf(stderr, "usage: %s [--threads K] [--reps R] [--warmup W] [--only S1,L1] [--no-limit] [--cpu] "
                                  "[--shape cell,I,H,N,T[,layers[,bi]]] [--dropout P] [--reset-before] "
-                                 "[--cell-clip C] [--mode infer|train] [--prepacked]\n", argv[0]);
+                                 "[--cell-clip C] [--mode infer|train] [--prepacked] [--zero-state]\n", argv[0]);
             return 2;
         }
     }

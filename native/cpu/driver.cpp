@@ -157,12 +157,12 @@ int unit_chunks(const Dims &d, int want) { return std::min(2 * want, d.H / 16); 
 // then read back from its output row at its last step.
 void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, float *pre, float *S, float *C,
                  float *scr, float *out, float *hprev, float *cprev, float *tc, float *ghn, int N, int Teff, int dir,
-                 int want, const float *wpack) {
+                 int want, const float *wpack, bool zero_start) {
     float *S2 = w.f(w.l.S2[dir]);
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho, G = d.G;
     const int32_t *nt = w.nt(), *off = w.off(), *lens = w.lens();
     std::memcpy(S2, S, sizeof(float) * N * Ho);  // rows that start late (reverse) read h0 from either
-    threads::Phased ph(Teff, unit_chunks(d, want));
+    threads::Phased ph(Teff, unit_chunks(d, want), /*serpentine=*/true);
     const int nchunks = ph.chunks();
     auto fn = [&](int s, int c) {
         const Units u(H, c, nchunks);
@@ -179,12 +179,19 @@ void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, fl
             // the GRU's pass reads h_{t-1} where it writes h_t
             if (d.gru()) std::memcpy(dst + (int64_t)j * Ho + u.u0, src + (int64_t)j * Ho + u.u0, sizeof(float) * nu);
         }
-        for (int q = 0; q < G; ++q) {  // this range's columns of every gate (H % 16 == 0: whole panels)
+        // This range's columns of every gate (H % 16 == 0: whole panels); odd steps last to first,
+        // as the chunks (serpentine, threads.hpp).
+        const bool back = s % 2 == 1;
+        for (int i = 0; i < G; ++i) {
+            const int q = back ? G - 1 - i : i;
             const int64_t col = (int64_t)q * H + u.u0;
-            if (d.gru())
-                rgemm::mul(n, nu, Ho, src, Ho, wpack + col * Ho, false, scr + col, GH);
+            if (zero_start && s == 0) {  // the product is +0 (see zero_start)
+                if (d.gru())
+                    for (int j = 0; j < n; ++j) std::memset(scr + j * (int64_t)GH + col, 0, sizeof(float) * nu);
+            } else if (d.gru())
+                rgemm::mul(n, nu, Ho, src, Ho, wpack + col * Ho, false, scr + col, GH, back);
             else
-                rgemm::mul(n, nu, Ho, src, Ho, wpack + col * Ho, true, pre_t + col, GH);
+                rgemm::mul(n, nu, Ho, src, Ho, wpack + col * Ho, true, pre_t + col, GH, back);
         }
         pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? scr : nullptr, p.b_ih, p.b_hh,
                                                     dst, C, out + o * ldo + dir * Ho, ldo);
@@ -208,7 +215,7 @@ void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, fl
 // h W_hh^T and one fused pass.
 void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, float *pre, float *S, float *C, float *scr,
                  float *out, float *hprev, float *cprev, float *tc, float *M, float *ghn, float *hclip, int Teff,
-                 int dir, int r0, int r1, const float *wpack) {
+                 int dir, int r0, int r1, const float *wpack, bool zero_start) {
     // Reset-before GRU, inference: r*h of this range's rows goes to the (otherwise unused) S2.
     float *rh_scratch = d.rb && !training ? w.f(w.l.S2[dir]) + (int64_t)r0 * d.Ho : nullptr;
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho;
@@ -227,13 +234,17 @@ void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, fl
             if (d.lstm()) std::memcpy(cprev + o * H, C, sizeof(float) * n * H);
         }
         // h W_hh^T with W_hh packed once (recurrent_gemm.hpp); GRU keeps it apart for r * (.);
-        // the reset-before GRU multiplies only its r,z rows here, the n rows once r is known
-        if (d.rb)
-            rgemm::mul(n, 2 * H, Ho, S, Ho, wpack, false, scr, GH);
+        // the reset-before GRU multiplies only its r,z rows here, the n rows once r is known.
+        // A zero first state's product is +0 (see zero_start).
+        if (zero_start && s == 0) {
+            if (d.gru())
+                for (int j = 0; j < n; ++j) std::memset(scr + j * (int64_t)GH, 0, sizeof(float) * (d.rb ? 2 * H : GH));
+        } else if (d.rb)
+            rgemm::mul(n, 2 * H, Ho, S, Ho, wpack, false, scr, GH, s % 2);
         else if (d.gru())
-            rgemm::mul(n, GH, Ho, S, Ho, wpack, false, scr, GH);
+            rgemm::mul(n, GH, Ho, S, Ho, wpack, false, scr, GH, s % 2);
         else
-            rgemm::mul(n, GH, Ho, S, Ho, wpack, true, pre_t, GH);
+            rgemm::mul(n, GH, Ho, S, Ho, wpack, true, pre_t, GH, s % 2);
 
         pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? scr : nullptr, p.b_ih, p.b_hh,
                                                     S, C, out + o * ldo + dir * Ho, ldo);
@@ -293,6 +304,12 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
     const float *prepacked_small = pp && !training ? pp->small(d, k, dir) : nullptr;
     const float *prepacked_input = pp && !training ? pp->input(d, k, dir) : nullptr;
     const float *wpack = prepacked_large ? prepacked_large : w.f(w.l.wpack[dir]);
+    // zero_start: no h0 and W_hh known finite (the prepacked block records it), so the first step's
+    // product h W_hh^T is exactly +0 (0 * w is +-0 and every sum starts at +0) and is not computed:
+    // this halves the weights a single-step forward reads. Adding that +0 to the input projection
+    // changes nothing, as the projection, a sum from +0 too, is never -0. A W_hh with an inf or NaN
+    // takes the product (0 * inf is NaN, as in PyTorch).
+    const bool zero_start = !h0 && pp && !training && pp->hh_finite(d, k, dir);
     if (phases & PREPARE) {
         gather_state(w, N, Ho, h0 ? h0 + kd * N * Ho : nullptr, S);
         if (d.lstm()) gather_state(w, N, H, c0 ? c0 + kd * N * H : nullptr, C);
@@ -328,6 +345,7 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.Teff = Teff;
         f.dir = dir;
         f.training = training;
+        f.zero_start = zero_start;
         f.cell_clip = d.cell_clip;
         f.nt = nt;
         f.off = off;
@@ -352,11 +370,12 @@ void forward_direction(const Ws &w, int k, int dir, bool training, const float *
         f.ghn = ghn;
         small::forward(f);
     } else if (const int units = unit_split_threads(d, N)) {
-        steps_units(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, ghn, N, Teff, dir, units, wpack);
+        steps_units(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, ghn, N, Teff, dir, units, wpack, zero_start);
     } else {
         // With a projection each step calls OpenBLAS (h = m W_hr^T): not split.
         split_rows(w, N, !d.P, [&](int r0, int r1) {
-            steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, hclip, Teff, dir, r0, r1, wpack);
+            steps_large(w, d, p, training, pre, S, C, scr, out, hprev, cprev, tc, M, ghn, hclip, Teff, dir, r0, r1, wpack,
+                        zero_start);
         });
     }
     if (phases & FINISH) {
@@ -523,7 +542,7 @@ void backward_direction(const Ws &w, int k, int dir, const float *params, const 
                     pointwise::bwd_rnn(st);
                 }
                 // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
-                rgemm::mul(n, Ho, GH, sv.dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho);
+                rgemm::mul(n, Ho, GH, sv.dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho, s % 2);
             }
         };
         if (const int units = unit_split_threads(d, N)) {

@@ -25,11 +25,24 @@ int64_t small_bytes(const Dims &d) {
     return has_small(d) ? up64(small::panel_floats(d.G, d.H) * (int64_t)sizeof(float)) : 0;
 }
 
+// The leading flags: a byte per (k, dir).
+int64_t flags_bytes(const Dims &d) { return up64((int64_t)d.L * d.D); }
+
 // Where (k, dir)'s W_ih form begins; its W_hh forms follow. Layer 0's input size differs from the rest.
 int64_t entry_at(const Dims &d, int k, int dir) {
-    const int64_t hh = large_bytes(d) + small_bytes(d);
-    if (k == 0) return dir * (input_bytes(d, 0) + hh);
-    return d.D * (input_bytes(d, 0) + hh) + (int64_t)((k - 1) * d.D + dir) * (input_bytes(d, 1) + hh);
+    const int64_t hh = large_bytes(d) + small_bytes(d), f = flags_bytes(d);
+    if (k == 0) return f + dir * (input_bytes(d, 0) + hh);
+    return f + d.D * (input_bytes(d, 0) + hh) + (int64_t)((k - 1) * d.D + dir) * (input_bytes(d, 1) + hh);
+}
+
+bool all_finite(const float *v, int64_t n) {
+    uint32_t bad = 0;  // no early exit: a branch-free pass the compiler vectorises
+    for (int64_t i = 0; i < n; ++i) {
+        uint32_t u;
+        __builtin_memcpy(&u, v + i, sizeof u);
+        bad |= (u & 0x7f800000u) == 0x7f800000u;  // exponent all ones: inf or NaN
+    }
+    return bad == 0;
 }
 
 }  // namespace
@@ -48,6 +61,8 @@ const float *View::small(const Dims &d, int k, int dir) const {
     return reinterpret_cast<const float *>(body + entry_at(d, k, dir) + input_bytes(d, k) + large_bytes(d));
 }
 
+bool View::hh_finite(const Dims &d, int k, int dir) const { return body[k * d.D + dir] != 0; }
+
 int64_t bytes(const Dims &d) { return entry_at(d, d.L, 0); }
 
 int fill(const Dims &d, const float *params, char *body) {
@@ -55,6 +70,7 @@ int fill(const Dims &d, const float *params, char *body) {
     for (int k = 0; k < d.L; ++k)
         for (int dir = 0; dir < d.D; ++dir) {
             const Weights w(d, params, k, dir);
+            body[k * d.D + dir] = all_finite(w.w_hh, (int64_t)d.GH * d.Ho);
             char *at = body + entry_at(d, k, dir);
             sgemm::pack_w(path, d.GH, d.Ik(k), w.w_ih, d.Ik(k), reinterpret_cast<float *>(at));
             at += input_bytes(d, k);

@@ -9,8 +9,10 @@
 // reads them from there and skips the packing. It reads them exactly where it would otherwise pack
 // them (W_ih only where the projection takes the packed GEMM, the small-batch panels only from
 // PANEL_MIN_STEPS steps), so its results are those of a forward without the block, bit for bit.
-// Per layer and direction: [W_ih packed][W_hh, large form][W_hh, small form, when the layer can
-// take the small-batch path], each 64-byte aligned. Panel widths are the instruction set's that
+// The body begins with one byte per layer and direction: whether its W_hh is all finite (then a
+// zero state's product h W_hh^T is exactly +0, and a forward without h0 skips its first step's;
+// see zero_start in driver.cpp). Then per layer and direction: [W_ih packed][W_hh, large
+// form][W_hh, small form, when the layer can take the small-batch path], each 64-byte aligned. Panel widths are the instruction set's that
 // packed the block: a forward under another one (rnn4j_set_isa) packs its own, as without a block.
 #pragma once
 
@@ -31,6 +33,8 @@ struct View {
     const float *large(const Dims &d, int k, int dir) const;
     // W_hh of (k, dir) in the small-batch step's panels, or null (none, or another instruction set).
     const float *small(const Dims &d, int k, int dir) const;
+    // Whether every element of W_hh of (k, dir) is finite.
+    bool hh_finite(const Dims &d, int k, int dir) const;
 };
 
 // Bytes of the body for d.

@@ -82,9 +82,11 @@ RNN4J_INLINE void panel_rows(int n, int K, const float *S, int lds, const float 
 }
 
 template <bool Acc>
-RNN4J_INLINE void mul_t(int n, int GH, int K, const float *S, int lds, const float *P, float *C, int ldc) {
+RNN4J_INLINE void mul_t(int n, int GH, int K, const float *S, int lds, const float *P, float *C, int ldc,
+                        bool backwards) {
     const int nb = (GH + PW - 1) / PW;
-    for (int cb = 0; cb < nb; ++cb) {
+    for (int i = 0; i < nb; ++i) {
+        const int cb = backwards ? nb - 1 - i : i;
         const int cols = GH - cb * PW < PW ? GH - cb * PW : PW;
         panel_rows<Acc>(n, K, S, lds, P + (long)cb * K * PW, C + cb * PW, ldc, cols);
     }
@@ -172,15 +174,23 @@ RNN4J_INLINE void panel_rows16(int n, int K, const float *S, int lds, const floa
     }
 }
 
+// Pairs of panels (cb, cb + 1) from cb = 0, then a last single one: in either order, the same tiles.
+// (No lambda here: its body would not inherit the caller's target attribute, and a tile compiled
+// without FMA rounds differently.)
 template <bool Acc, bool Packed>
-RNN4J_INLINE void mul16(int n, int GH, int K, const float *S, int lds, const float *P, float *C, int ldc) {
-    const int nb = (GH + PW - 1) / PW;
-    int cb = 0;
-    for (; cb + 2 <= nb; cb += 2) {
+RNN4J_INLINE void mul16(int n, int GH, int K, const float *S, int lds, const float *P, float *C, int ldc,
+                        bool backwards) {
+    const int nb = (GH + PW - 1) / PW, pairs = nb / 2;
+    for (int i = 0; i <= pairs; ++i) {  // item `pairs` is the single panel (when nb is odd)
+        const int item = backwards ? pairs - i : i;
+        const int cb = 2 * item;
+        if (item == pairs) {
+            if (cb < nb) panel_rows16<1, Acc, Packed>(n, K, S, lds, P + (long)cb * K * PW, C + cb * PW, ldc, GH - cb * PW);
+            continue;
+        }
         const int cols = GH - cb * PW < 2 * PW ? GH - cb * PW : 2 * PW;
         panel_rows16<2, Acc, Packed>(n, K, S, lds, P + (long)cb * K * PW, C + cb * PW, ldc, cols);
     }
-    if (cb < nb) panel_rows16<1, Acc, Packed>(n, K, S, lds, P + (long)cb * K * PW, C + cb * PW, ldc, GH - cb * PW);
 }
 
 // The packed rows of S, per thread: allocated on a thread's first call and grown to the largest n * K
@@ -222,32 +232,33 @@ RNN4J_INLINE void pack_rows(int n, int K, const float *S, int lds, float *dst) {
 // One body per instruction set, picked by isa::active() (so RNN4J_ISA forces this product too).
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))) void mul_avx512(
-    int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc) {
+    int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc, bool back) {
     if (float *packed = row_buffer.get((long)n * K)) {
         pack_rows(n, K, S, lds, packed);
         if (accumulate)
-            mul16<true, true>(n, GH, K, packed, K, P, C, ldc);
+            mul16<true, true>(n, GH, K, packed, K, P, C, ldc, back);
         else
-            mul16<false, true>(n, GH, K, packed, K, P, C, ldc);
+            mul16<false, true>(n, GH, K, packed, K, P, C, ldc, back);
     } else if (accumulate) {  // no memory for the packed rows: read S in place (same results)
-        mul16<true, false>(n, GH, K, S, lds, P, C, ldc);
+        mul16<true, false>(n, GH, K, S, lds, P, C, ldc, back);
     } else {
-        mul16<false, false>(n, GH, K, S, lds, P, C, ldc);
+        mul16<false, false>(n, GH, K, S, lds, P, C, ldc, back);
     }
 }
 __attribute__((target("avx2,fma"))) void mul_avx2(int n, int GH, int K, const float *S, int lds, const float *P,
-                                                  bool accumulate, float *C, int ldc) {
+                                                  bool accumulate, float *C, int ldc, bool back) {
     if (accumulate)
-        mul_t<true>(n, GH, K, S, lds, P, C, ldc);
+        mul_t<true>(n, GH, K, S, lds, P, C, ldc, back);
     else
-        mul_t<false>(n, GH, K, S, lds, P, C, ldc);
+        mul_t<false>(n, GH, K, S, lds, P, C, ldc, back);
 }
 #endif
-void mul_generic(int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc) {
+void mul_generic(int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc,
+                 bool back) {
     if (accumulate)
-        mul_t<true>(n, GH, K, S, lds, P, C, ldc);
+        mul_t<true>(n, GH, K, S, lds, P, C, ldc, back);
     else
-        mul_t<false>(n, GH, K, S, lds, P, C, ldc);
+        mul_t<false>(n, GH, K, S, lds, P, C, ldc, back);
 }
 
 }  // namespace
@@ -314,15 +325,16 @@ void pack_nn(int cols, int K, const float *B, float *P) {
     over_panels(nb, (int64_t)cols * K, [&](int cb0, int cb1) { pack_nn_panels(cols, K, B, P, cb0, cb1); });
 }
 
-void mul(int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc) {
+void mul(int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc,
+         bool backwards) {
 #if defined(__x86_64__) || defined(__i386__)
     switch (isa::active()) {
-        case isa::AVX512: return mul_avx512(n, GH, K, S, lds, P, accumulate, C, ldc);
-        case isa::AVX2: return mul_avx2(n, GH, K, S, lds, P, accumulate, C, ldc);
+        case isa::AVX512: return mul_avx512(n, GH, K, S, lds, P, accumulate, C, ldc, backwards);
+        case isa::AVX2: return mul_avx2(n, GH, K, S, lds, P, accumulate, C, ldc, backwards);
         default: break;
     }
 #endif
-    mul_generic(n, GH, K, S, lds, P, accumulate, C, ldc);
+    mul_generic(n, GH, K, S, lds, P, accumulate, C, ldc, backwards);
 }
 
 }  // namespace rgemm

@@ -28,8 +28,11 @@ void pack(int GH, int K, const float *W, float *P);
 // P <- the panels of B [K, cols] (row-major) used untransposed: for C = S B (backward, dG W_hh).
 void pack_nn(int cols, int K, const float *B, float *P);
 
-// C[n, GH] = S[n, K] * W^T (+ C if accumulate), W given packed as P.
-void mul(int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc);
+// C[n, GH] = S[n, K] * W^T (+ C if accumulate), W given packed as P. backwards: the panels last to
+// first, the same results. A time loop alternates it per step (serpentine): each step then begins
+// on the panels the last one read last, still in L2 where all of W does not fit.
+void mul(int n, int GH, int K, const float *S, int lds, const float *P, bool accumulate, float *C, int ldc,
+         bool backwards = false);
 
 }  // namespace rgemm
 }  // namespace rnn4j

@@ -105,13 +105,18 @@ RNN4J_INLINE void update(const Fwd &f, L lanes, int ub, int n, int64_t o, const 
 
 // One block of up to W = 8 hidden units of one step, W_hh read in place: dot products of its rows
 // with the state rows (rowdot.hpp), then the cell update.
+// zero: the state is 0 and W_hh finite, so every product is +0 (each sum starts at +0) and W_hh
+// need not be read.
 template <Kind KD, class L>
-RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const float *src, float *dst) {
+RNN4J_INLINE void block(const Fwd &f, L lanes, int ub, int n, int64_t o, const float *src, float *dst, bool zero) {
     constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
     const int H = f.H;
     const int cnt = lanes.cnt_or_16();
     alignas(64) float gb[G][MAX_N * W];
-    for (int q = 0; q < G; ++q) dots_n(n, f.w_hh + ((long)q * H + ub) * H, H, cnt, src, H, gb[q]);
+    if (zero)
+        std::memset(gb, 0, sizeof gb);
+    else
+        for (int q = 0; q < G; ++q) dots_n(n, f.w_hh + ((long)q * H + ub) * H, H, cnt, src, H, gb[q]);
     update<KD>(f, lanes, ub, n, o, src, dst, gb[0], MAX_N * W, W);
 }
 
@@ -186,20 +191,26 @@ RNN4J_INLINE void pack_panels(const float *w_hh, int G, int H, float *P, int b0,
     }
 }
 
-// Panels [b0, b1) of one step: their gate products, then the cell update, W = 8 units at a time.
+// Panels [b0, b1) of one step (last to first when backwards): their gate products, then the cell
+// update, W = 8 units at a time.
 template <Kind KD, class VT>
-RNN4J_INLINE void panel_blocks(const Fwd &f, int b0, int b1, int n, int64_t o, const float *src, float *dst) {
+RNN4J_INLINE void panel_blocks(const Fwd &f, int b0, int b1, bool backwards, bool zero, int n, int64_t o,
+                               const float *src, float *dst) {
     constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
     constexpr int PL = sizeof(VT) / sizeof(float);
     const int H = f.H;
     alignas(64) float g[G * MAX_N * PL];
-    for (int b = b0; b < b1; ++b) {
+    if (zero) std::memset(g, 0, sizeof g);  // as in block()
+    for (int i = b0; i < b1; ++i) {
+        const int b = backwards ? b0 + b1 - 1 - i : i;
         const float *P = f.panels + (long)b * PL * G * H;
-        switch (n) {
-            case 1: panel_gates<VT, G, 1>(P, H, src, g); break;
-            case 2: panel_gates<VT, G, 2>(P, H, src, g); break;
-            case 3: panel_gates<VT, G, 3>(P, H, src, g); break;
-            default: panel_gates<VT, G, 4>(P, H, src, g); break;
+        if (!zero) {
+            switch (n) {
+                case 1: panel_gates<VT, G, 1>(P, H, src, g); break;
+                case 2: panel_gates<VT, G, 2>(P, H, src, g); break;
+                case 3: panel_gates<VT, G, 3>(P, H, src, g); break;
+                default: panel_gates<VT, G, 4>(P, H, src, g); break;
+            }
         }
         for (int half = 0; half < PL / W; ++half) {
             const int ub = b * PL + half * W;
@@ -228,6 +239,8 @@ RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
 
 // One chunk of work: blocks [b0, b1) of one step, or of the first phase: the input projection
 // (tiny R) or the packing of the panels. Blocks are PL-unit panels (f.panels set) or W-unit blocks.
+// Odd phases run their blocks last to first, as threads::Phased runs its chunks (serpentine): a
+// step starts on the part of W_hh the previous one read last, still in the caches.
 template <Kind KD, class VT>
 RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
     constexpr int G = KD == K_LSTM ? 4 : KD == K_GRU ? 3 : 1;
@@ -247,16 +260,17 @@ RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
     const int64_t o = f.off[t];
     const float *src = s % 2 == 0 ? f.S : f.S2;  // the state is double-buffered
     float *dst = s % 2 == 0 ? f.S2 : f.S;
+    const bool backwards = step % 2 == 1, zero = f.zero_start && s == 0;
     if (f.panels) {
-        panel_blocks<KD, VT>(f, b0, b1, n, o, src, dst);
+        panel_blocks<KD, VT>(f, b0, b1, backwards, zero, n, o, src, dst);
         return;
     }
-    for (int b = b0; b < b1; ++b) {
-        const int ub = b * W;
+    for (int i = b0; i < b1; ++i) {
+        const int ub = (backwards ? b0 + b1 - 1 - i : i) * W;
         if (ub + W <= H)
-            block<KD>(f, FullL{}, ub, n, o, src, dst);
+            block<KD>(f, FullL{}, ub, n, o, src, dst, zero);
         else
-            block<KD>(f, PartL{{H - ub}}, ub, n, o, src, dst);
+            block<KD>(f, PartL{{H - ub}}, ub, n, o, src, dst, zero);
     }
 }
 
@@ -346,7 +360,7 @@ void forward(const Fwd &fwd) {
     // Each thread owns a fixed half of the unit blocks (threads::Phased), so its half of W_hh stays
     // in its core's L2 across steps (the thread packs the panels it reads); a step starts when every
     // chunk of the previous one is done.
-    threads::Phased ph((f.project || f.pack_into ? 1 : 0) + f.Teff, nchunks);
+    threads::Phased ph((f.project || f.pack_into ? 1 : 0) + f.Teff, nchunks, /*serpentine=*/true);
     auto barrier = [](int) { return true; };
     auto fn = [&](int step, int c) {
         chunk(path, f, step, (int)((long)nb * c / nchunks), (int)((long)nb * (c + 1) / nchunks));

@@ -58,7 +58,13 @@ class Phased {
   public:
     static constexpr int MAX_CHUNKS = 32;
 
-    Phased(int nphases, int nchunks) : P_(nphases), C_(nchunks < MAX_CHUNKS ? nchunks : MAX_CHUNKS) {}
+    // serpentine: each owner runs its chunks of odd phases in reverse order. A step then starts on
+    // the rows of W_hh its thread read last, which are still in its caches: when an owner's share
+    // of W_hh is about the size of its L2, a cyclic order evicts every line before it is read
+    // again, the alternating one only the part that does not fit. The order of chunks never
+    // changes what they compute.
+    Phased(int nphases, int nchunks, bool serpentine = false)
+        : P_(nphases), C_(nchunks < MAX_CHUNKS ? nchunks : MAX_CHUNKS), serpentine_(serpentine) {}
     int chunks() const { return C_; }
 
     // fn(p, c) for every phase p < nphases and chunk c < chunks(), on min(want, chunks()) threads.
@@ -77,10 +83,17 @@ class Phased {
     static constexpr int SPIN = 4000;   // spins before yielding the core
 
     const int P_, C_;
+    const bool serpentine_;
     Counter claim_[MAX_CHUNKS];  // per owner: how many of its (phase, chunk) pairs are claimed
     Counter done_[MAX_CHUNKS];   // per chunk: how many phases of it are complete
 
     int first(int q, int n) const { return (int)((long)C_ * q / n); }
+
+    // The chunk of an owner's claim number i (sz chunks from base, phase i / sz).
+    int chunk_of(int base, int sz, long i) const {
+        const int k = (int)(i % sz);
+        return base + (serpentine_ && (i / sz) % 2 == 1 ? sz - 1 - k : k);
+    }
 
     bool ready(int p, int c, bool all) const {
         if (p == 0) return true;
@@ -100,12 +113,12 @@ class Phased {
         for (;;) {
             const long ph = i / sz;
             if (ph >= P_ || ph > pmax) return false;
-            if (only_ready && !ready((int)ph, base + (int)(i % sz), needs_all((int)ph))) return false;
+            if (only_ready && !ready((int)ph, chunk_of(base, sz, i), needs_all((int)ph))) return false;
             if (claim_[q].v.compare_exchange_weak(i, i + 1, std::memory_order_acq_rel, std::memory_order_relaxed))
                 break;
         }
         p = (int)(i / sz);
-        c = base + (int)(i % sz);
+        c = chunk_of(base, sz, i);
         return true;
     }
 

@@ -24,30 +24,46 @@ rnn4j_desc reset_before(rnn4j_desc d) {
     return d;
 }
 
-// One inference forward: with the block (blk non-empty) through rnn4j_forward_precision, else rnn4j_forward.
+// One inference forward: with the block (blk non-empty) through rnn4j_forward_precision, else
+// rnn4j_forward; from h0 (and c0 = h0 / 2) when h0 is non-empty, else from zero states.
 Out forward(const rnn4j_desc &d, int T, int N, const int32_t *lens, const std::vector<float> &params,
-            const std::vector<float> &x, const std::vector<char> &blk) {
+            const std::vector<float> &x, const std::vector<char> &blk, const std::vector<float> &h0 = {}) {
     const int D = d.bidirectional ? 2 : 1, Ho = d.proj_size ? d.proj_size : d.hidden_size;
     Out o;
     o.y.assign((size_t)T * N * D * Ho, NAN);
     o.hN.assign((size_t)d.num_layers * D * N * Ho, NAN);
     o.cN.assign((size_t)d.num_layers * D * N * d.hidden_size, NAN);
     const bool lstm = d.cell == RNN4J_LSTM;
+    std::vector<float> c0;
+    if (!h0.empty() && lstm) {
+        c0.assign((size_t)d.num_layers * D * N * d.hidden_size, 0.0f);
+        for (size_t i = 0; i < c0.size(); ++i) c0[i] = 0.5f * h0[i % h0.size()];
+    }
+    const float *h = h0.empty() ? nullptr : h0.data(), *c = c0.empty() ? nullptr : c0.data();
     int64_t wb = 0;
     if (blk.empty()) {
         CHECK(rnn4j_workspace_size(&d, T, N, 0, &wb) == RNN4J_OK);
         std::vector<char> ws(wb);
-        CHECK(rnn4j_forward(&d, T, N, lens, 0, params.data(), x.data(), nullptr, nullptr, o.y.data(), o.hN.data(),
+        CHECK(rnn4j_forward(&d, T, N, lens, 0, params.data(), x.data(), h, c, o.y.data(), o.hN.data(),
                             lstm ? o.cN.data() : nullptr, ws.data(), wb) == RNN4J_OK);
     } else {
         CHECK(rnn4j_workspace_size_precision(&d, RNN4J_FP32, T, N, &wb) == RNN4J_OK);
         std::vector<char> ws(wb);
         CHECK(rnn4j_forward_precision(&d, RNN4J_FP32, T, N, lens, params.data(), blk.data(), (int64_t)blk.size(),
-                                      x.data(), nullptr, nullptr, o.y.data(), o.hN.data(), lstm ? o.cN.data() : nullptr,
-                                      ws.data(), wb) == RNN4J_OK);
+                                      x.data(), h, c, o.y.data(), o.hN.data(), lstm ? o.cN.data() : nullptr, ws.data(),
+                                      wb) == RNN4J_OK);
     }
     if (!lstm) o.cN.clear();
     return o;
+}
+
+// The test's parameters of d: smooth, in [-0.2, 0.2].
+std::vector<float> params_of(const rnn4j_desc &d) {
+    int64_t count = 0;
+    CHECK(rnn4j_param_count(&d, &count) == RNN4J_OK);
+    std::vector<float> params(count);
+    for (size_t i = 0; i < params.size(); ++i) params[i] = 0.2f * std::sin(0.61f * (float)i + 0.3f);
+    return params;
 }
 
 std::vector<char> prepack(const rnn4j_desc &d, const std::vector<float> &params) {
@@ -101,10 +117,7 @@ int main() {
     for (const char *isa : {"auto", "avx2", "generic"}) {
         for (const Net &net : nets) {
             const rnn4j_desc &d = net.d;
-            int64_t count = 0;
-            CHECK(rnn4j_param_count(&d, &count) == RNN4J_OK);
-            std::vector<float> params(count);
-            for (size_t i = 0; i < params.size(); ++i) params[i] = 0.2f * std::sin(0.61f * (float)i + 0.3f);
+            const std::vector<float> params = params_of(d);
             CHECK(rnn4j_set_isa("auto") == RNN4J_OK);
             const std::vector<char> blk = prepack(d, params);  // packed under the CPU's best path
             CHECK(rnn4j_set_isa(isa) == RNN4J_OK);
@@ -123,6 +136,12 @@ int main() {
                           what.c_str(),
                           std::fmax(std::fmax(worst(one.y, ref.y), worst(one.hN, ref.hN)), worst(one.cN, ref.cN)));
                 CHECK_MSG(same_bits(one, two), "%s: 1 and 2 threads differ", what.c_str());
+                // From a given state: the block's first step takes the product too.
+                const int D = d.bidirectional ? 2 : 1, Ho = d.proj_size ? d.proj_size : d.hidden_size;
+                std::vector<float> h0((size_t)d.num_layers * D * s.N * Ho);
+                for (size_t i = 0; i < h0.size(); ++i) h0[i] = 0.7f * std::sin(0.37f * (float)i + 1.0f);
+                CHECK_MSG(same_bits(forward(d, s.T, s.N, lens, params, x, blk, h0), forward(d, s.T, s.N, lens, params, x, {}, h0)),
+                          "%s, h0 given: prepacked differs from packed in the call", what.c_str());
                 // Which W_ih the input projection read: the block's or the parameters'. A block made
                 // from other parameters tells them apart (rnn4j.h asks for the same ones). Read from the
                 // block: more than FEW_ROWS rows (the packed GEMM) under the path that packed it; not
@@ -145,6 +164,42 @@ int main() {
         }
     }
     CHECK(rnn4j_set_isa("auto") == RNN4J_OK);
+
+    // A zero initial state (no h0): the block records whether each W_hh is finite, and then the
+    // first step skips its product, exactly +0. Seen through a caller that breaks rnn4j.h's rule
+    // (the block made from the same parameters): parameters whose W_hh (layer 0) is NaN still give
+    // the finite result of one step, as W_hh is read at neither place. A non-finite W_hh in the
+    // block itself keeps the product: NaN, as without the block (0 * inf is NaN).
+    for (const Net &net : nets) {
+        const rnn4j_desc &d = net.d;
+        const std::vector<float> params = params_of(d);
+        const int G = d.cell == RNN4J_LSTM ? 4 : d.cell == RNN4J_GRU ? 3 : 1;
+        const int Ho = d.proj_size ? d.proj_size : d.hidden_size;
+        const int64_t whh = (int64_t)G * d.hidden_size * d.input_size, whh_n = (int64_t)G * d.hidden_size * Ho;
+        for (const int N : {1, 6}) {
+            const int T = 1;
+            std::vector<float> x((size_t)T * N * d.input_size);
+            for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.29f * (float)i);
+            const std::string what = std::string(net.name) + " T1 N" + std::to_string(N);
+            CHECK(rnn4j_set_num_threads(1) == RNN4J_OK);
+            const Out ref = forward(d, T, N, nullptr, params, x, {});
+            std::vector<float> nan_hh = params;
+            for (int64_t i = 0; i < whh_n; ++i) nan_hh[whh + i] = NAN;
+            CHECK_MSG(same_bits(forward(d, T, N, nullptr, nan_hh, x, prepack(d, params)), ref),
+                      "%s: a zero start read W_hh", what.c_str());
+            for (const float bad : {INFINITY, NAN}) {
+                std::vector<float> p = params;
+                p[whh + whh_n / 2] = bad;
+                const Out plain = forward(d, T, N, nullptr, p, x, {});
+                const Out packed = forward(d, T, N, nullptr, p, x, prepack(d, p));
+                CHECK_MSG(worst(plain.y, packed.y) == 0 && worst(plain.hN, packed.hN) == 0,
+                          "%s, W_hh holds %g: prepacked differs from packed in the call", what.c_str(), bad);
+                bool any_nan = false;
+                for (float v : packed.y) any_nan |= std::isnan(v);
+                CHECK_MSG(any_nan, "%s, W_hh holds %g: no NaN in the output", what.c_str(), bad);
+            }
+        }
+    }
 
     // Errors: a block of another precision, of another network, too small, not filled.
     const rnn4j_desc d = mk(RNN4J_LSTM, 4, 8);

@@ -24,10 +24,10 @@ struct Recorder {
 
 // threads::Phased: every (phase, chunk) runs exactly once, after its dependency (all chunks of the
 // previous phase where needs_all, else the same chunk's previous phase). Returns false on a violation.
-bool phased_ok(int want, int P, int C, bool alternate) {
+bool phased_ok(int want, int P, int C, bool alternate, bool serpentine = false) {
     std::vector<std::atomic<int>> runs(P * C);
     std::atomic<bool> ok{true};
-    rnn4j::threads::Phased ph(P, C);
+    rnn4j::threads::Phased ph(P, C, serpentine);
     auto needs_all = [&](int p) { return !alternate || p % 2 == 1; };
     auto fn = [&](int p, int c) {
         if (p > 0) {
@@ -84,8 +84,21 @@ int main() {
     // Phased: free pool, 2 and 3 threads, barriers and per-chunk dependencies.
     for (int count : {1, 2, 3}) {
         threads::set_count(count);
-        for (bool alternate : {false, true})
-            for (int C : {1, 2, 4, 6}) CHECK_MSG(phased_ok(count, 40, C, alternate), "Phased: %d threads, %d chunks", count, C);
+        for (bool serpentine : {false, true})
+            for (bool alternate : {false, true})
+                for (int C : {1, 2, 4, 6})
+                    CHECK_MSG(phased_ok(count, 40, C, alternate, serpentine), "Phased: %d threads, %d chunks%s", count,
+                              C, serpentine ? ", serpentine" : "");
+    }
+    // Serpentine on one thread: the chunks of even phases first to last, of odd phases last to first.
+    {
+        threads::set_count(1);
+        std::vector<int> order;
+        threads::Phased ph(3, 4, true);
+        auto all = [](int) { return true; };
+        auto fn = [&](int p, int c) { order.push_back(p * 10 + c); };
+        ph.run(1, all, fn);
+        CHECK(order == (std::vector<int>{0, 1, 2, 3, 13, 12, 11, 10, 20, 21, 22, 23}));
     }
     // Phased with the pool busy: the parts run one after the other on this thread, part 0 does all
     // of it (no part waits for a later one).
@@ -99,7 +112,8 @@ int main() {
         };
         std::thread first([&] { threads::run(2, hold); });
         while (!holding.load()) std::this_thread::yield();
-        CHECK_MSG(phased_ok(2, 200, 4, false) && phased_ok(2, 200, 4, true), "Phased with the pool busy");
+        CHECK_MSG(phased_ok(2, 200, 4, false) && phased_ok(2, 200, 4, true) && phased_ok(2, 200, 4, true, true),
+                  "Phased with the pool busy");
         release.store(true);
         first.join();
     }

@@ -257,6 +257,8 @@ int32_t rnn4j_backward(const rnn4j_desc *desc, const float *params, const float 
  *     rows, T*N counting only live rows, and takes the packed GEMM; a small batch's panels from 16
  *     steps on, where rnn4j_forward packs them). The forms are the instruction set's that packed
  *     them (rnn4j_set_isa): under another one the forward packs its own as rnn4j_forward does.
+ *     The block also records whether each weight_hh is all finite; then a forward without h0
+ *     skips the first step's product h0 weight_hh^T, which is exactly +0 (same bits).
  *   RNN4J_BF16: both operands of every product in bfloat16 (round to nearest even): weight_ih,
  *     weight_hh, weight_hr rounded once by rnn4j_quantize, and each step's x, h (and, with a
  *     projection, o*tanh(c)) rounded before its product; the products are exact in fp32, and their
