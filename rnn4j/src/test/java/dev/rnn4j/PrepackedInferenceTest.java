@@ -2,6 +2,7 @@ package dev.rnn4j;
 
 import static dev.rnn4j.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.FloatBuffer;
@@ -76,6 +77,35 @@ class PrepackedInferenceTest {
             // Training forwards in between neither use nor spoil the prepacked weights.
             rnn.forward(Mode.TRAINING, batch, x, null, null);
             assertClose("after a training forward", rnn.forward(Mode.INFERENCE, batch, x, null, null).y(), refA);
+        }
+    }
+
+    /**
+     * From zero states the prepacked forward skips the first step's h0 W_hh^T, exactly +0, but only
+     * while W_hh is finite: an infinity there makes it NaN (0 * inf), in the prepacked forward as in
+     * the first one and the reference, and its removal makes every forward finite again.
+     */
+    @ParameterizedTest(name = "N = {0}")
+    @ValueSource(ints = {1, 20})
+    void aZeroStartKeepsTheProductOfNonFiniteRecurrentWeights(int n) {
+        assumeTrue(Backend.CPU.isAvailable(), () -> "CPU skipped: " + Backend.CPU.unavailableReason());
+        Batch batch = Batch.of(3, n);
+        float[] x = random(3 * n * SPEC.inputSize(), 5);
+        try (Rnn rnn = Rnn.create(SPEC, Backend.CPU)) {
+            rnn.setParameters(random(SPEC.parameterCount(), 6));
+            float[] w = rnn.parameter("weight_hh_l0");
+            for (float bad : new float[] {Float.POSITIVE_INFINITY, Float.NaN, 0.25f}) {
+                w[w.length / 2] = bad;
+                rnn.setParameter("weight_hh_l0", w);
+                float[] ref = reference(rnn.parameters(), batch, x);
+                float[] first = rnn.forward(Mode.INFERENCE, batch, x, null, null).y();
+                float[] second = rnn.forward(Mode.INFERENCE, batch, x, null, null).y(); // prepacked
+                assertArrayEquals(first, second, "weight_hh_l0 holding " + bad + ": prepacked differs");
+                boolean nan = false;
+                for (float v : second) nan |= Float.isNaN(v);
+                assertTrue(nan == !Float.isFinite(bad), "weight_hh_l0 holding " + bad + ": NaN in y is " + nan);
+                if (Float.isFinite(bad)) assertClose("weight_hh_l0 finite again", second, ref);
+            }
         }
     }
 }
