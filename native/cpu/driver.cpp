@@ -162,7 +162,8 @@ void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, fl
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho, G = d.G;
     const int32_t *nt = w.nt(), *off = w.off(), *lens = w.lens();
     std::memcpy(S2, S, sizeof(float) * N * Ho);  // rows that start late (reverse) read h0 from either
-    threads::Phased ph(Teff, unit_chunks(d, want), /*serpentine=*/true);
+    const bool serpentine = threads::serpentine_pays((int64_t)GH * Ho * (int64_t)sizeof(float) / want);
+    threads::Phased ph(Teff, unit_chunks(d, want), serpentine);
     const int nchunks = ph.chunks();
     auto fn = [&](int s, int c) {
         const Units u(H, c, nchunks);
@@ -181,7 +182,7 @@ void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, fl
         }
         // This range's columns of every gate (H % 16 == 0: whole panels); odd steps last to first,
         // as the chunks (serpentine, threads.hpp).
-        const bool back = s % 2 == 1;
+        const bool back = serpentine && s % 2 == 1;
         for (int i = 0; i < G; ++i) {
             const int q = back ? G - 1 - i : i;
             const int64_t col = (int64_t)q * H + u.u0;
@@ -223,7 +224,9 @@ void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, fl
     S += (int64_t)r0 * Ho;
     if (C) C += (int64_t)r0 * H;
     if (scr) scr += (int64_t)r0 * GH;
+    const bool serpentine = threads::serpentine_pays((int64_t)GH * Ho * (int64_t)sizeof(float));  // all of W_hh
     for (int s = 0; s < Teff; ++s) {
+        const bool back = serpentine && s % 2 == 1;
         const int t = dir == 0 ? s : Teff - 1 - s;
         const int n = std::min(nt[t], r1) - r0;  // live rows of this range at step t
         if (n <= 0) continue;
@@ -240,11 +243,11 @@ void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, fl
             if (d.gru())
                 for (int j = 0; j < n; ++j) std::memset(scr + j * (int64_t)GH, 0, sizeof(float) * (d.rb ? 2 * H : GH));
         } else if (d.rb)
-            rgemm::mul(n, 2 * H, Ho, S, Ho, wpack, false, scr, GH, s % 2);
+            rgemm::mul(n, 2 * H, Ho, S, Ho, wpack, false, scr, GH, back);
         else if (d.gru())
-            rgemm::mul(n, GH, Ho, S, Ho, wpack, false, scr, GH, s % 2);
+            rgemm::mul(n, GH, Ho, S, Ho, wpack, false, scr, GH, back);
         else
-            rgemm::mul(n, GH, Ho, S, Ho, wpack, true, pre_t, GH, s % 2);
+            rgemm::mul(n, GH, Ho, S, Ho, wpack, true, pre_t, GH, back);
 
         pointwise::FwdStep st = pointwise::fwd_step(n, H, Ho, d.relu(), pre_t, d.gru() ? scr : nullptr, p.b_ih, p.b_hh,
                                                     S, C, out + o * ldo + dir * Ho, ldo);
@@ -511,9 +514,11 @@ void backward_direction(const Ws &w, int k, int dir, const float *params, const 
     }
     if (phases & RECUR) {
         // Rows [r0, r1) through all steps (see split_rows).
+        const bool serpentine = threads::serpentine_pays((int64_t)GH * Ho * (int64_t)sizeof(float));  // all of W_hh
         auto steps = [&](int r0, int r1) {
             float *dS_rows = dS + (int64_t)r0 * Ho, *dC_rows = dC ? dC + (int64_t)r0 * H : nullptr;
             for (int s = 0; s < Teff; ++s) {
+                const bool back = serpentine && s % 2 == 1;
                 const int t = dir == 0 ? Teff - 1 - s : s;
                 const int n = std::min(nt[t], r1) - r0;
                 if (n <= 0) continue;
@@ -542,7 +547,7 @@ void backward_direction(const Ws &w, int k, int dir, const float *params, const 
                     pointwise::bwd_rnn(st);
                 }
                 // Carried dh_{t-1} = dG_t W_hh (GRU: + dh*z, already in dS), W_hh packed once.
-                rgemm::mul(n, Ho, GH, sv.dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho, s % 2);
+                rgemm::mul(n, Ho, GH, sv.dgh + o * GH, GH, wpack, d.gru(), dS_rows, Ho, back);
             }
         };
         if (const int units = unit_split_threads(d, N)) {

@@ -1,6 +1,7 @@
 // The small-batch forward path (see small_batch.hpp).
 #include "small_batch.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "rowdot.hpp"
@@ -239,7 +240,7 @@ RNN4J_INLINE void project_rows(const Fwd &f, int R, int b0, int b1) {
 
 // One chunk of work: blocks [b0, b1) of one step, or of the first phase: the input projection
 // (tiny R) or the packing of the panels. Blocks are PL-unit panels (f.panels set) or W-unit blocks.
-// Odd phases run their blocks last to first, as threads::Phased runs its chunks (serpentine): a
+// Odd phases run their blocks last to first where f.serpentine, as threads::Phased runs its chunks: a
 // step starts on the part of W_hh the previous one read last, still in the caches.
 template <Kind KD, class VT>
 RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
@@ -260,7 +261,7 @@ RNN4J_INLINE void chunk_t(const Fwd &f, int step, int b0, int b1) {
     const int64_t o = f.off[t];
     const float *src = s % 2 == 0 ? f.S : f.S2;  // the state is double-buffered
     float *dst = s % 2 == 0 ? f.S2 : f.S;
-    const bool backwards = step % 2 == 1, zero = f.zero_start && s == 0;
+    const bool backwards = f.serpentine && step % 2 == 1, zero = f.zero_start && s == 0;
     if (f.panels) {
         panel_blocks<KD, VT>(f, b0, b1, backwards, zero, n, o, src, dst);
         return;
@@ -360,7 +361,8 @@ void forward(const Fwd &fwd) {
     // Each thread owns a fixed half of the unit blocks (threads::Phased), so its half of W_hh stays
     // in its core's L2 across steps (the thread packs the panels it reads); a step starts when every
     // chunk of the previous one is done.
-    threads::Phased ph((f.project || f.pack_into ? 1 : 0) + f.Teff, nchunks, /*serpentine=*/true);
+    f.serpentine = threads::serpentine_pays((int64_t)G * f.H * f.H * (int64_t)sizeof(float) / std::min(want, threads::count()));
+    threads::Phased ph((f.project || f.pack_into ? 1 : 0) + f.Teff, nchunks, f.serpentine);
     auto barrier = [](int) { return true; };
     auto fn = [&](int step, int c) {
         chunk(path, f, step, (int)((long)nb * c / nchunks), (int)((long)nb * (c + 1) / nchunks));

@@ -17,8 +17,8 @@
 // starts when the previous one is complete; a thread takes a lagging partner's chunks
 // (threads::Phased), so a descheduled partner never stalls the other (a fixed split with a plain
 // barrier per step ran 30x slower with 2 threads on a busy 2-core machine). Odd steps run the
-// blocks last to first (serpentine, threads::Phased): a step starts on the part of W_hh the last
-// one read last, still in L2 when the share does not fit whole (L1's 1 MiB). The arithmetic of
+// blocks last to first (serpentine, threads::Phased) where a thread's share of W_hh does not fit
+// its L2 comfortably: a step starts on the part the last one read last, still in L2. The arithmetic of
 // every unit is independent of the thread count (bitwise reproducible). The instruction set is
 // isa::active()'s, so RNN4J_ISA forces this kernel as it forces the others.
 #pragma once
@@ -43,6 +43,7 @@ struct Fwd {
     int dir = 0;          // 0 forward in time, 1 reverse
     bool training = false;
     bool zero_start = false;  // the state starts at 0 and W_hh is finite: the first step's product is +0
+    bool serpentine = false;  // odd steps read W_hh last to first (set by forward())
     float cell_clip = 0.0f;  // LSTM: c' clamped to [-cell_clip, cell_clip]; 0 = none
     const int32_t *nt = nullptr, *off = nullptr, *lens = nullptr;  // packed layout
     const float *w_ih = nullptr, *w_hh = nullptr, *b_ih = nullptr, *b_hh = nullptr;

@@ -2,6 +2,10 @@
 #include "threads.hpp"
 
 #include <sched.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
 
 #include <atomic>
 #include <chrono>
@@ -91,6 +95,18 @@ bool nested() { return t_depth > 0; }
 bool inline_parts() { return t_inline; }
 
 void set_count(int n) { g_count.store(n < 1 ? 1 : n, std::memory_order_relaxed); }
+
+bool serpentine_pays(int64_t bytes) {
+    static const int64_t l2 = [] {
+        const long v = sysconf(_SC_LEVEL2_CACHE_SIZE);  // 0 or -1 where the C library cannot tell
+        return v > 0 ? (int64_t)v : (int64_t)1 << 20;
+    }();
+    static const int forced = [] {  // RNN4J_SERPENTINE=on|off: for the tests (the order never changes a result)
+        const char *e = std::getenv("RNN4J_SERPENTINE");
+        return !e ? -1 : !std::strcmp(e, "on") ? 1 : !std::strcmp(e, "off") ? 0 : -1;
+    }();
+    return forced >= 0 ? forced == 1 : bytes > l2 / 2;
+}
 
 // Without the pool (taken by another caller, or no thread could be started) the calling thread
 // runs all n parts itself, in order: the split, and so every summation order, depends only on the

@@ -8,6 +8,7 @@
 #include <sched.h>
 
 #include <atomic>
+#include <cstdint>
 
 namespace rnn4j {
 namespace threads {
@@ -40,6 +41,13 @@ inline void cpu_relax() {
     __asm__ __volatile__("yield");
 #endif
 }
+
+// Whether a time loop that reads `bytes` of W_hh per thread every step should alternate its order
+// (serpentine, see Phased): only where that share does not fit comfortably in the core's L2 (more
+// than half of it). Below, the share stays in L2 in any order, and reversing only restarts the
+// prefetchers at every panel: L1 on two AVX2 threads (512 KiB each, 32 KiB panels) ran 4-5 %
+// slower with it on the Zen 5. RNN4J_SERPENTINE=on|off forces it (the tests run both orders).
+bool serpentine_pays(int64_t bytes);
 
 // Work in phases over a fixed set of chunks (a time loop split by hidden units: one phase per step,
 // or per half step), each chunk owned by one thread: chunk c by thread c * n / nchunks of n, so
