@@ -153,7 +153,8 @@ void bench(const Shape &s, int warmup, int reps, bool limit) {
     std::vector<char> ws(std::max(wtrain, winfer), 1);
     const bool lstm = s.cell == RNN4J_LSTM;
     const float *ph0 = g_zero_state ? nullptr : h0.data();
-    float *pc0 = lstm && !g_zero_state ? c0.data() : nullptr, *pcN = lstm ? cN.data() : nullptr, *pdc0 = lstm ? dc0.data() : nullptr;
+    float *pc0 = lstm && !g_zero_state ? c0.data() : nullptr;
+    float *pcN = lstm ? cN.data() : nullptr, *pdc0 = lstm ? dc0.data() : nullptr;
 
     const double F = fwd_flops(s);
     auto report = [&](const char *mode, double ms, double flops, double lim_ms) {

@@ -149,6 +149,19 @@ struct Units {
     }
 };
 
+// Whether a time loop whose threads each read 1/sharers of W_hh per step takes the serpentine order
+// (threads::serpentine_pays).
+bool serpentine(const Dims &d, int sharers) {
+    return threads::serpentine_pays((int64_t)d.GH * d.Ho * (int64_t)sizeof(float) / sharers);
+}
+
+// A zero first state's recurrent product (see zero_start): +0, which only the GRU keeps apart (in
+// scr, n rows of `cols` columns); the other cells would add it to their projection, a no-op.
+void zero_product(const Dims &d, int n, int cols, float *scr) {
+    if (d.gru())
+        for (int j = 0; j < n; ++j) std::memset(scr + j * (int64_t)d.GH, 0, sizeof(float) * cols);
+}
+
 // Two chunks per thread: a lagging thread's second half can be taken over (threads::Phased).
 int unit_chunks(const Dims &d, int want) { return std::min(2 * want, d.H / 16); }
 
@@ -162,8 +175,8 @@ void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, fl
     const int GH = d.GH, H = d.H, Ho = d.Ho, ldo = d.D * Ho, G = d.G;
     const int32_t *nt = w.nt(), *off = w.off(), *lens = w.lens();
     std::memcpy(S2, S, sizeof(float) * N * Ho);  // rows that start late (reverse) read h0 from either
-    const bool serpentine = threads::serpentine_pays((int64_t)GH * Ho * (int64_t)sizeof(float) / want);
-    threads::Phased ph(Teff, unit_chunks(d, want), serpentine);
+    const bool serp = serpentine(d, want);
+    threads::Phased ph(Teff, unit_chunks(d, want), serp);
     const int nchunks = ph.chunks();
     auto fn = [&](int s, int c) {
         const Units u(H, c, nchunks);
@@ -182,14 +195,13 @@ void steps_units(const Ws &w, const Dims &d, const Weights &p, bool training, fl
         }
         // This range's columns of every gate (H % 16 == 0: whole panels); odd steps last to first,
         // as the chunks (serpentine, threads.hpp).
-        const bool back = serpentine && s % 2 == 1;
+        const bool back = serp && s % 2 == 1;
         for (int i = 0; i < G; ++i) {
             const int q = back ? G - 1 - i : i;
             const int64_t col = (int64_t)q * H + u.u0;
-            if (zero_start && s == 0) {  // the product is +0 (see zero_start)
-                if (d.gru())
-                    for (int j = 0; j < n; ++j) std::memset(scr + j * (int64_t)GH + col, 0, sizeof(float) * nu);
-            } else if (d.gru())
+            if (zero_start && s == 0)
+                zero_product(d, n, nu, scr + col);
+            else if (d.gru())
                 rgemm::mul(n, nu, Ho, src, Ho, wpack + col * Ho, false, scr + col, GH, back);
             else
                 rgemm::mul(n, nu, Ho, src, Ho, wpack + col * Ho, true, pre_t + col, GH, back);
@@ -224,9 +236,9 @@ void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, fl
     S += (int64_t)r0 * Ho;
     if (C) C += (int64_t)r0 * H;
     if (scr) scr += (int64_t)r0 * GH;
-    const bool serpentine = threads::serpentine_pays((int64_t)GH * Ho * (int64_t)sizeof(float));  // all of W_hh
+    const bool serp = serpentine(d, 1);  // each thread reads all of W_hh
     for (int s = 0; s < Teff; ++s) {
-        const bool back = serpentine && s % 2 == 1;
+        const bool back = serp && s % 2 == 1;
         const int t = dir == 0 ? s : Teff - 1 - s;
         const int n = std::min(nt[t], r1) - r0;  // live rows of this range at step t
         if (n <= 0) continue;
@@ -239,10 +251,9 @@ void steps_large(const Ws &w, const Dims &d, const Weights &p, bool training, fl
         // h W_hh^T with W_hh packed once (recurrent_gemm.hpp); GRU keeps it apart for r * (.);
         // the reset-before GRU multiplies only its r,z rows here, the n rows once r is known.
         // A zero first state's product is +0 (see zero_start).
-        if (zero_start && s == 0) {
-            if (d.gru())
-                for (int j = 0; j < n; ++j) std::memset(scr + j * (int64_t)GH, 0, sizeof(float) * (d.rb ? 2 * H : GH));
-        } else if (d.rb)
+        if (zero_start && s == 0)
+            zero_product(d, n, d.rb ? 2 * H : GH, scr);
+        else if (d.rb)
             rgemm::mul(n, 2 * H, Ho, S, Ho, wpack, false, scr, GH, back);
         else if (d.gru())
             rgemm::mul(n, GH, Ho, S, Ho, wpack, false, scr, GH, back);
@@ -514,11 +525,11 @@ void backward_direction(const Ws &w, int k, int dir, const float *params, const 
     }
     if (phases & RECUR) {
         // Rows [r0, r1) through all steps (see split_rows).
-        const bool serpentine = threads::serpentine_pays((int64_t)GH * Ho * (int64_t)sizeof(float));  // all of W_hh
+        const bool serp = serpentine(d, 1);  // each thread reads all of W_hh
         auto steps = [&](int r0, int r1) {
             float *dS_rows = dS + (int64_t)r0 * Ho, *dC_rows = dC ? dC + (int64_t)r0 * H : nullptr;
             for (int s = 0; s < Teff; ++s) {
-                const bool back = serpentine && s % 2 == 1;
+                const bool back = serp && s % 2 == 1;
                 const int t = dir == 0 ? Teff - 1 - s : s;
                 const int n = std::min(nt[t], r1) - r0;
                 if (n <= 0) continue;

@@ -11,9 +11,10 @@
 // PANEL_MIN_STEPS steps), so its results are those of a forward without the block, bit for bit.
 // The body begins with one byte per layer and direction: whether its W_hh is all finite (then a
 // zero state's product h W_hh^T is exactly +0, and a forward without h0 skips its first step's;
-// see zero_start in driver.cpp). Then per layer and direction: [W_ih packed][W_hh, large
-// form][W_hh, small form, when the layer can take the small-batch path], each 64-byte aligned. Panel widths are the instruction set's that
-// packed the block: a forward under another one (rnn4j_set_isa) packs its own, as without a block.
+// see zero_start in driver.cpp). Then per layer and direction: [W_ih packed][W_hh, large form]
+// [W_hh, small form, when the layer can take the small-batch path], each 64-byte aligned. Panel
+// widths are the instruction set's that packed the block: a forward under another one
+// (rnn4j_set_isa) packs its own, as without a block.
 #pragma once
 
 #include <cstdint>
