@@ -228,7 +228,7 @@ class InferenceTest {
     }
 
     @Test
-    void aFailedTaskLeaksNoNativeMemory() {
+    void aFailedTaskLeaksNoNativeMemory() throws InterruptedException {
         List<Row> rows = new ArrayList<>(rows(12, 5));
         rows.set(9, RowFactory.create(9, null)); // partition 1 (rows 6..11): fails after a batch has run
         Dataset<Row> df = frame(rows, 2);
@@ -238,6 +238,8 @@ class InferenceTest {
         for (int i = 0; i < 3; i++) {
             SparkTests.assertJobFails(() -> inference.transform(df).collectAsList(), "partition 1, row 3, column 'seq': the sequence is null");
         }
+        // partition 0's task may still be running (or being killed) when the job has failed
+        SparkTests.awaitSettled(() -> TaskResources.OPEN.get() == 0 && Pointer.totalBytes() == before);
         assertEquals(0, TaskResources.OPEN.get(), "every network of the failed tasks closed");
         assertEquals(before, Pointer.totalBytes(), "JavaCPP's native bytes back where they were");
     }

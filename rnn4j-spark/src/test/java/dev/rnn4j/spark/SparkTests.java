@@ -3,6 +3,7 @@ package dev.rnn4j.spark;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.function.BooleanSupplier;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.function.Executable;
 
@@ -26,5 +27,15 @@ final class SparkTests {
         for (Throwable c = t; c != null; c = c.getCause()) all.append(c).append('\n');
         for (String f : fragments) assertTrue(all.toString().contains(f), "expected '" + f + "' in:\n" + all);
         return all.toString();
+    }
+
+    /**
+     * Waits, at most 30 s, until {@code settled} holds, and returns either way (the caller asserts).
+     * A job fails on the driver as soon as one task fails; Spark kills the job's other tasks after
+     * that, on their own threads, so whatever they close at their end is closed a moment later.
+     */
+    static void awaitSettled(BooleanSupplier settled) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!settled.getAsBoolean() && System.nanoTime() < deadline) Thread.sleep(10);
     }
 }

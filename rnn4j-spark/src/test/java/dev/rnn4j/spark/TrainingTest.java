@@ -154,7 +154,7 @@ class TrainingTest {
     }
 
     @Test
-    void badTrainingRowsFailTheJobNamingThem() {
+    void badTrainingRowsFailTheJobNamingThem() throws InterruptedException {
         List<Row> rows = new ArrayList<>(examples(6, 4));
         rows.set(4, RowFactory.create(new float[][] {{1, 2, 3, 4}, {5, 6, 7, 8}}, new int[] {1}));
         try (Model m = new Model()) {
@@ -168,6 +168,8 @@ class TrainingTest {
                     "partition 1, row 1, column 'features': step 0 has 3 features, the model's input size is 4");
             assertEquals(0, m.adam.steps(), "nothing was applied");
         }
+        SparkTests.awaitSettled(() -> TaskResources.OPEN.get() == 0); // partition 0's tasks end after the job failed
+        assertEquals(0, TaskResources.OPEN.get(), "every network of the failed tasks closed");
     }
 
     /**
