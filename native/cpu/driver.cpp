@@ -638,6 +638,22 @@ void backward_data_driver(const Dims &d, const float *params, const float *dy, c
     h->state = WS_BWD_DATA;
 }
 
+// The bias gradients' column sums, shared out by columns in blocks of 64 (those of
+// pointwise::add_column_sums): each column's sum is one thread's, in row order, so the bits do not
+// depend on the split. On one thread they were 1.4 of S4's 221 ms of two-thread training.
+namespace {
+void column_sums(int R, int cols, const float *m, int ld, float *out1, float *out2) {
+    const int blocks = (cols + 63) / 64;
+    const int want = (int)std::min<int64_t>({threads::count(), blocks, (int64_t)R * cols / 65536 + 1});
+    if (want < 2) return pointwise::add_column_sums(R, cols, m, ld, out1, out2);
+    auto part = [&](int tid, int n) {
+        const int c0 = blocks * tid / n * 64, c1 = std::min(cols, blocks * (tid + 1) / n * 64);
+        if (c1 > c0) pointwise::add_column_sums(R, c1 - c0, m + c0, ld, out1 + c0, out2 ? out2 + c0 : nullptr);
+    };
+    threads::run(want, part);
+}
+}  // namespace
+
 void backward_weights_driver(const Dims &d, float *grads, char *base, const Layout &l) {
     const Ws w{{base, l, d}};
     const int R = w.hdr()->R;

@@ -538,6 +538,11 @@ int main() {
         // Register tiles of the recurrent product and the GEMMs: 12 + 12 + 5 rows; G*20 gate
         // columns = an odd number of 16-wide panels for LSTM (80) and RNN (20).
         cases.push_back({p + " tiles N29 H20 I37", mk(cell, 37, 20, 1, 1), 4, 29, {}});
+        // The bias gradients' column sums shared out by columns (R * columns >= 64K; 150 columns: a
+        // block of 64 on each thread and a tail), bitwise those of one thread.
+        cases.push_back({p + " bias sums by columns T20 N24 H150 2 threads", mk(cell, 8, 150, 1, 1), 20, 24, {}});
+        cases.back().threads = 2;
+        cases.back().vs_one = true;
     }
     // The small-batch path split across two threads (G*H*H >= 64K floats), H not a multiple of 16,
     // with lengths, both directions, and the fused input projection (T*N <= 4).
