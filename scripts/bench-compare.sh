@@ -29,6 +29,10 @@
 #                    "fp32": none): rnn4j BF16/INT8, oneDNN's bf16 and int8 (u8s8) primitives and
 #                    PyTorch's dynamically quantized LSTM/GRU, with the fp32 rows as the baseline
 #   --update-readme  put the table into benchmarks/README.md (between the results markers)
+#   --pairs N        rounds of rnn4j and oneDNN interleaved (rnn4j, oneDNN, oneDNN, rnn4j, one
+#                    process each, per shape and thread count; benchmarks/peers/pairs.py), default 2
+#                    (1 with --quick); 0: none. The main table times each implementation in its own
+#                    block minutes apart; these rounds time the two seconds apart
 # Run it on a quiet machine: anything else running changes the numbers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +40,7 @@ ROOT=$PWD
 
 orig_args="$*"
 quick=0; shapes=all; threads=$([ "$(nproc)" -gt 1 ] && echo "1,$(nproc)" || echo 1); warmup=3; reps=10; out=""; dl4j=1; java_ref=1; build=1
-java_max=3; update_readme=0; onnx=1; djl=1; precision=bf16,int8
+java_max=3; update_readme=0; onnx=1; djl=1; precision=bf16,int8; pairs=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -53,6 +57,7 @@ while [ $# -gt 0 ]; do
     --update-readme) update_readme=1 ;;
     --no-onnx) onnx=0 ;;
     --no-djl) djl=0 ;;
+    --pairs) pairs=$2; shift ;;
     -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -64,6 +69,8 @@ if [ $quick = 1 ]; then
   [ -z "$out" ] && out=benchmarks/target/quick
 fi
 [ -z "$out" ] && out=benchmarks/results
+[ -z "$pairs" ] && pairs=$([ $quick = 1 ] && echo 1 || echo 2)
+[[ "$pairs" =~ ^[0-9]+$ ]] || { echo "--pairs takes a number of rounds, not '$pairs'" >&2; exit 2; }
 [ "$shapes" = all ] && shapes=S1,S2,S3,S4,S5,S6,S7,L1,L2,L3
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -127,7 +134,8 @@ JAVA=(java --enable-native-access=ALL-UNNAMED -Xmx8g)
 # Debian's OpenBLAS (PyTorch's BLAS) and DL4J's older OpenBLAS may not recognise a recent CPU and
 # fall back to generic kernels, several times slower. If so, name the right kernels with
 # OPENBLAS_CORETYPE and also measure the peer as detected, so the table shows both.
-cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
+cpu_flags=$([ -f "$work/pairs.csv" ] && cp "$work/pairs.csv" "$out/raw/"
+grep -m1 '^flags' /proc/cpuinfo || true)
 vendor=$(grep -m1 '^vendor_id' /proc/cpuinfo | awk '{print $3}')
 best_core() {
   if grep -qw avx512f <<<"$cpu_flags"; then echo SkylakeX
@@ -220,6 +228,38 @@ for t in "${thread_list[@]}"; do
       || status=1
   done
 done
+
+# The same two again, interleaved: the ratio that decides "faster than oneDNN" should not depend on
+# what the machine did in the minutes between their blocks above (on a shared VM: 10-25 %).
+# rnn4j through rnn4j_bench (the C API: the same kernels and timed region as Rnn.forward, prepacked
+# inference and zero states as above, its own random weights of the same shapes).
+if [ "$pairs" -gt 0 ]; then
+  say "rnn4j and oneDNN interleaved: $pairs round(s) of rnn4j, oneDNN, oneDNN, rnn4j per shape and thread count"
+  RB=$ROOT/target/cmake-build/bench/rnn4j_bench
+  echo "impl,shape,threads,round,mode,median_ms" > "$work/pairs.csv"
+  for t in "${thread_list[@]}"; do
+    for s in ${shapes//,/ }; do
+      for r in $(seq "$pairs"); do
+        for impl in rnn4j onednn onednn rnn4j; do
+          if [ $impl = rnn4j ]; then
+            LD_LIBRARY_PATH="$ROOT/target/cmake-build:$OB" "$RB" --only "$s" --threads "$t" --warmup "$warmup" \
+              --reps "$reps" --no-limit --zero-state --prepacked --mode both \
+              | awk -v s="$s" -v t="$t" -v r="$r" '{for (i = 2; i <= NF; i++) if ($i == "ms") {
+                  m = $(i-2) == "infer-pp" ? "infer" : $(i-2); print "rnn4j," s "," t "," r "," m "," $(i-1) }}' \
+              >> "$work/pairs.csv" || status=1
+          else
+            rm -f "$work/pair.csv"
+            OMP_NUM_THREADS=$t "$BIN/onednn_bench" "$work/ref" "$s" "$t" "$warmup" "$reps" "$work/pair.csv" >/dev/null \
+              || status=1
+            [ -f "$work/pair.csv" ] && awk -F, -v r="$r" 'NR > 1 && $10 == "ok" { print "onednn," $3 "," $4 "," r "," $5 "," $6 }' \
+              "$work/pair.csv" >> "$work/pairs.csv"
+          fi
+        done
+      done
+    done
+  done
+  $PY benchmarks/peers/pairs.py "$work/pairs.csv" | tee "$work/pairs.md"
+fi
 
 torch_run() {  # variant threads env...
   local variant=$1 t=$2; shift 2
@@ -319,11 +359,15 @@ elapsed=$(( $(date +%s) - started ))
 } > "$work/header.md"
 say "report"
 $PY benchmarks/peers/report.py "$work/raw" "$work/ref" "$out" "$work/header.md"
+if [ -f "$work/pairs.md" ]; then
+  { echo; echo "#### rnn4j against oneDNN, interleaved"; echo; cat "$work/pairs.md"; } >> "$out/results.md"
+fi
 rm -rf "$out/raw"   # a previous run's CSVs (of peers not run now) must not sit beside this run's
 cp "$work"/raw/*.csv "$out/" 2>/dev/null || true
 mkdir -p "$out/raw" && mv "$out"/rnn4j.csv "$out"/sgemm.csv "$out"/onednn-*.csv "$out"/torch-*.csv "$out/raw/" 2>/dev/null || true
 mv "$out"/dl4j-*.csv "$out"/djl-*.csv "$out"/onnxruntime.csv "$out"/bandwidth.csv "$out"/rnn4j-openblas-unset.csv "$out"/sgemm-openblas-unset.csv \
    "$out"/sgemm-peak-*.csv "$out/raw/" 2>/dev/null || true
+[ -f "$work/pairs.csv" ] && cp "$work/pairs.csv" "$out/raw/"
 grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2- | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ' > "$out/cpu-flags.txt"
 
 if [ $update_readme = 1 ]; then

@@ -21,7 +21,9 @@
 //                    [--dropout P] [--reset-before] [--cell-clip C]: the cell options (rnn4j.h) on
 //                    every shape they apply to (dropout: training of 2+ layers; reset-before: GRU;
 //                    cell clip: LSTM), to time their cost against the same shape without them.
-//                    [--mode infer|train]: only that timing (e.g. to profile one mode under perf).
+//                    [--mode infer|train]: only that timing (e.g. to profile one mode under perf);
+//                    --mode both: inference and training without the fwd-tr timing (what
+//                    bench-compare's interleaved rnn4j / oneDNN rounds time).
 //                    [--prepacked]: time inference with prepacked weights (infer-pp).
 //                    [--zero-state]: no h0 and c0 (zero initial states, as bench-compare's
 //                    Compare and the peers run) instead of random ones.
@@ -52,7 +54,7 @@ float g_dropout = 0.0f, g_cell_clip = 0.0f;  // --dropout, --cell-clip
 bool g_reset_before = false;                  // --reset-before
 bool g_prepacked = false;  // --prepacked
 bool g_zero_state = false;  // --zero-state
-std::string g_mode;  // --mode infer|train: time only that mode (to profile one of them with perf)
+std::string g_mode;  // --mode infer|train|both: only those timings (empty: also fwd-tr)
 
 double now_ms() {
     if (g_cpu_time) {
@@ -244,7 +246,13 @@ int main(int argc, char **argv) {
         else if (a == "--dropout") g_dropout = std::strtof(next().c_str(), nullptr);
         else if (a == "--cell-clip") g_cell_clip = std::strtof(next().c_str(), nullptr);
         else if (a == "--reset-before") g_reset_before = true;
-        else if (a == "--mode") g_mode = next();
+        else if (a == "--mode") {
+            g_mode = next();
+            if (g_mode != "infer" && g_mode != "train" && g_mode != "both") {
+                std::fprintf(stderr, "--mode must be infer, train or both, not %s\n", g_mode.c_str());
+                return 2;
+            }
+        }
         else if (a == "--prepacked") g_prepacked = true;
         else if (a == "--zero-state") g_zero_state = true;
         else if (a == "--shape") {
